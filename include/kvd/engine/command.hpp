@@ -1,0 +1,118 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "kvd/protocol/reply_writer.hpp"
+
+namespace kvd::engine {
+
+class Engine;
+class Database;
+struct Client;
+
+using Args = std::span<const std::string_view>;
+
+// Everything a command handler may touch. Handlers never see sockets.
+struct CommandContext {
+  Engine& engine;
+  Client& client;
+  Args args;  // args[0] is the command name as the client sent it
+  protocol::ReplyWriter& out;
+  Database& db;  // the client's selected database
+  int64_t now_ms;
+};
+
+using Handler = void (*)(CommandContext&);
+// Key positions for commands whose keys cannot be described by first/last/step.
+using KeyFinder = std::vector<int> (*)(Args);
+
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadonly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kPubsub = 1u << 4,
+  kNoscript = 1u << 5,
+  kBlocking = 1u << 6,
+  kLoading = 1u << 7,
+  kStale = 1u << 8,
+  kSkipMonitor = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kFast = 1u << 11,
+  kNoAuth = 1u << 12,
+  kMayReplicate = 1u << 13,
+  kNoMandatoryKeys = 1u << 14,
+  kNoMulti = 1u << 15,
+  kMovableKeys = 1u << 16,
+  kAllowBusy = 1u << 17,
+  kSentinel = 1u << 18,
+  kProtected = 1u << 19,
+};
+
+// Counters INFO commandstats reports for one command.
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+// The one declaration of a command: it drives dispatch, arity checks, COMMAND
+// INFO/DOCS/LIST/GETKEYS and the per-command statistics.
+struct CommandSpec {
+  std::string name;  // lower case, e.g. "get"; subcommands: "get" under "config"
+  int arity = 0;     // Redis convention: -N means at least N arguments
+  uint32_t flags = 0;
+  int first_key = 0;
+  int last_key = 0;  // -1: the last argument, -2: the one before, ...
+  int key_step = 0;
+  std::string acl;   // e.g. "@read @string @fast"
+  Handler handler = nullptr;
+  std::string group;  // "string", "keyspace", "server", "connection", ...
+  std::string summary;
+  std::string since;
+  std::string complexity;
+  KeyFinder key_finder = nullptr;
+  std::vector<CommandSpec> subcommands;
+
+  // Filled in by the table.
+  std::string fullname;  // "config|get"
+  const CommandSpec* parent = nullptr;
+  mutable CommandStats stats;
+};
+
+class CommandTable {
+ public:
+  void add(CommandSpec spec);
+  // Case-insensitive; nullptr when unknown.
+  const CommandSpec* find(std::string_view name) const;
+  const CommandSpec* find_sub(const CommandSpec& parent, std::string_view name) const;
+  const std::vector<const CommandSpec*>& all() const { return ordered_; }
+  // Key positions of a concrete invocation (COMMAND GETKEYS, later ACL/cluster).
+  std::vector<int> key_positions(const CommandSpec& spec, Args args) const;
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<CommandSpec>> by_name_;
+  std::vector<const CommandSpec*> ordered_;
+};
+
+std::vector<std::string> flag_names(uint32_t flags);
+
+// Each command family registers itself through one of these (src/engine/commands/).
+void register_connection_commands(CommandTable& t);
+void register_server_commands(CommandTable& t);
+void register_config_commands(CommandTable& t);
+void register_client_commands(CommandTable& t);
+void register_command_commands(CommandTable& t);
+void register_info_commands(CommandTable& t);
+void register_key_commands(CommandTable& t);
+void register_expire_commands(CommandTable& t);
+void register_string_commands(CommandTable& t);
+void register_bitmap_commands(CommandTable& t);
+
+}  // namespace kvd::engine

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "kvd/engine/command.hpp"
+#include "kvd/engine/database.hpp"
+#include "kvd/engine/engine.hpp"
+#include "kvd/engine/errors.hpp"
+
+// Small helpers shared by the command families: key lookups with Redis's
+// accounting (hits/misses, LRU touch, lazy expiry) and argument parsing that
+// replies with Redis's error on failure.
+namespace kvd::engine {
+
+// Looks a key up for reading: expires it lazily, counts keyspace hits/misses
+// and refreshes its access time (unless the client set CLIENT NO-TOUCH).
+Entry* lookup_read(CommandContext& ctx, std::string_view key);
+// Looks a key up for writing: lazy expiry, no hit/miss accounting.
+Entry* lookup_write(CommandContext& ctx, std::string_view key);
+// Like lookup_read but replies WRONGTYPE and returns false if the key holds
+// another type. *out is nullptr when the key does not exist.
+bool lookup_read_typed(CommandContext& ctx, std::string_view key, ValueType type, Entry** out);
+bool lookup_write_typed(CommandContext& ctx, std::string_view key, ValueType type, Entry** out);
+
+// Parse helpers: on failure they reply with the error and return false.
+bool arg_int64(CommandContext& ctx, std::string_view s, int64_t* out);
+bool arg_double(CommandContext& ctx, std::string_view s, double* out);
+// Absolute expiry time from EX/PX/EXAT/PXAT style input; replies "invalid expire
+// time in '<cmd>' command" when the value is <= 0 (relative) or would overflow.
+bool arg_expire(CommandContext& ctx, std::string_view s, bool milliseconds, bool absolute,
+                int64_t* when_ms);
+
+// Reply with the "invalid expire time in '%s' command" error for this command.
+void reply_invalid_expire(CommandContext& ctx);
+
+// Lower-cased name of the running command, as Redis prints it in errors.
+std::string command_name(const CommandContext& ctx);
+
+}  // namespace kvd::engine

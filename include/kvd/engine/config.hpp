@@ -1,0 +1,109 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kvd::engine {
+
+// Limits for one client class (client-output-buffer-limit normal|replica|pubsub).
+struct OutputLimit {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
+// The typed values every layer reads on its hot paths. Names match redis.conf.
+struct ConfigValues {
+  std::vector<std::string> bind{"127.0.0.1", "-::1"};
+  int64_t port = 6379;
+  int64_t tcp_backlog = 511;
+  int64_t maxclients = 10000;
+  int64_t timeout = 0;
+  int64_t tcp_keepalive = 300;
+  std::string unixsocket;
+  int64_t unixsocketperm = 0;
+  bool daemonize = false;
+  std::string pidfile;
+  std::string logfile;
+  std::string loglevel = "notice";
+  std::string requirepass;
+  bool protected_mode = true;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  OutputLimit obuf_normal{0, 0, 0};
+  OutputLimit obuf_replica{256LL * 1024 * 1024, 64LL * 1024 * 1024, 60};
+  OutputLimit obuf_pubsub{32LL * 1024 * 1024, 8LL * 1024 * 1024, 60};
+  int64_t hz = 10;
+  int64_t databases = 16;
+  bool activerehashing = true;
+  int64_t maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
+  int64_t io_threads = 1;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
+  std::string dir = ".";
+  std::string dbfilename = "dump.rdb";
+  std::string save;
+  bool appendonly = false;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
+  bool latency_tracking = true;
+  bool set_proc_title = true;
+  std::string notify_keyspace_events;
+  int64_t active_expire_effort = 1;
+};
+
+// The registry of configuration parameters: parses redis.conf-style files and
+// `--name value` flags, serves CONFIG GET/SET/REWRITE, and notifies listeners of
+// runtime changes (the server re-reads maxclients, timeout, ...).
+class Config {
+ public:
+  Config();
+  ~Config();
+
+  ConfigValues& v() { return values_; }
+  const ConfigValues& v() const { return values_; }
+
+  // Applies one directive; returns an error message (empty when it succeeded).
+  // At startup immutable parameters may be set.
+  std::string set(std::string_view name, const std::vector<std::string>& args, bool startup);
+  std::optional<std::string> get(std::string_view name) const;
+  // Every (name, value) whose name matches the glob pattern, in registry order.
+  std::vector<std::pair<std::string, std::string>> get_matching(std::string_view pattern) const;
+  bool exists(std::string_view name) const;
+  bool is_mutable(std::string_view name) const;
+
+  // Parses a whole config text (file contents, or flags turned into lines).
+  // `origin` names the source in errors. Returns an error report (empty = ok)
+  // formatted like redis-server's FATAL CONFIG FILE ERROR.
+  std::string load_text(const std::string& text, const std::string& origin);
+  std::string load_file(const std::string& path);
+
+  // Rewrites the config file with the current values (CONFIG REWRITE).
+  std::string rewrite();
+
+  void on_change(const std::string& name, std::function<void()> fn);
+  std::string config_file;  // absolute path, empty if started without one
+
+ private:
+  struct Param;
+  Param* find(std::string_view name);
+  const Param* find(std::string_view name) const;
+  void add(std::unique_ptr<Param> p);
+  void register_all();
+
+  ConfigValues values_;
+  std::vector<std::unique_ptr<Param>> params_;
+  std::map<std::string, Param*, std::less<>> by_name_;
+  std::map<std::string, std::vector<std::function<void()>>, std::less<>> listeners_;
+};
+
+}  // namespace kvd::engine

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "kvd/engine/dict.hpp"
+
+namespace kvd::engine {
+
+class LazyFreer;
+
+// Fast non-cryptographic random numbers for sampling (RANDOMKEY, active expiry).
+uint64_t fast_random();
+
+// One of the numbered databases (SELECT n): the key table plus an index of the
+// keys that carry a TTL, so active expiry samples only those.
+class Database {
+ public:
+  explicit Database(int id) : id_(id) {}
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  int id() const { return id_; }
+  size_t size() const { return dict_.size(); }
+  size_t expires() const { return ttl_.size(); }
+  Dict& dict() { return dict_; }
+
+  // Finds a live key: an expired key is deleted on the spot (lazy expiry) and
+  // reported missing. Counts into *expired when it deletes one.
+  Entry* find(std::string_view key, int64_t now_ms);
+  // Finds without expiring (used where Redis does too, e.g. SCAN filtering).
+  Entry* find_raw(std::string_view key) { return dict_.find(key); }
+  static bool is_expired(const Entry* e, int64_t now_ms) {
+    return e->expire_at != kNoExpire && e->expire_at <= now_ms;
+  }
+
+  // Adds a new key (must be absent) and returns its entry.
+  Entry* add(std::string_view key, Value v);
+  // Replaces the value of an existing entry, freeing the old one.
+  void replace_value(Entry* e, Value v);
+  // SET semantics: create or overwrite; clears the TTL unless keep_ttl.
+  Entry* set(std::string_view key, Value v, bool keep_ttl = false);
+  // Deletes a key; returns false if absent. Big values are freed in the background.
+  bool remove(std::string_view key);
+  // Detaches the entry from the table without freeing it (RENAME, MOVE).
+  Entry* detach(std::string_view key);
+  // Inserts an entry detached from another database, keeping its TTL.
+  void attach(Entry* e);
+
+  void set_expire(Entry* e, int64_t when_ms);
+  void persist(Entry* e);
+
+  // Deletes every key. With a freer, the old table is freed on its thread.
+  void clear(LazyFreer* freer);
+  void swap(Database& other);
+
+  // One round of active expiry: samples keys with a TTL and deletes the expired
+  // until the time budget runs out or few sampled keys were expired. Returns
+  // the number of deleted keys.
+  size_t active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mono_us)());
+
+  // Sum of remaining TTLs of a sample, for INFO's avg_ttl.
+  int64_t avg_ttl(int64_t now_ms) const;
+
+  void set_lazy_freer(LazyFreer* f) { freer_ = f; }
+  uint64_t expired_keys() const { return expired_; }
+
+ private:
+  void ttl_add(Entry* e);
+  void ttl_remove(Entry* e);
+  void free_entry(Entry* e);
+
+  int id_;
+  Dict dict_;
+  std::vector<Entry*> ttl_;
+  LazyFreer* freer_ = nullptr;
+  uint64_t expired_ = 0;
+};
+
+}  // namespace kvd::engine

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kvd/engine/client.hpp"
+#include "kvd/engine/clock.hpp"
+#include "kvd/engine/command.hpp"
+#include "kvd/engine/config.hpp"
+#include "kvd/engine/database.hpp"
+#include "kvd/engine/lazy_freer.hpp"
+
+namespace kvd::engine {
+
+// Server-wide counters (INFO stats).
+struct Stats {
+  uint64_t total_commands = 0;
+  uint64_t total_connections = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t client_qbuf_limit_disconnections = 0;
+  uint64_t client_outbuf_limit_disconnections = 0;
+  std::map<std::string, uint64_t> error_codes;  // errorstats
+};
+
+// What the engine asks of the process around it (the server layer).
+class ServerHooks {
+ public:
+  virtual ~ServerHooks() = default;
+  enum class Shutdown { kDefault, kNoSave, kSave, kNow, kForce };
+  // Returns an error message, or empty if the server will stop.
+  virtual std::string request_shutdown(Shutdown mode) = 0;
+  // Fields for INFO server / clients that only the server knows.
+  struct Info {
+    int64_t tcp_port = 0;
+    std::string config_file;
+    std::string executable;
+    int64_t uptime_seconds = 0;
+    size_t connected_clients = 0;
+    size_t max_input_buffer = 0;
+    size_t max_output_buffer = 0;
+    std::string multiplexing_api;
+    int64_t io_threads_active = 0;
+  };
+  virtual Info info() const = 0;
+};
+
+// The in-process store and command executor. Pure: no sockets, time from the
+// injected Clock. One thread calls into it (the reactor thread).
+class Engine {
+ public:
+  Engine(Clock& clock, Config& config);
+  ~Engine();
+
+  // Runs one command (args[0] = name) for the client and writes its reply.
+  void execute(Client& client, Args args, protocol::ReplyWriter& out);
+
+  Database& db(int index) { return *dbs_[index]; }
+  int db_count() const { return static_cast<int>(dbs_.size()); }
+  const CommandTable& commands() const { return commands_; }
+  Clock& clock() { return clock_; }
+  Config& config() { return config_; }
+  Stats& stats() { return stats_; }
+  LazyFreer& freer() { return freer_; }
+  void set_hooks(ServerHooks* hooks) { hooks_ = hooks; }
+  ServerHooks* hooks() { return hooks_; }
+
+  // Client registry, for CLIENT LIST/KILL/INFO and INFO clients.
+  void add_client(Client* c);
+  void remove_client(Client* c);
+  const std::map<uint64_t, Client*>& clients() const { return clients_; }
+  uint64_t next_client_id() { return ++last_client_id_; }
+
+  // Periodic work called `hz` times a second by the server: active expiry and
+  // incremental rehashing, each within a small time budget.
+  void cron();
+  bool active_expire_enabled = true;
+
+  // Time the engine started (INFO uptime, LASTSAVE).
+  int64_t start_ms() const { return start_ms_; }
+  uint64_t expired_keys() const;
+  void reset_stats();
+  // Seconds clock for LRU idle times.
+  uint32_t lru_clock() const { return static_cast<uint32_t>(clock_.now_ms() / 1000); }
+
+ private:
+  void reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg);
+
+  Clock& clock_;
+  Config& config_;
+  CommandTable commands_;
+  std::vector<std::unique_ptr<Database>> dbs_;
+  LazyFreer freer_;
+  Stats stats_;
+  ServerHooks* hooks_ = nullptr;
+  std::map<uint64_t, Client*> clients_;
+  uint64_t last_client_id_ = 0;
+  int64_t start_ms_;
+  uint64_t expired_offset_ = 0;
+  int cron_db_ = 0;
+};
+
+}  // namespace kvd::engine

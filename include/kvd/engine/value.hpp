@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace kvd::engine {
+
+enum class ValueType : uint8_t { kString = 0, kList, kHash, kSet, kZSet, kStream };
+
+const char* type_name(ValueType t);
+
+// Base of the collection types (lists, hashes, sets, sorted sets). Strings never
+// use it: they live inline in Value.
+class Object {
+ public:
+  virtual ~Object() = default;
+  virtual ValueType type() const = 0;
+  virtual const char* encoding() const = 0;
+  // Elements, so the deleter can decide whether freeing is worth a background job.
+  virtual size_t element_count() const = 0;
+};
+
+// A key's value in 16 bytes. Strings up to kInlineCap bytes and integers are
+// stored inline with no allocation; longer strings take one heap block
+// (length, capacity and bytes together); collections point to an Object.
+// Value is a plain handle: ownership is explicit (destroy()), the database does it.
+class Value {
+ public:
+  static constexpr size_t kInlineCap = 14;
+
+  Value() { std::memset(bytes_, 0, sizeof bytes_); }
+
+  // Picks the encoding Redis would: int for canonical integers, else a string.
+  static Value from_string(std::string_view s);
+  static Value from_int(int64_t v);
+  // A string that reports the "raw" encoding (results of APPEND / SETRANGE).
+  static Value raw_string(std::string_view s);
+  static Value from_object(Object* obj);
+
+  bool empty() const { return repr() == kEmpty; }
+  ValueType type() const;
+  bool is_string() const { return repr() == kInt || repr() == kInline || repr() == kHeap; }
+  bool is_int() const { return repr() == kInt; }
+  int64_t int_value() const {
+    int64_t v;
+    std::memcpy(&v, bytes_, 8);
+    return v;
+  }
+  // The string bytes; integers are formatted into `scratch` (>= 24 bytes).
+  std::string_view str(char* scratch) const;
+  size_t str_len() const;
+  // Integer value if the string is a canonical integer.
+  bool to_int(int64_t* out) const;
+  Object* object() const {
+    Object* o;
+    std::memcpy(&o, bytes_, sizeof o);
+    return o;
+  }
+  const char* encoding() const;
+
+  // Makes this a raw heap string of at least `len` bytes (zero-padding growth) and
+  // returns its writable bytes. Used by SETRANGE and SETBIT.
+  char* mutable_bytes(size_t len);
+  // Appends in place, growing capacity geometrically; returns the new length.
+  size_t append(std::string_view s);
+
+  // Frees owned memory; the value becomes empty.
+  void destroy();
+
+ private:
+  enum Repr : uint8_t { kEmpty = 0, kInt = 1, kInline = 2, kHeap = 3, kObject = 4 };
+  static constexpr uint8_t kReprMask = 0x07;
+  static constexpr uint8_t kRawFlag = 0x08;
+
+  struct HeapStr {
+    uint32_t len;
+    uint32_t cap;
+    char* data() { return reinterpret_cast<char*>(this + 1); }
+  };
+  static HeapStr* new_heap(std::string_view s, size_t cap);
+
+  uint8_t repr() const { return bytes_[15] & kReprMask; }
+  HeapStr* heap() const {
+    HeapStr* h;
+    std::memcpy(&h, bytes_, sizeof h);
+    return h;
+  }
+  void set_heap(HeapStr* h, bool raw);
+
+  alignas(8) unsigned char bytes_[16];
+};
+
+static_assert(sizeof(Value) == 16);
+
+}  // namespace kvd::engine

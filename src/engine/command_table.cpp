@@ -1,0 +1,83 @@
+#include "kvd/engine/command.hpp"
+
+#include <cctype>
+#include <memory>
+
+#include "kvd/common/strings.hpp"
+
+namespace kvd::engine {
+namespace {
+
+void link(CommandSpec& spec, const CommandSpec* parent) {
+  spec.parent = parent;
+  spec.fullname = parent ? parent->name + "|" + spec.name : spec.name;
+  for (auto& sub : spec.subcommands) link(sub, &spec);
+}
+
+// Lower-cases a command name into a stack buffer: dispatch must not allocate.
+bool lower_into(std::string_view name, char* buf, size_t cap, size_t* len) {
+  if (name.size() > cap) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  *len = name.size();
+  return true;
+}
+
+}  // namespace
+
+void CommandTable::add(CommandSpec spec) {
+  auto owned = std::make_unique<CommandSpec>(std::move(spec));
+  link(*owned, nullptr);
+  ordered_.push_back(owned.get());
+  std::string key = owned->name;
+  by_name_[key] = std::move(owned);
+}
+
+const CommandSpec* CommandTable::find(std::string_view name) const {
+  char buf[64];
+  size_t n;
+  if (!lower_into(name, buf, sizeof buf, &n)) return nullptr;
+  // Heterogeneous lookup is C++20-only for unordered_map with a transparent hash;
+  // a short std::string built on the stack buffer stays within SSO (no heap).
+  auto it = by_name_.find(std::string(buf, n));
+  return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+const CommandSpec* CommandTable::find_sub(const CommandSpec& parent, std::string_view name) const {
+  for (const auto& sub : parent.subcommands) {
+    if (iequals(sub.name, name)) return &sub;
+  }
+  return nullptr;
+}
+
+std::vector<int> CommandTable::key_positions(const CommandSpec& spec, Args args) const {
+  if (spec.key_finder) return spec.key_finder(args);
+  std::vector<int> keys;
+  if (spec.first_key <= 0) return keys;
+  int argc = static_cast<int>(args.size());
+  int last = spec.last_key >= 0 ? spec.last_key : argc + spec.last_key;
+  int step = spec.key_step > 0 ? spec.key_step : 1;
+  for (int i = spec.first_key; i <= last && i < argc; i += step) keys.push_back(i);
+  return keys;
+}
+
+std::vector<std::string> flag_names(uint32_t flags) {
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {kWrite, "write"},       {kReadonly, "readonly"},       {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},       {kPubsub, "pubsub"},           {kNoscript, "noscript"},
+      {kBlocking, "blocking"}, {kLoading, "loading"},         {kStale, "stale"},
+      {kSkipMonitor, "skip_monitor"}, {kSkipSlowlog, "skip_slowlog"}, {kFast, "fast"},
+      {kNoAuth, "no_auth"},    {kMayReplicate, "may_replicate"},
+      {kNoMandatoryKeys, "no_mandatory_keys"}, {kNoMulti, "no_multi"},
+      {kMovableKeys, "movablekeys"}, {kAllowBusy, "allow_busy"}, {kSentinel, "sentinel"},
+      {kProtected, "protected"},
+  };
+  std::vector<std::string> out;
+  for (const auto& [bit, name] : kNames) {
+    if (flags & bit) out.emplace_back(name);
+  }
+  return out;
+}
+
+}  // namespace kvd::engine

@@ -1,0 +1,7 @@
+#include "kvd/engine/command_helpers.hpp"
+
+namespace kvd::engine {
+
+void register_server_commands(CommandTable& t) { (void)t; }
+
+}  // namespace kvd::engine

@@ -1,0 +1,425 @@
+#include "kvd/engine/config.hpp"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "kvd/common/strings.hpp"
+#include "kvd/common/version.hpp"
+#include "kvd/protocol/split_args.hpp"
+
+namespace kvd::engine {
+
+// One parameter: how to read it back as a string and how to apply new values.
+struct Config::Param {
+  std::string name;
+  std::string alias;
+  bool is_mutable = true;
+  size_t min_args = 1, max_args = 1;  // arguments a config file line takes
+  std::function<std::string()> get;
+  // Returns the error reason ("argument must be 'yes' or 'no'") or empty.
+  std::function<std::string(const std::vector<std::string>&)> set;
+  std::string default_value;
+};
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, const char* sep = " ") {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += sep;
+    s += v[i];
+  }
+  return s;
+}
+
+std::string format_memory_limit(const OutputLimit& l) {
+  return int_to_string(l.hard) + " " + int_to_string(l.soft) + " " + int_to_string(l.soft_seconds);
+}
+
+}  // namespace
+
+Config::Config() {
+  register_all();
+  for (auto& p : params_) p->default_value = p->get();
+}
+
+Config::~Config() = default;
+
+void Config::add(std::unique_ptr<Param> p) {
+  by_name_[p->name] = p.get();
+  if (!p->alias.empty()) by_name_[p->alias] = p.get();
+  params_.push_back(std::move(p));
+}
+
+Config::Param* Config::find(std::string_view name) {
+  auto it = by_name_.find(to_lower(name));
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const Config::Param* Config::find(std::string_view name) const {
+  auto it = by_name_.find(to_lower(name));
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+bool Config::exists(std::string_view name) const { return find(name) != nullptr; }
+
+bool Config::is_mutable(std::string_view name) const {
+  const Param* p = find(name);
+  return p && p->is_mutable;
+}
+
+void Config::register_all() {
+  auto boolean = [this](const char* name, bool* field, bool mut = true) {
+    auto p = std::make_unique<Param>();
+    p->name = name;
+    p->is_mutable = mut;
+    p->get = [field] { return std::string(*field ? "yes" : "no"); };
+    p->set = [field](const std::vector<std::string>& a) -> std::string {
+      if (iequals(a[0], "yes")) *field = true;
+      else if (iequals(a[0], "no")) *field = false;
+      else return "argument must be 'yes' or 'no'";
+      return "";
+    };
+    add(std::move(p));
+  };
+  auto integer = [this](const char* name, int64_t* field, int64_t lo, int64_t hi,
+                        bool mut = true) {
+    auto p = std::make_unique<Param>();
+    p->name = name;
+    p->is_mutable = mut;
+    p->get = [field] { return int_to_string(*field); };
+    p->set = [field, lo, hi](const std::vector<std::string>& a) -> std::string {
+      int64_t v;
+      if (!parse_int64(a[0], &v)) return "argument couldn't be parsed into an integer";
+      if (v < lo || v > hi) {
+        return "argument must be between " + int_to_string(lo) + " and " + int_to_string(hi) +
+               " inclusive";
+      }
+      *field = v;
+      return "";
+    };
+    add(std::move(p));
+  };
+  auto memory = [this](const char* name, int64_t* field, int64_t lo, int64_t hi) {
+    auto p = std::make_unique<Param>();
+    p->name = name;
+    p->get = [field] { return int_to_string(*field); };
+    p->set = [field, lo, hi](const std::vector<std::string>& a) -> std::string {
+      int64_t v;
+      if (!parse_memory(a[0], &v)) return "argument must be a memory value";
+      if (v < lo || v > hi) {
+        return "argument must be between " + int_to_string(lo) + " and " + int_to_string(hi) +
+               " inclusive";
+      }
+      *field = v;
+      return "";
+    };
+    add(std::move(p));
+  };
+  auto string = [this](const char* name, std::string* field, bool mut = true) {
+    auto p = std::make_unique<Param>();
+    p->name = name;
+    p->is_mutable = mut;
+    p->get = [field] { return *field; };
+    p->set = [field](const std::vector<std::string>& a) -> std::string {
+      *field = a[0];
+      return "";
+    };
+    add(std::move(p));
+  };
+  auto enumeration = [this](const char* name, std::string* field,
+                            std::vector<std::string> allowed) {
+    auto p = std::make_unique<Param>();
+    p->name = name;
+    p->get = [field] { return *field; };
+    p->set = [field, allowed](const std::vector<std::string>& a) -> std::string {
+      for (const auto& ok : allowed) {
+        if (iequals(a[0], ok)) {
+          *field = ok;
+          return "";
+        }
+      }
+      return "argument(s) must be one of the following: " + join(allowed, ", ");
+    };
+    add(std::move(p));
+  };
+
+  ConfigValues& v = values_;
+  {
+    auto p = std::make_unique<Param>();
+    p->name = "bind";
+    p->max_args = 16;
+    p->get = [&v] { return join(v.bind); };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      std::vector<std::string> addrs;
+      for (const auto& s : a) {
+        for (auto& part : protocol::split_args(s).value_or(std::vector<std::string>{})) {
+          addrs.push_back(part);
+        }
+      }
+      if (addrs.empty()) return "Too many bind addresses specified.";
+      v.bind = addrs;
+      return "";
+    };
+    add(std::move(p));
+  }
+  integer("port", &v.port, 0, 65535);
+  integer("tcp-backlog", &v.tcp_backlog, 0, INT_MAX, false);
+  integer("maxclients", &v.maxclients, 1, UINT32_MAX);
+  integer("timeout", &v.timeout, 0, INT_MAX);
+  integer("tcp-keepalive", &v.tcp_keepalive, 0, INT_MAX);
+  string("unixsocket", &v.unixsocket, false);
+  {
+    auto p = std::make_unique<Param>();
+    p->name = "unixsocketperm";
+    p->is_mutable = false;
+    p->get = [&v] {
+      char buf[16];
+      snprintf(buf, sizeof buf, "%lo", static_cast<long>(v.unixsocketperm));
+      return std::string(buf);
+    };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      char* end;
+      long n = strtol(a[0].c_str(), &end, 8);
+      if (*end || n < 0 || n > 0777) return "argument couldn't be parsed into an integer";
+      v.unixsocketperm = n;
+      return "";
+    };
+    add(std::move(p));
+  }
+  boolean("daemonize", &v.daemonize, false);
+  string("pidfile", &v.pidfile, false);
+  string("logfile", &v.logfile, false);
+  enumeration("loglevel", &v.loglevel, {"debug", "verbose", "notice", "warning", "nothing"});
+  string("requirepass", &v.requirepass);
+  boolean("protected-mode", &v.protected_mode);
+  memory("proto-max-bulk-len", &v.proto_max_bulk_len, 1024 * 1024, LLONG_MAX);
+  memory("client-query-buffer-limit", &v.client_query_buffer_limit, 1024 * 1024, LLONG_MAX);
+  {
+    auto p = std::make_unique<Param>();
+    p->name = "client-output-buffer-limit";
+    p->max_args = 4;
+    p->get = [&v] {
+      return "normal " + format_memory_limit(v.obuf_normal) + " slave " +
+             format_memory_limit(v.obuf_replica) + " pubsub " +
+             format_memory_limit(v.obuf_pubsub);
+    };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      std::vector<std::string> t;
+      for (const auto& s : a) {
+        for (auto& part : protocol::split_args(s).value_or(std::vector<std::string>{})) {
+          t.push_back(part);
+        }
+      }
+      if (t.empty() || t.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+      ConfigValues copy = v;
+      for (size_t i = 0; i < t.size(); i += 4) {
+        OutputLimit* target;
+        if (iequals(t[i], "normal")) target = &copy.obuf_normal;
+        else if (iequals(t[i], "replica") || iequals(t[i], "slave")) target = &copy.obuf_replica;
+        else if (iequals(t[i], "pubsub")) target = &copy.obuf_pubsub;
+        else return "Invalid client class specified in buffer limit configuration.";
+        int64_t hard, soft, secs;
+        if (!parse_memory(t[i + 1], &hard) || !parse_memory(t[i + 2], &soft) ||
+            !parse_int64(t[i + 3], &secs) || hard < 0 || soft < 0 || secs < 0) {
+          return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        }
+        *target = OutputLimit{hard, soft, secs};
+      }
+      v.obuf_normal = copy.obuf_normal;
+      v.obuf_replica = copy.obuf_replica;
+      v.obuf_pubsub = copy.obuf_pubsub;
+      return "";
+    };
+    add(std::move(p));
+  }
+  integer("hz", &v.hz, 1, 500);
+  integer("databases", &v.databases, 1, INT_MAX, false);
+  boolean("activerehashing", &v.activerehashing);
+  memory("maxmemory", &v.maxmemory, 0, LLONG_MAX);
+  enumeration("maxmemory-policy", &v.maxmemory_policy,
+              {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+               "allkeys-lfu", "allkeys-random", "noeviction"});
+  integer("io-threads", &v.io_threads, 1, 128, false);
+  boolean("lazyfree-lazy-user-del", &v.lazyfree_lazy_user_del);
+  boolean("lazyfree-lazy-user-flush", &v.lazyfree_lazy_user_flush);
+  string("dir", &v.dir);
+  string("dbfilename", &v.dbfilename);
+  {
+    // Persistence is not built yet: save points are accepted and reported so
+    // stock redis.conf files load, but no snapshot is ever written.
+    auto p = std::make_unique<Param>();
+    p->name = "save";
+    p->max_args = 64;
+    p->get = [&v] { return v.save; };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      v.save = join(a);
+      return "";
+    };
+    add(std::move(p));
+  }
+  {
+    auto p = std::make_unique<Param>();
+    p->name = "appendonly";
+    p->get = [&v] { return std::string(v.appendonly ? "yes" : "no"); };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      if (iequals(a[0], "no")) {
+        v.appendonly = false;
+        return "";
+      }
+      if (iequals(a[0], "yes")) return "appendonly is not supported by kvd yet";
+      return "argument must be 'yes' or 'no'";
+    };
+    add(std::move(p));
+  }
+  integer("lfu-log-factor", &v.lfu_log_factor, 0, INT_MAX);
+  integer("lfu-decay-time", &v.lfu_decay_time, 0, INT_MAX);
+  integer("slowlog-log-slower-than", &v.slowlog_log_slower_than, -1, LLONG_MAX);
+  integer("slowlog-max-len", &v.slowlog_max_len, 0, LONG_MAX);
+  boolean("latency-tracking", &v.latency_tracking);
+  boolean("set-proc-title", &v.set_proc_title, false);
+  integer("active-expire-effort", &v.active_expire_effort, 1, 10);
+}
+
+std::string Config::set(std::string_view name, const std::vector<std::string>& args,
+                        bool startup) {
+  Param* p = find(name);
+  if (!p) return "Bad directive or wrong number of arguments";
+  if (args.size() < p->min_args || args.size() > p->max_args) {
+    return "Bad directive or wrong number of arguments";
+  }
+  if (!startup && !p->is_mutable) return "can't set immutable config";
+  std::string before = p->get();
+  std::string e = p->set(args);
+  if (!e.empty()) return e;
+  if (!startup && p->get() != before) {
+    auto it = listeners_.find(p->name);
+    if (it != listeners_.end()) {
+      for (auto& fn : it->second) fn();
+    }
+  }
+  return "";
+}
+
+std::optional<std::string> Config::get(std::string_view name) const {
+  const Param* p = find(name);
+  if (!p) return std::nullopt;
+  return p->get();
+}
+
+std::vector<std::pair<std::string, std::string>> Config::get_matching(
+    std::string_view pattern) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : params_) {
+    if (glob_match(pattern, p->name, true)) {
+      out.emplace_back(p->name, p->get());
+    } else if (!p->alias.empty() && glob_match(pattern, p->alias, true)) {
+      out.emplace_back(p->alias, p->get());
+    }
+  }
+  return out;
+}
+
+void Config::on_change(const std::string& name, std::function<void()> fn) {
+  listeners_[name].push_back(std::move(fn));
+}
+
+std::string Config::load_text(const std::string& text, const std::string& origin) {
+  std::istringstream in(text);
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    size_t start = line.find_first_not_of(" \t\r");
+    if (start == std::string::npos || line[start] == '#') continue;
+    auto fail = [&](const std::string& why) {
+      return std::string("\n*** FATAL CONFIG FILE ERROR (kvd ") + kVersion + ") ***\n" +
+             "Reading the configuration file" + (origin.empty() ? "" : " " + origin) +
+             ", at line " + std::to_string(lineno) + "\n>>> '" + line + "'\n" + why + "\n";
+    };
+    auto parts = protocol::split_args(line);
+    if (!parts) return fail("Unbalanced quotes in configuration line");
+    if (parts->empty()) continue;
+    std::string name = to_lower((*parts)[0]);
+    std::vector<std::string> args(parts->begin() + 1, parts->end());
+    if (name == "include") {
+      if (args.size() != 1) return fail("Bad directive or wrong number of arguments");
+      std::string e = load_file(args[0]);
+      if (!e.empty()) return e;
+      continue;
+    }
+    std::string e = set(name, args, true);
+    if (!e.empty()) return fail(e);
+  }
+  return "";
+}
+
+std::string Config::load_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return "Fatal error, can't open config file '" + path + "': " + strerror(errno);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return load_text(ss.str(), "'" + path + "'");
+}
+
+std::string Config::rewrite() {
+  if (config_file.empty()) return "The server is running without a config file";
+  std::vector<std::string> lines;
+  {
+    std::ifstream f(config_file);
+    std::string line;
+    while (std::getline(f, line)) lines.push_back(line);
+  }
+  std::set<const Param*> written;
+  std::vector<std::string> out;
+  for (const auto& line : lines) {
+    auto parts = protocol::split_args(line);
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#' || !parts || parts->empty()) {
+      out.push_back(line);
+      continue;
+    }
+    const Param* p = find((*parts)[0]);
+    if (!p) {
+      out.push_back(line);
+      continue;
+    }
+    if (written.count(p)) continue;  // later duplicates collapse into the first
+    written.insert(p);
+    std::string value = p->get();
+    if (value.empty()) out.push_back(p->name + " \"\"");
+    else out.push_back(p->name + " " + value);
+  }
+  bool header = false;
+  for (const auto& p : params_) {
+    if (written.count(p.get())) continue;
+    std::string value = p->get();
+    if (value == p->default_value) continue;
+    if (!header) {
+      out.push_back("# Generated by CONFIG REWRITE");
+      header = true;
+    }
+    out.push_back(p->name + " " + (value.empty() ? "\"\"" : value));
+  }
+  std::string tmp = config_file + ".tmp-" + std::to_string(getpid());
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    if (!f) return std::string("Rewriting config file: ") + strerror(errno);
+    for (const auto& l : out) f << l << "\n";
+    f.flush();
+    if (!f) return std::string("Rewriting config file: ") + strerror(errno);
+  }
+  if (::rename(tmp.c_str(), config_file.c_str()) != 0) {
+    std::string e = std::string("Rewriting config file: ") + strerror(errno);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  return "";
+}
+
+}  // namespace kvd::engine

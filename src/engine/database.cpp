@@ -1,0 +1,162 @@
+#include "kvd/engine/database.hpp"
+
+#include "kvd/engine/lazy_freer.hpp"
+
+namespace kvd::engine {
+
+uint64_t fast_random() {
+  // xorshift64*: sampling needs speed, not unpredictability.
+  static thread_local uint64_t state = 0x9E3779B97F4A7C15ull ^ reinterpret_cast<uintptr_t>(&state);
+  state ^= state >> 12;
+  state ^= state << 25;
+  state ^= state >> 27;
+  return state * 2685821657736338717ull;
+}
+
+Database::~Database() {
+  dict_.clear([](Entry* e) { Entry::destroy(e); });
+}
+
+Entry* Database::find(std::string_view key, int64_t now_ms) {
+  Entry* e = dict_.find(key);
+  if (e && is_expired(e, now_ms)) {
+    remove(key);
+    ++expired_;
+    return nullptr;
+  }
+  return e;
+}
+
+Entry* Database::add(std::string_view key, Value v) {
+  Entry* e = Entry::create(key, v);
+  dict_.insert(e);
+  return e;
+}
+
+void Database::replace_value(Entry* e, Value v) {
+  Value old = e->value;
+  e->value = v;
+  if (old.type() != ValueType::kString && freer_ &&
+      old.object()->element_count() > kLazyFreeThreshold) {
+    freer_->submit([old]() mutable { old.destroy(); });
+  } else {
+    old.destroy();
+  }
+}
+
+Entry* Database::set(std::string_view key, Value v, bool keep_ttl) {
+  Entry* e = dict_.find(key);
+  if (!e) return add(key, v);
+  replace_value(e, v);
+  if (!keep_ttl) persist(e);
+  return e;
+}
+
+void Database::free_entry(Entry* e) {
+  if (!e->value.is_string() && freer_ && e->value.object()->element_count() > kLazyFreeThreshold) {
+    freer_->submit([e] { Entry::destroy(e); });
+  } else {
+    Entry::destroy(e);
+  }
+}
+
+bool Database::remove(std::string_view key) {
+  Entry* e = dict_.unlink(key);
+  if (!e) return false;
+  if (e->expire_at != kNoExpire) ttl_remove(e);
+  free_entry(e);
+  return true;
+}
+
+Entry* Database::detach(std::string_view key) {
+  Entry* e = dict_.unlink(key);
+  if (e && e->expire_at != kNoExpire) ttl_remove(e);
+  return e;
+}
+
+void Database::attach(Entry* e) {
+  dict_.insert(e);
+  if (e->expire_at != kNoExpire) ttl_add(e);
+}
+
+void Database::set_expire(Entry* e, int64_t when_ms) {
+  if (e->expire_at == kNoExpire) {
+    e->expire_at = when_ms;
+    ttl_add(e);
+  } else {
+    e->expire_at = when_ms;
+  }
+}
+
+void Database::persist(Entry* e) {
+  if (e->expire_at == kNoExpire) return;
+  ttl_remove(e);
+  e->expire_at = kNoExpire;
+}
+
+void Database::ttl_add(Entry* e) {
+  e->ttl_slot = static_cast<uint32_t>(ttl_.size());
+  ttl_.push_back(e);
+}
+
+void Database::ttl_remove(Entry* e) {
+  uint32_t slot = e->ttl_slot;
+  Entry* last = ttl_.back();
+  ttl_[slot] = last;
+  last->ttl_slot = slot;
+  ttl_.pop_back();
+}
+
+void Database::clear(LazyFreer* freer) {
+  ttl_.clear();
+  if (freer && dict_.size() > 0) {
+    auto* old = new Dict();
+    old->swap(dict_);
+    freer->submit([old] { delete old; });
+  } else {
+    dict_.clear([](Entry* e) { Entry::destroy(e); });
+  }
+}
+
+void Database::swap(Database& other) {
+  dict_.swap(other.dict_);
+  ttl_.swap(other.ttl_);
+}
+
+size_t Database::active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mono_us)()) {
+  constexpr int kSample = 20;
+  size_t deleted = 0;
+  int iterations = 0;
+  while (!ttl_.empty()) {
+    int sampled = 0, expired = 0;
+    for (int i = 0; i < kSample && !ttl_.empty(); ++i) {
+      Entry* e = ttl_[fast_random() % ttl_.size()];
+      ++sampled;
+      if (e->expire_at <= now_ms) {
+        std::string key(e->key());
+        remove(key);
+        ++expired;
+      }
+    }
+    deleted += expired;
+    expired_ += expired;
+    // Keep going only while a large share of the sample was stale (Redis's 25%
+    // rule), and never past the time budget.
+    if (expired * 4 <= sampled) break;
+    if ((++iterations & 15) == 0 && mono_us() > deadline_us) break;
+  }
+  return deleted;
+}
+
+int64_t Database::avg_ttl(int64_t now_ms) const {
+  if (ttl_.empty()) return 0;
+  size_t n = ttl_.size() < 64 ? ttl_.size() : 64;
+  int64_t sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t left = ttl_[i]->expire_at - now_ms;
+    sum += left > 0 ? left : 0;
+  }
+  return sum / static_cast<int64_t>(n);
+}
+
+}  // namespace kvd::engine

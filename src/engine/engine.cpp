@@ -1,0 +1,155 @@
+#include "kvd/engine/engine.hpp"
+
+#include <chrono>
+
+#include "kvd/common/strings.hpp"
+#include "kvd/engine/errors.hpp"
+
+namespace kvd::engine {
+namespace {
+
+int64_t steady_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+bool arity_ok(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+}  // namespace
+
+Engine::Engine(Clock& clock, Config& config) : clock_(clock), config_(config) {
+  register_connection_commands(commands_);
+  register_server_commands(commands_);
+  register_config_commands(commands_);
+  register_client_commands(commands_);
+  register_command_commands(commands_);
+  register_info_commands(commands_);
+  register_key_commands(commands_);
+  register_expire_commands(commands_);
+  register_string_commands(commands_);
+  register_bitmap_commands(commands_);
+  int n = static_cast<int>(config_.v().databases);
+  for (int i = 0; i < n; ++i) {
+    dbs_.push_back(std::make_unique<Database>(i));
+    dbs_.back()->set_lazy_freer(&freer_);
+  }
+  start_ms_ = clock_.now_ms();
+}
+
+Engine::~Engine() = default;
+
+void Engine::add_client(Client* c) { clients_[c->id] = c; }
+void Engine::remove_client(Client* c) { clients_.erase(c->id); }
+
+uint64_t Engine::expired_keys() const {
+  uint64_t n = 0;
+  for (const auto& d : dbs_) n += d->expired_keys();
+  return n - expired_offset_;
+}
+
+void Engine::reset_stats() {
+  uint64_t total = 0;
+  for (const auto& d : dbs_) total += d->expired_keys();
+  expired_offset_ = total;
+  stats_.total_commands = 0;
+  stats_.total_connections = 0;
+  stats_.rejected_connections = 0;
+  stats_.net_input_bytes = 0;
+  stats_.net_output_bytes = 0;
+  stats_.keyspace_hits = 0;
+  stats_.keyspace_misses = 0;
+  stats_.total_error_replies = 0;
+  stats_.unexpected_error_replies = 0;
+  stats_.client_qbuf_limit_disconnections = 0;
+  stats_.client_outbuf_limit_disconnections = 0;
+  stats_.error_codes.clear();
+  for (const CommandSpec* c : commands_.all()) {
+    c->stats = CommandStats{};
+    for (const auto& sub : c->subcommands) sub.stats = CommandStats{};
+  }
+}
+
+void Engine::reject(Client&, protocol::ReplyWriter& out, const CommandSpec* spec,
+                    std::string msg) {
+  out.error(msg);
+  ++stats_.total_error_replies;
+  ++stats_.error_codes[std::string(out.last_error_code())];
+  if (spec) ++spec->stats.rejected_calls;
+}
+
+void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
+  if (args.empty()) return;
+  c.last_interaction_ms = clock_.now_ms();
+  const CommandSpec* spec = commands_.find(args[0]);
+  if (!spec) {
+    std::string list;
+    for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+      size_t room = 128 - list.size();
+      list += "'";
+      list.append(args[i].substr(0, room));
+      list += "' ";
+    }
+    std::string name(args[0].substr(0, 128));
+    reject(c, out, nullptr,
+           "ERR unknown command '" + name + "', with args beginning with: " + list);
+    return;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = commands_.find_sub(*spec, args[1]);
+    if (!sub) {
+      std::string upper = spec->name;
+      for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      reject(c, out, nullptr,
+             "ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " +
+                 upper + " HELP.");
+      return;
+    }
+    spec = sub;
+  }
+  if (!arity_ok(spec->arity, args.size())) {
+    reject(c, out, spec, "ERR wrong number of arguments for '" + spec->fullname + "' command");
+    return;
+  }
+  if (!c.authenticated && !(spec->flags & kNoAuth)) {
+    reject(c, out, spec, err::kNoAuth);
+    return;
+  }
+  c.last_command = spec->fullname;
+  CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
+  uint64_t errors_before = out.errors();
+  int64_t t0 = steady_us();
+  spec->handler(ctx);
+  int64_t dt = steady_us() - t0;
+  ++spec->stats.calls;
+  spec->stats.usec += static_cast<uint64_t>(dt);
+  ++stats_.total_commands;
+  if (out.errors() != errors_before) {
+    ++spec->stats.failed_calls;
+    ++stats_.total_error_replies;
+    ++stats_.error_codes[std::string(out.last_error_code())];
+  }
+}
+
+void Engine::cron() {
+  const int64_t hz = config_.v().hz > 0 ? config_.v().hz : 10;
+  // Redis's budget: 25% of each cron period for active expiry.
+  const int64_t budget_us = 1'000'000 / hz / 4;
+  const int64_t start = steady_us();
+  const int64_t now = clock_.now_ms();
+  if (active_expire_enabled) {
+    for (int i = 0; i < db_count(); ++i) {
+      Database& d = *dbs_[(cron_db_ + i) % db_count()];
+      d.active_expire(now, start + budget_us, &steady_us);
+      if (steady_us() - start > budget_us) break;
+    }
+    cron_db_ = (cron_db_ + 1) % db_count();
+  }
+  for (auto& d : dbs_) {
+    d->dict().shrink_if_sparse();
+    if (config_.v().activerehashing) d->dict().rehash_for(1000, &steady_us);
+  }
+}
+
+}  // namespace kvd::engine
