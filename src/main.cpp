@@ -1,1 +1,142 @@
-int main() { return 0; }
+// kvd: a Redis-compatible in-memory key-value daemon.
+//
+// Usage mirrors redis-server: `kvd [/path/to/kvd.conf] [--directive value ...]`.
+// Directives given as flags override the file, exactly as redis-server does.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "kvd/common/version.hpp"
+#include "kvd/engine/config.hpp"
+#include "kvd/server/logging.hpp"
+#include "kvd/server/process.hpp"
+#include "kvd/server/server.hpp"
+
+namespace {
+
+// Turns `--port 7000 --save "" --bind 127.0.0.1 ::1` into config lines.
+std::string flags_to_config(const std::vector<std::string>& args, std::string* error) {
+  std::string text;
+  bool first = true;
+  for (const auto& a : args) {
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      if (!first) text += "\n";
+      text += a.substr(2);
+      first = false;
+    } else {
+      if (first) {
+        *error = "Invalid argument '" + a + "': directives must start with --";
+        return "";
+      }
+      // Quote every value so spaces and empty strings survive the line split.
+      std::string quoted = " \"";
+      for (char c : a) {
+        if (c == '"' || c == '\\') quoted.push_back('\\');
+        quoted.push_back(c);
+      }
+      text += quoted + "\"";
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kvd: a Redis-compatible in-memory key-value daemon"};
+  app.footer(
+      "Any redis.conf directive can be given as a flag and overrides the file, e.g.\n"
+      "  kvd conf/kvd.conf --port 7000 --loglevel verbose\n"
+      "  kvd --port 6380 --bind 127.0.0.1 --requirepass secret");
+  std::string config_path;
+  bool show_version = false;
+  app.add_flag("-v,--version", show_version, "Print the version and exit");
+  app.add_option("config", config_path, "Path to a redis.conf-style configuration file");
+  // CLI11 parses the program's own options and the config path; everything from
+  // the first other `--directive` on is configuration, as redis-server takes it.
+  int split = 1;
+  while (split < argc) {
+    std::string a = argv[split];
+    bool own = a == "-h" || a == "--help" || a == "-v" || a == "--version";
+    if (!own && a.size() > 2 && a.compare(0, 2, "--") == 0) break;
+    ++split;
+  }
+  std::vector<std::string> directives(argv + split, argv + argc);
+  try {
+    app.parse(split, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (show_version) {
+    std::cout << "kvd v=" << kvd::kVersion << " redis_compat=" << kvd::kRedisCompatVersion
+              << std::endl;
+    return 0;
+  }
+
+  kvd::engine::Config config;
+  if (!config_path.empty()) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(config_path, ec);
+    config.config_file = ec ? config_path : abs.string();
+    std::string err = config.load_file(config_path);
+    if (!err.empty()) {
+      std::cerr << err << std::endl;
+      return 1;
+    }
+  }
+  std::string flag_error;
+  std::string flag_text = flags_to_config(directives, &flag_error);
+  if (!flag_error.empty()) {
+    std::cerr << flag_error << std::endl;
+    return 1;
+  }
+  if (!flag_text.empty()) {
+    std::string err = config.load_text(flag_text, "(command line)");
+    if (!err.empty()) {
+      std::cerr << err << std::endl;
+      return 1;
+    }
+  }
+
+  const auto& v = config.v();
+  // Forking must happen before any thread exists (the engine starts one).
+  if (v.daemonize && !kvd::server::daemonize()) {
+    std::cerr << "kvd: daemonize failed" << std::endl;
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  kvd::server::init_logging(v.logfile, v.loglevel);
+
+  std::string executable;
+  {
+    std::error_code ec;
+    auto p = std::filesystem::canonical("/proc/self/exe", ec);
+    executable = ec ? std::string(argv[0]) : p.string();
+  }
+  spdlog::info("kvd {} (Redis {} compatible) starting, pid={}, port={}, config={}", kvd::kVersion,
+               kvd::kRedisCompatVersion, getpid(), v.port,
+               config.config_file.empty() ? "(none)" : config.config_file);
+  if (config.config_file.empty()) {
+    spdlog::warn(
+        "Warning: no config file specified, using the default config. In order to "
+        "specify a config file use {} /path/to/kvd.conf",
+        argv[0]);
+  }
+
+  kvd::server::Server server(config, executable);
+  if (!server.listen()) return 1;
+  if (!v.pidfile.empty() && !kvd::server::write_pidfile(v.pidfile)) {
+    spdlog::warn("Failed to write PID file: {}", strerror(errno));
+  }
+  int rc = server.run();
+  kvd::server::remove_pidfile(v.pidfile);
+  spdlog::warn("kvd is now ready to exit, bye bye...");
+  return rc;
+}

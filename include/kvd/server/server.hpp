@@ -1,0 +1,69 @@
+#pragma once
+
+#include <asio.hpp>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kvd/engine/clock.hpp"
+#include "kvd/engine/config.hpp"
+#include "kvd/engine/engine.hpp"
+
+namespace kvd::server {
+
+class Connection;
+
+// The reactor: one io_context thread owns the listeners, every connection, the
+// cron timer and the signal handlers, and runs every command on the engine.
+class Server final : public engine::ServerHooks {
+ public:
+  Server(engine::Config& config, std::string executable);
+  ~Server() override;
+
+  // Binds the listeners; returns false (after logging why) on failure.
+  bool listen();
+  // Runs the loop until shutdown. Returns the process exit code.
+  int run();
+  // Stops accepting, flushes replies, and ends run().
+  void shutdown(const std::string& reason);
+
+  asio::io_context& io() { return io_; }
+  engine::Engine& engine() { return engine_; }
+  engine::Config& config() { return config_; }
+
+  void on_connection_closed(Connection* c);
+  // Connections close here, outside the command that asked (CLIENT KILL).
+  void schedule_close(std::shared_ptr<Connection> c);
+
+  // engine::ServerHooks
+  std::string request_shutdown(Shutdown mode) override;
+  Info info() const override;
+
+ private:
+  struct TcpListener;
+  struct UnixListener;
+  void accept_tcp(TcpListener& l);
+  void accept_unix(UnixListener& l);
+  void admit(asio::generic::stream_protocol::socket socket, bool unix_socket);
+  bool refuse_protected(const asio::ip::tcp::endpoint& peer) const;
+  void schedule_cron();
+  void on_cron();
+  void watch_signals();
+  void apply_runtime_config();
+
+  engine::Config& config_;
+  std::string executable_;
+  asio::io_context io_{1};
+  engine::SystemClock clock_;
+  engine::Engine engine_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
+  std::vector<std::unique_ptr<UnixListener>> unix_listeners_;
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
+  asio::steady_timer cron_timer_;
+  asio::signal_set signals_;
+  bool stopping_ = false;
+  int64_t bound_port_ = 0;
+};
+
+}  // namespace kvd::server

@@ -1,0 +1,294 @@
+#include "kvd/server/server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "kvd/server/connection.hpp"
+#include "kvd/server/logging.hpp"
+#include "kvd/server/process.hpp"
+
+namespace kvd::server {
+namespace {
+
+constexpr const char* kProtectedModeMessage =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password "
+    "is set for the default user. In this mode connections are only accepted from the loopback "
+    "interface. If you want to connect from external computers to Redis you may adopt one of the "
+    "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
+    "protected-mode no' from the loopback interface by connecting to Redis from the same host "
+    "the server is running, however MAKE SURE Redis is not publicly accessible from internet if "
+    "you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just "
+    "disable the protected mode by editing the Redis configuration file, and setting the "
+    "protected mode option to 'no', and then restarting the server. 3) If you started the server "
+    "manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an "
+    "authentication password for the default user. NOTE: You only need to do one of the above "
+    "things in order for the server to start accepting connections from the outside.\r\n";
+
+// Best-effort one-shot reply to a connection we are about to drop.
+void send_and_close(asio::generic::stream_protocol::socket& s, std::string_view msg) {
+  std::error_code ec;
+  s.non_blocking(true, ec);
+  (void)::send(s.native_handle(), msg.data(), msg.size(), MSG_NOSIGNAL);
+  s.close(ec);
+}
+
+}  // namespace
+
+struct Server::TcpListener {
+  explicit TcpListener(asio::io_context& io) : acceptor(io) {}
+  asio::ip::tcp::acceptor acceptor;
+};
+
+struct Server::UnixListener {
+  explicit UnixListener(asio::io_context& io) : acceptor(io) {}
+  asio::local::stream_protocol::acceptor acceptor;
+  std::string path;
+};
+
+Server::Server(engine::Config& config, std::string executable)
+    : config_(config),
+      executable_(std::move(executable)),
+      engine_(clock_, config),
+      cron_timer_(io_),
+      signals_(io_) {
+  engine_.set_hooks(this);
+  config_.on_change("loglevel", [this] { set_log_level(config_.v().loglevel); });
+}
+
+Server::~Server() {
+  for (auto& l : unix_listeners_) ::unlink(l->path.c_str());
+}
+
+bool Server::listen() {
+  const auto& v = config_.v();
+  int somaxconn = read_somaxconn();
+  if (somaxconn >= 0 && v.tcp_backlog > somaxconn) {
+    spdlog::warn(
+        "WARNING: The TCP backlog setting of {} cannot be enforced because "
+        "/proc/sys/net/core/somaxconn is set to the lower value of {}.",
+        v.tcp_backlog, somaxconn);
+  }
+  if (v.port != 0) {
+    for (std::string addr : v.bind) {
+      // A leading '-' marks an optional address: failing to bind it is not fatal.
+      bool optional = !addr.empty() && addr[0] == '-';
+      if (optional) addr.erase(0, 1);
+      if (addr == "*") addr = "0.0.0.0";
+      std::error_code ec;
+      auto ip = asio::ip::make_address(addr, ec);
+      if (ec) {
+        spdlog::warn("Invalid bind address '{}'", addr);
+        if (optional) continue;
+        return false;
+      }
+      auto l = std::make_unique<TcpListener>(io_);
+      asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(v.port));
+      l->acceptor.open(ep.protocol(), ec);
+      if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec && ip.is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
+      if (!ec) l->acceptor.bind(ep, ec);
+      if (!ec) l->acceptor.listen(static_cast<int>(v.tcp_backlog), ec);
+      if (ec) {
+        if (optional && (ec.value() == EADDRNOTAVAIL || ec.value() == EAFNOSUPPORT ||
+                         ec.value() == EPROTONOSUPPORT)) {
+          continue;
+        }
+        spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}", addr,
+                     v.port, ec.message());
+        return false;
+      }
+      bound_port_ = l->acceptor.local_endpoint().port();
+      tcp_listeners_.push_back(std::move(l));
+    }
+  }
+  if (!v.unixsocket.empty()) {
+    ::unlink(v.unixsocket.c_str());
+    auto l = std::make_unique<UnixListener>(io_);
+    std::error_code ec;
+    asio::local::stream_protocol::endpoint ep(v.unixsocket);
+    l->acceptor.open(ep.protocol(), ec);
+    if (!ec) l->acceptor.bind(ep, ec);
+    if (!ec) l->acceptor.listen(static_cast<int>(v.tcp_backlog), ec);
+    if (ec) {
+      spdlog::warn("Failed opening Unix socket {}: {}", v.unixsocket, ec.message());
+      return false;
+    }
+    if (v.unixsocketperm) ::chmod(v.unixsocket.c_str(), static_cast<mode_t>(v.unixsocketperm));
+    l->path = v.unixsocket;
+    unix_listeners_.push_back(std::move(l));
+  }
+  if (tcp_listeners_.empty() && unix_listeners_.empty()) {
+    spdlog::warn("Configured to not listen anywhere, exiting.");
+    return false;
+  }
+  for (auto& l : tcp_listeners_) accept_tcp(*l);
+  for (auto& l : unix_listeners_) accept_unix(*l);
+  return true;
+}
+
+void Server::accept_tcp(TcpListener& l) {
+  l.acceptor.async_accept([this, &l](const std::error_code& ec, asio::ip::tcp::socket s) {
+    if (stopping_) return;
+    if (!ec) {
+      std::error_code e2;
+      auto peer = s.remote_endpoint(e2);
+      asio::generic::stream_protocol::socket g(
+          io_, asio::generic::stream_protocol(s.local_endpoint(e2).protocol()), s.release());
+      if (!e2 && refuse_protected(peer)) {
+        send_and_close(g, kProtectedModeMessage);
+      } else {
+        admit(std::move(g), false);
+      }
+    } else if (ec == asio::error::operation_aborted) {
+      return;
+    } else {
+      spdlog::warn("Accepting client connection: {}", ec.message());
+    }
+    accept_tcp(l);
+  });
+}
+
+void Server::accept_unix(UnixListener& l) {
+  l.acceptor.async_accept(
+      [this, &l](const std::error_code& ec, asio::local::stream_protocol::socket s) {
+        if (stopping_) return;
+        if (!ec) {
+          asio::generic::stream_protocol::socket g(io_, asio::generic::stream_protocol(AF_UNIX, 0),
+                                                   s.release());
+          admit(std::move(g), true);
+        } else if (ec == asio::error::operation_aborted) {
+          return;
+        }
+        accept_unix(l);
+      });
+}
+
+bool Server::refuse_protected(const asio::ip::tcp::endpoint& peer) const {
+  const auto& v = config_.v();
+  if (!v.protected_mode || !v.requirepass.empty()) return false;
+  auto a = peer.address();
+  if (a.is_loopback()) return false;
+  if (a.is_v6() && a.to_v6().is_v4_mapped() &&
+      asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback()) {
+    return false;
+  }
+  return true;
+}
+
+void Server::admit(asio::generic::stream_protocol::socket socket, bool unix_socket) {
+  ++engine_.stats().total_connections;
+  if (static_cast<int64_t>(connections_.size()) >= config_.v().maxclients) {
+    ++engine_.stats().rejected_connections;
+    send_and_close(socket, "-ERR max number of clients reached\r\n");
+    return;
+  }
+  auto c = std::make_shared<Connection>(*this, std::move(socket), unix_socket);
+  connections_[c.get()] = c;
+  c->start();
+}
+
+void Server::on_connection_closed(Connection* c) {
+  auto it = connections_.find(c);
+  if (it == connections_.end()) return;
+  // Destroy after the current handler returns: `c` may be running right now.
+  asio::post(io_, [keep = std::move(it->second)] {});
+  connections_.erase(it);
+}
+
+void Server::schedule_close(std::shared_ptr<Connection> c) {
+  asio::post(io_, [c] {
+    if (!c->closed()) c->close();
+  });
+}
+
+void Server::schedule_cron() {
+  int64_t hz = config_.v().hz > 0 ? config_.v().hz : 10;
+  cron_timer_.expires_after(std::chrono::milliseconds(1000 / hz));
+  cron_timer_.async_wait([this](const std::error_code& ec) {
+    if (ec || stopping_) return;
+    on_cron();
+    schedule_cron();
+  });
+}
+
+void Server::on_cron() {
+  engine_.cron();
+  int64_t now = clock_.now_ms();
+  std::vector<std::shared_ptr<Connection>> conns;
+  conns.reserve(connections_.size());
+  for (auto& [ptr, c] : connections_) conns.push_back(c);
+  for (auto& c : conns) c->on_cron(now);
+}
+
+void Server::watch_signals() {
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.async_wait([this](const std::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    shutdown("signal");
+  });
+}
+
+void Server::shutdown(const std::string& reason) {
+  if (stopping_) return;
+  stopping_ = true;
+  spdlog::warn("User requested shutdown... ({})", reason);
+  std::error_code ec;
+  for (auto& l : tcp_listeners_) l->acceptor.close(ec);
+  for (auto& l : unix_listeners_) {
+    l->acceptor.close(ec);
+    ::unlink(l->path.c_str());
+  }
+  cron_timer_.cancel();
+  signals_.cancel(ec);
+  // Give pending replies one last non-blocking push, then drop the connections.
+  std::vector<std::shared_ptr<Connection>> conns;
+  for (auto& [ptr, c] : connections_) conns.push_back(c);
+  for (auto& c : conns) c->close_soon();
+  asio::post(io_, [this] {
+    std::vector<std::shared_ptr<Connection>> rest;
+    for (auto& [ptr, c] : connections_) rest.push_back(c);
+    for (auto& c : rest) c->close();
+    io_.stop();
+  });
+}
+
+std::string Server::request_shutdown(Shutdown mode) {
+  (void)mode;  // no persistence yet: every mode stops the same way
+  asio::post(io_, [this] { shutdown("SHUTDOWN command"); });
+  return "";
+}
+
+engine::ServerHooks::Info Server::info() const {
+  Info i;
+  i.tcp_port = bound_port_ ? bound_port_ : config_.v().port;
+  i.config_file = config_.config_file;
+  i.executable = executable_;
+  i.uptime_seconds = (clock_.now_ms() - engine_.start_ms()) / 1000;
+  i.connected_clients = connections_.size();
+  for (const auto& [ptr, c] : connections_) {
+    i.max_input_buffer = std::max(i.max_input_buffer, c->query_buffer_used());
+    i.max_output_buffer = std::max(i.max_output_buffer, c->output_pending());
+  }
+#if defined(__linux__)
+  i.multiplexing_api = "epoll";
+#else
+  i.multiplexing_api = "kqueue";
+#endif
+  i.io_threads_active = 0;
+  return i;
+}
+
+int Server::run() {
+  watch_signals();
+  schedule_cron();
+  spdlog::info("Ready to accept connections");
+  io_.run();
+  engine_.freer().drain();
+  return 0;
+}
+
+}  // namespace kvd::server
