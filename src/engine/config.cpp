@@ -199,7 +199,7 @@ void Config::register_all() {
   boolean("daemonize", &v.daemonize, false);
   string("pidfile", &v.pidfile, false);
   string("logfile", &v.logfile, false);
-  enumeration("loglevel", &v.loglevel, {"debug", "verbose", "notice", "warning", "nothing"});
+  enumeration("loglevel", &v.loglevel, {"debug", "verbose", "notice", "warning"});
   string("requirepass", &v.requirepass);
   boolean("protected-mode", &v.protected_mode);
   memory("proto-max-bulk-len", &v.proto_max_bulk_len, 1024 * 1024, LLONG_MAX);
@@ -246,7 +246,20 @@ void Config::register_all() {
     };
     add(std::move(p));
   }
-  integer("hz", &v.hz, 1, 500);
+  {
+    // Like Redis: any non-negative value is accepted and clamped to 1..500.
+    auto p = std::make_unique<Param>();
+    p->name = "hz";
+    p->get = [&v] { return int_to_string(v.hz); };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      int64_t n;
+      if (!parse_int64(a[0], &n)) return "argument couldn't be parsed into an integer";
+      if (n < 0 || n > INT_MAX) return "argument must be between 0 and 2147483647 inclusive";
+      v.hz = n < 1 ? 1 : n > 500 ? 500 : n;
+      return "";
+    };
+    add(std::move(p));
+  }
   integer("databases", &v.databases, 1, INT_MAX, false);
   boolean("activerehashing", &v.activerehashing);
   memory("maxmemory", &v.maxmemory, 0, LLONG_MAX);
