@@ -12,7 +12,9 @@ std::string set_of(std::initializer_list<const char*> items) {
 }
 
 // A test-only command with keys, registered next to the real ones.
-void noop(engine::CommandContext& ctx) { ctx.out.ok(); }
+void noop(engine::CommandContext& ctx) {
+  ctx.out.ok();
+}
 
 }  // namespace
 
@@ -73,8 +75,8 @@ TEST(CommandCommand, Docs) {
   EngineHarness h;
   const engine::CommandSpec* echo = h.engine().commands().find("echo");
   std::string echo_docs = "*8\r\n" + bulk("summary") + bulk(echo->summary) + bulk("since") +
-                          bulk("1.0.0") + bulk("group") + bulk("connection") +
-                          bulk("complexity") + bulk("O(1)");
+                          bulk("1.0.0") + bulk("group") + bulk("connection") + bulk("complexity") +
+                          bulk("O(1)");
   EXPECT_EQ(h.run({"COMMAND", "DOCS", "echo", "nope"}), "*2\r\n" + bulk("echo") + echo_docs);
   h.client().resp = 3;
   std::string r = h.run({"COMMAND", "DOCS", "config"});

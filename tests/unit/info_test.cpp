@@ -55,9 +55,9 @@ TEST(InfoCommand, DefaultSectionsAndLayout) {
   EngineHarness h;
   std::string text = payload(h.run({"INFO"}));
   Info i = parse(text);
-  EXPECT_EQ(i.sections, (Sections{"Server", "Clients", "Memory", "Persistence", "Stats",
-                                  "Replication", "CPU", "Modules", "Errorstats", "Cluster",
-                                  "Keyspace"}));
+  EXPECT_EQ(i.sections,
+            (Sections{"Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU",
+                      "Modules", "Errorstats", "Cluster", "Keyspace"}));
   EXPECT_EQ(text.rfind("# Server\r\nredis_version:7.0.15\r\n", 0), 0u);
   EXPECT_NE(text.find("\r\n\r\n# Clients\r\n"), std::string::npos);
   EXPECT_EQ(info(h, {"default"}).sections, i.sections);
@@ -138,7 +138,8 @@ TEST(InfoCommand, MemoryPersistenceReplicationCpu) {
   EXPECT_GT(std::stoull(i.fields["used_memory"]), 0u);
   EXPECT_GT(std::stoull(i.fields["used_memory_rss"]), 0u);
   EXPECT_GE(std::stoull(i.fields["used_memory_peak"]), std::stoull(i.fields["used_memory"]));
-  EXPECT_TRUE(std::regex_match(i.fields["used_memory_human"], std::regex("\\d+(\\.\\d\\d[KMG]|B)")));
+  EXPECT_TRUE(
+      std::regex_match(i.fields["used_memory_human"], std::regex("\\d+(\\.\\d\\d[KMG]|B)")));
   EXPECT_EQ(i.fields["maxmemory"], "0");
   EXPECT_EQ(i.fields["maxmemory_human"], "0B");
   EXPECT_EQ(i.fields["maxmemory_policy"], "noeviction");
