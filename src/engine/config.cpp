@@ -66,7 +66,9 @@ const Config::Param* Config::find(std::string_view name) const {
   return it == by_name_.end() ? nullptr : it->second;
 }
 
-bool Config::exists(std::string_view name) const { return find(name) != nullptr; }
+bool Config::exists(std::string_view name) const {
+  return find(name) != nullptr;
+}
 
 bool Config::is_mutable(std::string_view name) const {
   const Param* p = find(name);
@@ -80,15 +82,17 @@ void Config::register_all() {
     p->is_mutable = mut;
     p->get = [field] { return std::string(*field ? "yes" : "no"); };
     p->set = [field](const std::vector<std::string>& a) -> std::string {
-      if (iequals(a[0], "yes")) *field = true;
-      else if (iequals(a[0], "no")) *field = false;
-      else return "argument must be 'yes' or 'no'";
+      if (iequals(a[0], "yes"))
+        *field = true;
+      else if (iequals(a[0], "no"))
+        *field = false;
+      else
+        return "argument must be 'yes' or 'no'";
       return "";
     };
     add(std::move(p));
   };
-  auto integer = [this](const char* name, int64_t* field, int64_t lo, int64_t hi,
-                        bool mut = true) {
+  auto integer = [this](const char* name, int64_t* field, int64_t lo, int64_t hi, bool mut = true) {
     auto p = std::make_unique<Param>();
     p->name = name;
     p->is_mutable = mut;
@@ -195,7 +199,7 @@ void Config::register_all() {
   boolean("daemonize", &v.daemonize, false);
   string("pidfile", &v.pidfile, false);
   string("logfile", &v.logfile, false);
-  enumeration("loglevel", &v.loglevel, {"debug", "verbose", "notice", "warning", "nothing"});
+  enumeration("loglevel", &v.loglevel, {"debug", "verbose", "notice", "warning"});
   string("requirepass", &v.requirepass);
   boolean("protected-mode", &v.protected_mode);
   memory("proto-max-bulk-len", &v.proto_max_bulk_len, 1024 * 1024, LLONG_MAX);
@@ -206,8 +210,7 @@ void Config::register_all() {
     p->max_args = 4;
     p->get = [&v] {
       return "normal " + format_memory_limit(v.obuf_normal) + " slave " +
-             format_memory_limit(v.obuf_replica) + " pubsub " +
-             format_memory_limit(v.obuf_pubsub);
+             format_memory_limit(v.obuf_replica) + " pubsub " + format_memory_limit(v.obuf_pubsub);
     };
     p->set = [&v](const std::vector<std::string>& a) -> std::string {
       std::vector<std::string> t;
@@ -216,14 +219,19 @@ void Config::register_all() {
           t.push_back(part);
         }
       }
-      if (t.empty() || t.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+      if (t.empty() || t.size() % 4 != 0)
+        return "Wrong number of arguments in buffer limit configuration.";
       ConfigValues copy = v;
       for (size_t i = 0; i < t.size(); i += 4) {
         OutputLimit* target;
-        if (iequals(t[i], "normal")) target = &copy.obuf_normal;
-        else if (iequals(t[i], "replica") || iequals(t[i], "slave")) target = &copy.obuf_replica;
-        else if (iequals(t[i], "pubsub")) target = &copy.obuf_pubsub;
-        else return "Invalid client class specified in buffer limit configuration.";
+        if (iequals(t[i], "normal"))
+          target = &copy.obuf_normal;
+        else if (iequals(t[i], "replica") || iequals(t[i], "slave"))
+          target = &copy.obuf_replica;
+        else if (iequals(t[i], "pubsub"))
+          target = &copy.obuf_pubsub;
+        else
+          return "Invalid client class specified in buffer limit configuration.";
         int64_t hard, soft, secs;
         if (!parse_memory(t[i + 1], &hard) || !parse_memory(t[i + 2], &soft) ||
             !parse_int64(t[i + 3], &secs) || hard < 0 || soft < 0 || secs < 0) {
@@ -238,7 +246,20 @@ void Config::register_all() {
     };
     add(std::move(p));
   }
-  integer("hz", &v.hz, 1, 500);
+  {
+    // Like Redis: any non-negative value is accepted and clamped to 1..500.
+    auto p = std::make_unique<Param>();
+    p->name = "hz";
+    p->get = [&v] { return int_to_string(v.hz); };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      int64_t n;
+      if (!parse_int64(a[0], &n)) return "argument couldn't be parsed into an integer";
+      if (n < 0 || n > INT_MAX) return "argument must be between 0 and 2147483647 inclusive";
+      v.hz = n < 1 ? 1 : n > 500 ? 500 : n;
+      return "";
+    };
+    add(std::move(p));
+  }
   integer("databases", &v.databases, 1, INT_MAX, false);
   boolean("activerehashing", &v.activerehashing);
   memory("maxmemory", &v.maxmemory, 0, LLONG_MAX);
@@ -286,8 +307,7 @@ void Config::register_all() {
   integer("active-expire-effort", &v.active_expire_effort, 1, 10);
 }
 
-std::string Config::set(std::string_view name, const std::vector<std::string>& args,
-                        bool startup) {
+std::string Config::set(std::string_view name, const std::vector<std::string>& args, bool startup) {
   Param* p = find(name);
   if (!p) return "Bad directive or wrong number of arguments";
   if (args.size() < p->min_args || args.size() > p->max_args) {
@@ -297,13 +317,41 @@ std::string Config::set(std::string_view name, const std::vector<std::string>& a
   std::string before = p->get();
   std::string e = p->set(args);
   if (!e.empty()) return e;
-  if (!startup && p->get() != before) {
-    auto it = listeners_.find(p->name);
-    if (it != listeners_.end()) {
-      for (auto& fn : it->second) fn();
-    }
-  }
+  if (!startup && p->get() != before) notify(*p);
   return "";
+}
+
+void Config::notify(const Param& p) {
+  auto it = listeners_.find(p.name);
+  if (it == listeners_.end()) return;
+  for (auto& fn : it->second) fn();
+}
+
+std::string Config::set_all(const std::vector<std::pair<std::string, std::string>>& pairs,
+                            std::string* failed_name) {
+  // Setters only write into values_, so a copy of it is a complete backup.
+  ConfigValues backup = values_;
+  std::vector<const Param*> changed;
+  for (const auto& [name, value] : pairs) {
+    Param* p = find(name);
+    std::string e = p ? "" : "Unknown option";
+    if (p && !p->is_mutable) e = "can't set immutable config";
+    std::string before = p ? p->get() : "";
+    if (e.empty()) e = p->set({value});
+    if (!e.empty()) {
+      values_ = backup;
+      *failed_name = p ? p->name : name;
+      return e;
+    }
+    if (p->get() != before) changed.push_back(p);
+  }
+  for (const Param* p : changed) notify(*p);
+  return "";
+}
+
+std::string Config::canonical_name(std::string_view name) const {
+  const Param* p = find(name);
+  return p ? p->name : "";
 }
 
 std::optional<std::string> Config::get(std::string_view name) const {
@@ -367,6 +415,68 @@ std::string Config::load_file(const std::string& path) {
   return load_text(ss.str(), "'" + path + "'");
 }
 
+std::string Config::quote_if_needed(std::string_view value) {
+  bool plain = !value.empty();
+  for (unsigned char c : value) {
+    if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c >= 0x7f) plain = false;
+  }
+  if (plain) return std::string(value);
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < ' ' || c >= 0x7f) {
+          char buf[8];
+          snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+std::string Config::flags_to_text(const std::vector<std::string>& args) {
+  std::string text;
+  bool open = false;
+  for (const auto& a : args) {
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      if (open) text += "\n";
+      text += a.substr(2);
+      open = true;
+    } else if (open) {
+      text += " " + quote_if_needed(a);
+    }
+  }
+  if (open) text += "\n";
+  return text;
+}
+
+// A directive's value as a config line, quoted when one token would not survive
+// split_args. Multi-token values (bind, save, client-output-buffer-limit) are
+// already blank-separated lists and stay as they are.
+static std::string config_line(const std::string& name, const std::string& value, bool multi) {
+  if (multi && !value.empty()) return name + " " + value;
+  return name + " " + Config::quote_if_needed(value);
+}
+
 std::string Config::rewrite() {
   if (config_file.empty()) return "The server is running without a config file";
   std::vector<std::string> lines;
@@ -392,8 +502,12 @@ std::string Config::rewrite() {
     if (written.count(p)) continue;  // later duplicates collapse into the first
     written.insert(p);
     std::string value = p->get();
-    if (value.empty()) out.push_back(p->name + " \"\"");
-    else out.push_back(p->name + " " + value);
+    std::vector<std::string> old_args(parts->begin() + 1, parts->end());
+    // An unchanged directive keeps its line byte for byte (spacing, quoting).
+    if (join(old_args) == value)
+      out.push_back(line);
+    else
+      out.push_back(config_line(p->name, value, p->max_args > 1));
   }
   bool header = false;
   for (const auto& p : params_) {
@@ -404,7 +518,7 @@ std::string Config::rewrite() {
       out.push_back("# Generated by CONFIG REWRITE");
       header = true;
     }
-    out.push_back(p->name + " " + (value.empty() ? "\"\"" : value));
+    out.push_back(config_line(p->name, value, p->max_args > 1));
   }
   std::string tmp = config_file + ".tmp-" + std::to_string(getpid());
   {

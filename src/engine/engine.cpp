@@ -1,9 +1,11 @@
 #include "kvd/engine/engine.hpp"
 
 #include <chrono>
+#include <random>
 
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/errors.hpp"
+#include "kvd/engine/memory.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -11,6 +13,17 @@ namespace {
 int64_t steady_us() {
   using namespace std::chrono;
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// 40 random hex digits (Redis's run_id / replication id format).
+std::string random_hex_id() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+                      static_cast<uint64_t>(steady_us()));
+  static const char kHex[] = "0123456789abcdef";
+  std::string id(40, '0');
+  for (auto& ch : id) ch = kHex[gen() & 15];
+  return id;
 }
 
 bool arity_ok(int arity, size_t argc) {
@@ -36,12 +49,61 @@ Engine::Engine(Clock& clock, Config& config) : clock_(clock), config_(config) {
     dbs_.back()->set_lazy_freer(&freer_);
   }
   start_ms_ = clock_.now_ms();
+  run_id_ = random_hex_id();
+  replid_ = random_hex_id();
+}
+
+void RateSampler::sample(int64_t now_us, uint64_t total) {
+  if (last_us_ >= 0 && now_us > last_us_) {
+    double secs = static_cast<double>(now_us - last_us_) / 1e6;
+    samples_[next_] = static_cast<double>(total - last_total_) / secs;
+    next_ = (next_ + 1) % kSamples;
+    if (count_ < kSamples) ++count_;
+  }
+  last_us_ = now_us;
+  last_total_ = total;
+}
+
+double RateSampler::per_second() const {
+  if (count_ == 0) return 0;
+  double sum = 0;
+  for (int i = 0; i < count_; ++i) sum += samples_[i];
+  return sum / count_;
+}
+
+int64_t Engine::instantaneous_ops_per_sec() const {
+  return static_cast<int64_t>(ops_rate_.per_second());
+}
+double Engine::instantaneous_input_kbps() const {
+  return input_rate_.per_second() / 1024;
+}
+double Engine::instantaneous_output_kbps() const {
+  return output_rate_.per_second() / 1024;
+}
+
+void Engine::sample_rates() {
+  // Redis samples every 100ms; a faster cron must not shrink the window.
+  static constexpr int64_t kPeriodUs = 100'000;
+  int64_t now = clock_.monotonic_us();
+  if (now - last_sample_us_ < kPeriodUs) return;
+  last_sample_us_ = now;
+  ops_rate_.sample(now, stats_.total_commands);
+  input_rate_.sample(now, stats_.net_input_bytes);
+  output_rate_.sample(now, stats_.net_output_bytes);
 }
 
 Engine::~Engine() = default;
 
-void Engine::add_client(Client* c) { clients_[c->id] = c; }
-void Engine::remove_client(Client* c) { clients_.erase(c->id); }
+// A client starts unauthenticated when the default user has a password.
+void Engine::add_client(Client* c) {
+  if (!config_.v().requirepass.empty()) c->authenticated = false;
+  if (c->created_ms == 0) c->created_ms = clock_.now_ms();
+  if (c->last_interaction_ms == 0) c->last_interaction_ms = c->created_ms;
+  clients_[c->id] = c;
+}
+void Engine::remove_client(Client* c) {
+  clients_.erase(c->id);
+}
 
 uint64_t Engine::expired_keys() const {
   uint64_t n = 0;
@@ -65,14 +127,14 @@ void Engine::reset_stats() {
   stats_.client_qbuf_limit_disconnections = 0;
   stats_.client_outbuf_limit_disconnections = 0;
   stats_.error_codes.clear();
+  stats_.peak_memory = 0;
   for (const CommandSpec* c : commands_.all()) {
     c->stats = CommandStats{};
     for (const auto& sub : c->subcommands) sub.stats = CommandStats{};
   }
 }
 
-void Engine::reject(Client&, protocol::ReplyWriter& out, const CommandSpec* spec,
-                    std::string msg) {
+void Engine::reject(Client&, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg) {
   out.error(msg);
   ++stats_.total_error_replies;
   ++stats_.error_codes[std::string(out.last_error_code())];
@@ -102,8 +164,8 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
       std::string upper = spec->name;
       for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
       reject(c, out, nullptr,
-             "ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " +
-                 upper + " HELP.");
+             "ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " + upper +
+                 " HELP.");
       return;
     }
     spec = sub;
@@ -129,10 +191,15 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
     ++spec->stats.failed_calls;
     ++stats_.total_error_replies;
     ++stats_.error_codes[std::string(out.last_error_code())];
+  } else if (spec->flags & kWrite) {
+    ++stats_.dirty;
   }
 }
 
 void Engine::cron() {
+  sample_rates();
+  uint64_t used = allocator_used_memory();
+  if (used > stats_.peak_memory) stats_.peak_memory = used;
   const int64_t hz = config_.v().hz > 0 ? config_.v().hz : 10;
   // Redis's budget: 25% of each cron period for active expiry.
   const int64_t budget_us = 1'000'000 / hz / 4;

@@ -75,6 +75,15 @@ class Config {
   // Applies one directive; returns an error message (empty when it succeeded).
   // At startup immutable parameters may be set.
   std::string set(std::string_view name, const std::vector<std::string>& args, bool startup);
+  // CONFIG SET: applies every (name, value) pair or none. The names must exist,
+  // be mutable and be distinct (the command checks that first). On failure the
+  // previous values are restored, *failed_name is the pair that failed and the
+  // reason is returned. Listeners run only after all pairs were applied.
+  std::string set_all(const std::vector<std::pair<std::string, std::string>>& pairs,
+                      std::string* failed_name);
+  // The registry's own spelling of a name or alias ("" if unknown); two names
+  // are the same parameter when their canonical names are equal.
+  std::string canonical_name(std::string_view name) const;
   std::optional<std::string> get(std::string_view name) const;
   // Every (name, value) whose name matches the glob pattern, in registry order.
   std::vector<std::pair<std::string, std::string>> get_matching(std::string_view pattern) const;
@@ -86,6 +95,12 @@ class Config {
   // formatted like redis-server's FATAL CONFIG FILE ERROR.
   std::string load_text(const std::string& text, const std::string& origin);
   std::string load_file(const std::string& path);
+  // Turns command-line options ("--port", "7000", "--save", "") into config
+  // text, one directive per "--name", values quoted so blanks survive.
+  static std::string flags_to_text(const std::vector<std::string>& args);
+  // Quotes a value for a config line when it holds blanks, quotes or control
+  // characters (or is empty); split_args reads it back unchanged.
+  static std::string quote_if_needed(std::string_view value);
 
   // Rewrites the config file with the current values (CONFIG REWRITE).
   std::string rewrite();
@@ -99,6 +114,7 @@ class Config {
   const Param* find(std::string_view name) const;
   void add(std::unique_ptr<Param> p);
   void register_all();
+  void notify(const Param& p);
 
   ConfigValues values_;
   std::vector<std::unique_ptr<Param>> params_;

@@ -30,6 +30,28 @@ struct Stats {
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
   std::map<std::string, uint64_t> error_codes;  // errorstats
+  uint64_t peak_memory = 0;                     // highest used_memory seen by cron/INFO
+  // Successful write commands since start (rdb_changes_since_last_save; there
+  // is no persistence yet, so nothing resets it).
+  uint64_t dirty = 0;
+};
+
+// A rate sampled periodically (INFO's instantaneous_* fields): the average of
+// the last kSamples per-second rates, as Redis computes them.
+class RateSampler {
+ public:
+  static constexpr int kSamples = 16;
+  // Records `total` (a monotonically growing counter) observed at `now_us`.
+  void sample(int64_t now_us, uint64_t total);
+  // Average per-second rate over the recorded samples.
+  double per_second() const;
+
+ private:
+  int64_t last_us_ = -1;
+  uint64_t last_total_ = 0;
+  double samples_[kSamples] = {};
+  int next_ = 0;
+  int count_ = 0;
 };
 
 // What the engine asks of the process around it (the server layer).
@@ -92,6 +114,16 @@ class Engine {
   // Seconds clock for LRU idle times.
   uint32_t lru_clock() const { return static_cast<uint32_t>(clock_.now_ms() / 1000); }
 
+  // INFO: random 40-hex-digit identities of this process (run_id, master_replid).
+  const std::string& run_id() const { return run_id_; }
+  const std::string& replication_id() const { return replid_; }
+  // INFO stats: rates sampled by cron() every 100ms.
+  int64_t instantaneous_ops_per_sec() const;
+  double instantaneous_input_kbps() const;
+  double instantaneous_output_kbps() const;
+  // Samples the rates now if 100ms passed since the last sample (cron() calls it).
+  void sample_rates();
+
  private:
   void reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg);
 
@@ -107,6 +139,12 @@ class Engine {
   int64_t start_ms_;
   uint64_t expired_offset_ = 0;
   int cron_db_ = 0;
+  std::string run_id_;
+  std::string replid_;
+  RateSampler ops_rate_;
+  RateSampler input_rate_;
+  RateSampler output_rate_;
+  int64_t last_sample_us_ = INT64_MIN / 2;
 };
 
 }  // namespace kvd::engine

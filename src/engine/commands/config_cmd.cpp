@@ -1,7 +1,146 @@
+#include <set>
+
+#include "admin_helpers.hpp"
+#include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
 
 namespace kvd::engine {
+namespace {
 
-void register_config_commands(CommandTable& t) { (void)t; }
+bool has_glob(std::string_view s) {
+  return s.find_first_of("*?[") != std::string_view::npos;
+}
+
+// CONFIG GET pattern [pattern ...]: one map of every matching parameter, each
+// reported once. An exact name is echoed back as the client spelled it.
+void cmd_config_get(CommandContext& ctx) {
+  Config& cfg = ctx.engine.config();
+  std::vector<std::pair<std::string, std::string>> found;
+  std::set<std::string> seen;  // canonical names already in the reply
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    std::string_view pattern = ctx.args[i];
+    if (!has_glob(pattern)) {
+      std::string canon = cfg.canonical_name(pattern);
+      if (canon.empty() || !seen.insert(canon).second) continue;
+      found.emplace_back(std::string(pattern), *cfg.get(pattern));
+      continue;
+    }
+    for (auto& [name, value] : cfg.get_matching(pattern)) {
+      if (seen.insert(cfg.canonical_name(name)).second) found.emplace_back(name, value);
+    }
+  }
+  ctx.out.map(static_cast<int64_t>(found.size()));
+  for (const auto& [name, value] : found) {
+    ctx.out.bulk(name);
+    ctx.out.bulk(value);
+  }
+}
+
+// CONFIG SET name value [name value ...]: all names are checked before any value
+// is applied, and a value that fails to apply rolls the others back.
+void cmd_config_set(CommandContext& ctx) {
+  const auto& a = ctx.args;
+  if (a.size() % 2 != 0) {
+    ctx.out.error(err::kSyntax);
+    return;
+  }
+  Config& cfg = ctx.engine.config();
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::set<std::string> names;
+  for (size_t i = 2; i < a.size(); i += 2) {
+    std::string name(a[i]);
+    std::string canon = cfg.canonical_name(name);
+    if (canon.empty()) {
+      ctx.out.error("ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'");
+      return;
+    }
+    std::string why;
+    if (!cfg.is_mutable(name))
+      why = "can't set immutable config";
+    else if (!names.insert(canon).second)
+      why = "duplicate parameter";
+    if (!why.empty()) {
+      ctx.out.error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why);
+      return;
+    }
+    pairs.emplace_back(std::move(name), std::string(a[i + 1]));
+  }
+  std::string failed;
+  std::string why = cfg.set_all(pairs, &failed);
+  if (!why.empty()) {
+    ctx.out.error("ERR CONFIG SET failed (possibly related to argument '" + failed + "') - " + why);
+    return;
+  }
+  ctx.out.ok();
+}
+
+void cmd_config_resetstat(CommandContext& ctx) {
+  ctx.engine.reset_stats();
+  ctx.out.ok();
+}
+
+void cmd_config_rewrite(CommandContext& ctx) {
+  std::string e = ctx.engine.config().rewrite();
+  if (!e.empty()) {
+    ctx.out.error("ERR " + e);
+    return;
+  }
+  ctx.out.ok();
+}
+
+void cmd_config_help(CommandContext& ctx) {
+  reply_help(ctx, "config",
+             {"GET <pattern> [<pattern> ...]",
+              "    Every parameter whose name matches a glob pattern, with its value.",
+              "SET <name> <value> [<name> <value> ...]",
+              "    Change parameters at runtime; either all of them change or none does.",
+              "RESETSTAT", "    Zero the counters INFO reports.", "REWRITE",
+              "    Write the running configuration back into the config file."});
+}
+
+CommandSpec admin_sub(std::string name, int arity, Handler h, std::string summary,
+                      std::string since, std::string complexity = "O(1)") {
+  return CommandSpec{.name = std::move(name),
+                     .arity = arity,
+                     .flags = kAdmin | kNoscript | kLoading | kStale,
+                     .acl = "@admin @slow @dangerous",
+                     .handler = h,
+                     .group = "server",
+                     .summary = std::move(summary),
+                     .since = std::move(since),
+                     .complexity = std::move(complexity)};
+}
+
+}  // namespace
+
+void register_config_commands(CommandTable& t) {
+  const std::string per_param = "O(N) when N is the number of configuration parameters provided";
+  CommandSpec help{.name = "help",
+                   .arity = 2,
+                   .flags = kLoading | kStale,
+                   .acl = "@slow",
+                   .handler = cmd_config_help,
+                   .group = "server",
+                   .summary = "Show CONFIG's subcommands",
+                   .since = "5.0.0",
+                   .complexity = "O(1)"};
+  t.add({.name = "config",
+         .arity = -2,
+         .acl = "@slow",
+         .group = "server",
+         .summary = "A container for configuration commands",
+         .since = "2.0.0",
+         .complexity = "Depends on subcommand.",
+         .subcommands = {
+             help,
+             admin_sub("get", -3, cmd_config_get, "Read configuration parameters", "2.0.0",
+                       per_param),
+             admin_sub("set", -4, cmd_config_set, "Change configuration parameters", "2.0.0",
+                       per_param),
+             admin_sub("resetstat", 2, cmd_config_resetstat, "Reset INFO's statistics", "2.0.0"),
+             admin_sub("rewrite", 2, cmd_config_rewrite,
+                       "Save the running configuration into the config file", "2.8.0"),
+         }});
+}
 
 }  // namespace kvd::engine

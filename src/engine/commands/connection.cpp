@@ -1,29 +1,197 @@
+#include "admin_helpers.hpp"
+#include "kvd/common/strings.hpp"
+#include "kvd/common/version.hpp"
 #include "kvd/engine/command_helpers.hpp"
 
 namespace kvd::engine {
 namespace {
+
+constexpr uint32_t kConnFlags = kNoscript | kLoading | kStale | kFast | kNoAuth | kAllowBusy;
 
 void cmd_ping(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
     ctx.out.error("ERR wrong number of arguments for 'ping' command");
     return;
   }
-  if (ctx.args.size() == 2) ctx.out.bulk(ctx.args[1]);
-  else ctx.out.simple("PONG");
+  if (ctx.args.size() == 2)
+    ctx.out.bulk(ctx.args[1]);
+  else
+    ctx.out.simple("PONG");
+}
+
+void cmd_echo(CommandContext& ctx) {
+  ctx.out.bulk(ctx.args[1]);
+}
+
+// The server layer closes the connection once this reply is flushed.
+void cmd_quit(CommandContext& ctx) {
+  ctx.client.close_after_reply = true;
+  ctx.out.ok();
+}
+
+// Parses an index the way Redis's getIntFromObject does (must fit in an int).
+bool parse_int(std::string_view s, int* out) {
+  int64_t v;
+  if (!parse_int64(s, &v) || v < INT32_MIN || v > INT32_MAX) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+void cmd_select(CommandContext& ctx) {
+  int index;
+  if (!parse_int(ctx.args[1], &index)) {
+    ctx.out.error(err::kNotInteger);
+    return;
+  }
+  if (index < 0 || index >= ctx.engine.db_count()) {
+    ctx.out.error(err::kDbIndex);
+    return;
+  }
+  ctx.client.db_index = index;
+  ctx.out.ok();
+}
+
+constexpr const char* kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+
+void cmd_auth(CommandContext& ctx) {
+  if (ctx.args.size() > 3) {
+    ctx.out.error(err::kSyntax);
+    return;
+  }
+  std::string_view user = "default";
+  std::string_view pass = ctx.args[1];
+  if (ctx.args.size() == 2) {
+    // The one-argument form only makes sense when the default user has a password.
+    if (ctx.engine.config().v().requirepass.empty()) {
+      ctx.out.error(
+          "ERR AUTH <password> called without any password configured for the default user. "
+          "Are you sure your configuration is correct?");
+      return;
+    }
+  } else {
+    user = ctx.args[1];
+    pass = ctx.args[2];
+  }
+  if (!check_credentials(ctx.engine, user, pass)) {
+    ctx.out.error(kWrongPass);
+    return;
+  }
+  ctx.client.authenticated = true;
+  ctx.client.user = std::string(user);
+  ctx.out.ok();
+}
+
+// Applies HELLO's AUTH/SETNAME options; false once an error was replied.
+bool hello_options(CommandContext& ctx, size_t first) {
+  const auto& a = ctx.args;
+  for (size_t j = first; j < a.size(); ++j) {
+    size_t more = a.size() - 1 - j;
+    if (iequals(a[j], "AUTH") && more >= 2) {
+      if (!check_credentials(ctx.engine, a[j + 1], a[j + 2])) {
+        ctx.out.error(kWrongPass);
+        return false;
+      }
+      ctx.client.authenticated = true;
+      ctx.client.user = std::string(a[j + 1]);
+      j += 2;
+    } else if (iequals(a[j], "SETNAME") && more >= 1) {
+      if (!valid_client_name(a[j + 1])) {
+        ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return false;
+      }
+      ctx.client.name = std::string(a[j + 1]);
+      ++j;
+    } else {
+      ctx.out.error("ERR Syntax error in HELLO option '" + std::string(a[j]) + "'");
+      return false;
+    }
+  }
+  return true;
+}
+
+void cmd_hello(CommandContext& ctx) {
+  int64_t version = 0;
+  if (ctx.args.size() >= 2) {
+    if (!parse_int64(ctx.args[1], &version)) {
+      ctx.out.error("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (version < 2 || version > 3) {
+      ctx.out.error("NOPROTO unsupported protocol version");
+      return;
+    }
+  }
+  if (!hello_options(ctx, 2)) return;
+  if (!ctx.client.authenticated) {
+    ctx.out.error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
+        "the RESP protocol version at the same time");
+    return;
+  }
+  if (version) {
+    ctx.client.resp = static_cast<int>(version);
+    ctx.out.set_resp(ctx.client.resp);  // this very reply already uses the new protocol
+  }
+  ctx.out.map(7);
+  ctx.out.bulk("server");
+  ctx.out.bulk("redis");  // clients gate features on this name, as on the version
+  ctx.out.bulk("version");
+  ctx.out.bulk(kRedisCompatVersion);
+  ctx.out.bulk("proto");
+  ctx.out.integer(ctx.client.resp);
+  ctx.out.bulk("id");
+  ctx.out.integer(static_cast<int64_t>(ctx.client.id));
+  ctx.out.bulk("mode");
+  ctx.out.bulk("standalone");
+  ctx.out.bulk("role");
+  ctx.out.bulk("master");
+  ctx.out.bulk("modules");
+  ctx.out.array(0);
+}
+
+// Back to the state of a fresh connection.
+void cmd_reset(CommandContext& ctx) {
+  Client& c = ctx.client;
+  c.db_index = 0;
+  c.resp = 2;
+  ctx.out.set_resp(2);
+  c.name.clear();
+  c.user = "default";
+  c.authenticated = ctx.engine.config().v().requirepass.empty();
+  c.no_evict = false;
+  c.no_touch = false;
+  ctx.out.simple("RESET");
+}
+
+CommandSpec conn(std::string name, int arity, uint32_t flags, Handler h, std::string summary,
+                 std::string since) {
+  return CommandSpec{.name = std::move(name),
+                     .arity = arity,
+                     .flags = flags,
+                     .acl = "@fast @connection",
+                     .handler = h,
+                     .group = "connection",
+                     .summary = std::move(summary),
+                     .since = std::move(since),
+                     .complexity = "O(1)"};
 }
 
 }  // namespace
 
 void register_connection_commands(CommandTable& t) {
-  t.add({.name = "ping",
-         .arity = -1,
-         .flags = kFast | kSentinel,
-         .acl = "@fast @connection",
-         .handler = cmd_ping,
-         .group = "connection",
-         .summary = "Ping the server",
-         .since = "1.0.0",
-         .complexity = "O(1)"});
+  t.add(conn("ping", -1, kFast, cmd_ping, "Ping the server", "1.0.0"));
+  t.add(conn("echo", 2, kLoading | kStale | kFast, cmd_echo, "Return the given string", "1.0.0"));
+  t.add(conn("quit", -1, kConnFlags, cmd_quit, "Close the connection", "1.0.0"));
+  t.add(conn("select", 2, kLoading | kStale | kFast, cmd_select,
+             "Change the selected database of the connection", "1.0.0"));
+  t.add(conn("hello", -1, kConnFlags, cmd_hello,
+             "Handshake: pick the protocol version, optionally authenticate and name the "
+             "connection",
+             "6.0.0"));
+  t.add(conn("auth", -2, kConnFlags, cmd_auth, "Authenticate the connection", "1.0.0"));
+  t.add(conn("reset", 1, kConnFlags, cmd_reset, "Reset the connection to its initial state",
+             "6.2.0"));
 }
 
 }  // namespace kvd::engine

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <cstddef>
+
+// Process memory figures for INFO memory and the peak tracking in cron.
+namespace kvd::engine {
+
+// Bytes the C allocator reports in use (mallinfo2). If another allocator
+// replaced malloc this only covers what still goes through glibc.
+size_t allocator_used_memory();
+// Resident set size from /proc/self/statm (0 if unavailable).
+size_t resident_memory();
+// Physical memory of the machine (0 if unavailable).
+size_t total_system_memory();
+
+}  // namespace kvd::engine

@@ -1,0 +1,32 @@
+#include "kvd/engine/memory.hpp"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace kvd::engine {
+
+size_t allocator_used_memory() {
+  struct mallinfo2 mi = mallinfo2();
+  // uordblks: in-use bytes in the arenas; hblkhd: bytes in mmap()ed blocks.
+  return mi.uordblks + mi.hblkhd;
+}
+
+size_t resident_memory() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  if (n != 2) return 0;
+  return static_cast<size_t>(resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+size_t total_system_memory() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0;
+}
+
+}  // namespace kvd::engine
