@@ -8,8 +8,10 @@ void cmd_ping(CommandContext& ctx) {
     ctx.out.error("ERR wrong number of arguments for 'ping' command");
     return;
   }
-  if (ctx.args.size() == 2) ctx.out.bulk(ctx.args[1]);
-  else ctx.out.simple("PONG");
+  if (ctx.args.size() == 2)
+    ctx.out.bulk(ctx.args[1]);
+  else
+    ctx.out.simple("PONG");
 }
 
 }  // namespace
