@@ -25,7 +25,9 @@ bool arg_bit_offset(CommandContext& ctx, std::string_view s, bool allow_hash, in
   bool hash = allow_hash && !s.empty() && s[0] == '#';
   int64_t v;
   bool ok = parse_int64(hash ? s.substr(1) : s, &v);
-  if (ok && hash) ok = !__builtin_mul_overflow(v, width, &v);
+  // "#N" multiplies in wrapping 64-bit arithmetic, as Redis effectively does;
+  // the range check below still rejects whatever the wrap produces out of range.
+  if (ok && hash) v = static_cast<int64_t>(static_cast<uint64_t>(v) * static_cast<uint64_t>(width));
   if (!ok || v < 0 || (v >> 3) >= max_string_bytes(ctx)) {
     ctx.out.error(err::kBitOffset);
     return false;
