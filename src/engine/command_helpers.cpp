@@ -57,9 +57,7 @@ bool arg_double(CommandContext& ctx, std::string_view s, double* out) {
   return true;
 }
 
-std::string command_name(const CommandContext& ctx) {
-  return to_lower(ctx.args[0]);
-}
+std::string command_name(const CommandContext& ctx) { return to_lower(ctx.args[0]); }
 
 void reply_invalid_expire(CommandContext& ctx) {
   ctx.out.error("ERR invalid expire time in '" + command_name(ctx) + "' command");

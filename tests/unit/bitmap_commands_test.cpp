@@ -531,6 +531,41 @@ TEST(BitmapCommands, BitFieldOverflowPolicies) {
             array({integer(0), integer(7), integer(7), integer(-8), integer(8), integer(15)}));
 }
 
+TEST(BitmapCommands, BitFieldSatOfHugeNegativeSetMatchesRedis) {
+  EngineHarness h;
+  // Redis's overflow check wraps for values this negative and saturates high.
+  EXPECT_EQ(
+      h.run({"BITFIELD",
+             "k",
+             "OVERFLOW",
+             "SAT",
+             "SET",
+             "i8",
+             "0",
+             "-9223372036854775808",
+             "GET",
+             "i8",
+             "0",
+             "SET",
+             "i8",
+             "0",
+             "-9223372036854775680",
+             "GET",
+             "i8",
+             "0",
+             "SET",
+             "i8",
+             "0",
+             "-9223372036854775681",
+             "GET",
+             "i8",
+             "0"}),
+      array({integer(0), integer(127), integer(127), integer(-128), integer(-128), integer(127)}));
+  EXPECT_EQ(h.run({"BITFIELD", "k", "OVERFLOW", "WRAP", "SET", "i8", "0", "-9223372036854775808",
+                   "GET", "i8", "0"}),
+            array({integer(127), integer(0)}));
+}
+
 TEST(BitmapCommands, BitFieldSixtyFourBitEdges) {
   EngineHarness h;
   EXPECT_EQ(h.run({"BITFIELD", "d",

@@ -387,6 +387,8 @@ TEST(StringCommands, IncrByFloat) {
   EXPECT_EQ(h.run({"GET", "novar"}), bulk("1.25"));
   h.run({"SET", "novar", "1.5"});
   EXPECT_EQ(h.run({"INCRBYFLOAT", "novar", "1.5"}), bulk("3"));
+  EXPECT_EQ(encoding_of(h, "novar"), "embstr");  // stored as text, not as an int
+  EXPECT_EQ(h.run({"INCR", "novar"}), integer(4));
   h.run({"SET", "novar", "17179869184"});
   EXPECT_EQ(h.run({"INCRBYFLOAT", "novar", "1.5"}), bulk("17179869185.5"));
   h.run({"SET", "novar", "17179869184"});

@@ -470,6 +470,17 @@ bool fit_field(__int128 exact, FieldType t, Overflow o, int64_t* out) {
   return true;
 }
 
+// Redis 7.0 computes "max - value" in wrapping 64-bit arithmetic when it checks
+// a signed SET, so a value so negative that the difference wraps is judged an
+// overflow upwards: OVERFLOW SAT then stores the maximum, not the minimum.
+// Reproduced for compatibility; WRAP and FAIL are unaffected.
+bool saturates_high_in_redis(const Field& f) {
+  if (f.op != FieldOp::kSet || !f.type.is_signed || f.type.bits == 64) return false;
+  if (f.overflow != Overflow::kSat) return false;
+  int64_t max = (int64_t(1) << (f.type.bits - 1)) - 1;
+  return f.arg < max - INT64_MAX;
+}
+
 // Reads a field that may lie partly or wholly past the end of the string.
 int64_t read_field(std::string_view str, uint64_t offset, FieldType t) {
   unsigned char buf[9] = {};
@@ -492,6 +503,7 @@ void write_field(CommandContext& ctx, unsigned char* p, const Field& f) {
     ctx.out.null();
     return;
   }
+  if (saturates_high_in_redis(f)) fitted = (int64_t(1) << (f.type.bits - 1)) - 1;
   set_field(p, f.offset, f.type.bits, static_cast<uint64_t>(fitted));
   ctx.out.integer(f.op == FieldOp::kIncrby ? fitted : old);
 }

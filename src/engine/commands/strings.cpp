@@ -300,9 +300,9 @@ void cmd_incrbyfloat(CommandContext& ctx) {
   }
   std::string text = format_long_double(value);
   if (e)
-    ctx.db.replace_value(e, Value::from_string(text));
+    ctx.db.replace_value(e, Value::text_string(text));
   else
-    ctx.db.add(key, Value::from_string(text));
+    ctx.db.add(key, Value::text_string(text));
   ctx.out.bulk(text);
 }
 
