@@ -684,6 +684,37 @@ TEST(StringCommands, LcsTableBoundedByProtoMaxBulkLen) {
 }
 
 // ---------------------------------------------------------------------------
+// Expiry and accounting
+
+TEST(StringCommands, WritesToExpiredKeysStartFresh) {
+  EngineHarness h;
+  h.run({"SET", "c", "41", "PX", "10"});
+  h.run({"SET", "s", "hello", "PX", "10"});
+  h.run({"SET", "a", "x", "PX", "10"});
+  h.clock().advance_ms(10);
+  EXPECT_EQ(h.run({"INCR", "c"}), integer(1));
+  EXPECT_EQ(expire_at(h, "c"), engine::kNoExpire);
+  EXPECT_EQ(h.run({"SETRANGE", "s", "1", "i"}), integer(2));
+  EXPECT_EQ(h.run({"GET", "s"}), bulk(std::string("\0i", 2)));
+  EXPECT_EQ(h.run({"APPEND", "a", "y"}), integer(1));
+  EXPECT_EQ(h.run({"MSETNX", "c2", "1"}), integer(1));
+}
+
+TEST(StringCommands, KeyspaceHitsAndMisses) {
+  EngineHarness h;
+  auto& stats = h.engine().stats();
+  h.run({"SET", "k", "v"});  // writes never count
+  h.run({"INCR", "n"});
+  EXPECT_EQ(stats.keyspace_hits + stats.keyspace_misses, 0u);
+  h.run({"GET", "k"});
+  h.run({"GET", "missing"});
+  h.run({"MGET", "k", "n", "missing"});
+  h.run({"SET", "k", "v2", "GET"});
+  EXPECT_EQ(stats.keyspace_hits, 4u);
+  EXPECT_EQ(stats.keyspace_misses, 2u);
+}
+
+// ---------------------------------------------------------------------------
 // Command table
 
 TEST(StringCommands, CommandSpecs) {
