@@ -1,5 +1,6 @@
 #include "kvd/engine/command_helpers.hpp"
 
+#include <algorithm>
 #include <climits>
 
 #include "kvd/common/strings.hpp"
@@ -79,6 +80,24 @@ bool arg_expire(CommandContext& ctx, std::string_view s, bool milliseconds, bool
     v += ctx.now_ms;
   }
   *when_ms = v;
+  return true;
+}
+
+void reply_arity_error(CommandContext& ctx) {
+  ctx.out.error("ERR wrong number of arguments for '" + command_name(ctx) + "' command");
+}
+
+int64_t max_string_bytes(const CommandContext& ctx) {
+  return std::min(ctx.engine.config().v().proto_max_bulk_len, kMaxValueBytes);
+}
+
+bool check_string_length(CommandContext& ctx, uint64_t size, uint64_t append) {
+  uint64_t limit = static_cast<uint64_t>(max_string_bytes(ctx));
+  // Compared piecewise so a hostile size cannot wrap the sum below the limit.
+  if (size > limit || append > limit - size) {
+    ctx.out.error(err::kStringTooLong);
+    return false;
+  }
   return true;
 }
 

@@ -29,6 +29,10 @@ Value Value::from_int(int64_t v) {
 Value Value::from_string(std::string_view s) {
   int64_t iv;
   if (s.size() <= 20 && parse_int64(s, &iv)) return from_int(iv);
+  return text_string(s);
+}
+
+Value Value::text_string(std::string_view s) {
   Value r;
   if (s.size() <= kInlineCap) {
     std::memcpy(r.bytes_, s.data(), s.size());

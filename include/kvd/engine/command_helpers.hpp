@@ -37,4 +37,19 @@ void reply_invalid_expire(CommandContext& ctx);
 // Lower-cased name of the running command, as Redis prints it in errors.
 std::string command_name(const CommandContext& ctx);
 
+// Reply "wrong number of arguments" for commands whose arity rule is more than
+// the table can express (MSET's key/value pairs).
+void reply_arity_error(CommandContext& ctx);
+
+// Value keeps string lengths in 32 bits and grows capacity by up to 1MB past the
+// requested length, so no string may come closer than that to 4GB.
+inline constexpr int64_t kMaxValueBytes = 0xFFFFFFFFll - (1ll << 20);
+
+// Largest string a command may build: proto-max-bulk-len, bounded by what a
+// Value can hold.
+int64_t max_string_bytes(const CommandContext& ctx);
+// Replies "string exceeds maximum allowed size" and returns false when growing a
+// string of `size` bytes by `append` bytes would pass max_string_bytes().
+bool check_string_length(CommandContext& ctx, uint64_t size, uint64_t append);
+
 }  // namespace kvd::engine

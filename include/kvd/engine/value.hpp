@@ -34,6 +34,9 @@ class Value {
   // Picks the encoding Redis would: int for canonical integers, else a string.
   static Value from_string(std::string_view s);
   static Value from_int(int64_t v);
+  // A string kept as text even if it reads as an integer, as Redis stores
+  // INCRBYFLOAT results ("embstr" up to 44 bytes, then "raw").
+  static Value text_string(std::string_view s);
   // A string that reports the "raw" encoding (results of APPEND / SETRANGE).
   static Value raw_string(std::string_view s);
   static Value from_object(Object* obj);

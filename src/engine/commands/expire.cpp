@@ -2,6 +2,8 @@
 
 namespace kvd::engine {
 
-void register_expire_commands(CommandTable& t) { (void)t; }
+void register_expire_commands(CommandTable& t) {
+  (void)t;
+}
 
 }  // namespace kvd::engine

@@ -2,6 +2,8 @@
 
 namespace kvd::engine {
 
-void register_key_commands(CommandTable& t) { (void)t; }
+void register_key_commands(CommandTable& t) {
+  (void)t;
+}
 
 }  // namespace kvd::engine
