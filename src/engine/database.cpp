@@ -58,7 +58,9 @@ void Database::replace_value(Entry* e, Value v) {
 }
 
 Entry* Database::set(std::string_view key, Value v, bool keep_ttl) {
-  Entry* e = dict_.find(key);
+  // An expired key is deleted first (and counted as expired), so the write
+  // creates a fresh key instead of inheriting a TTL that already passed.
+  Entry* e = clock_ ? find(key, clock_->now_ms()) : dict_.find(key);
   if (!e) return add(key, v);
   replace_value(e, v);
   e->lru = lru_now();
@@ -155,9 +157,9 @@ size_t Database::active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mo
     }
     deleted += expired;
     expired_ += expired;
-    // Keep going only while a large share of the sample was stale (Redis's 25%
-    // rule), and never past the time budget.
-    if (expired * 4 <= sampled) break;
+    // Keep going only while more than 10% of the sample was stale (Redis 7's
+    // threshold at the default active-expire-effort), never past the budget.
+    if (expired * 10 <= sampled) break;
     if ((++iterations & 15) == 0 && mono_us() > deadline_us) break;
   }
   return deleted;

@@ -287,7 +287,46 @@ TEST(ExpireCommands, ExpireDoesNotResurrectKeys) {
   EXPECT_EQ(h.run({"EXISTS", "foo"}), integer(0));
 }
 
+// Database::set (SET's storage primitive) must not revive an expired key's TTL.
+TEST(ExpireCommands, OverwritingAnExpiredKeyStartsFresh) {
+  EngineHarness h;
+  put_ttl(h, "k", 10);
+  h.clock().advance_ms(10);
+  h.engine().db(0).set("k", Value::from_string("new"), /*keep_ttl=*/true);
+  EXPECT_EQ(h.run({"TTL", "k"}), integer(-1));
+  EXPECT_EQ(h.engine().db(0).expires(), 0u);
+  EXPECT_EQ(h.engine().expired_keys(), 1u);
+  // A live key keeps its TTL with keep_ttl and loses it without.
+  h.engine().db(0).set_expire(h.engine().db(0).find_raw("k"), h.clock().now_ms() + 5000);
+  h.engine().db(0).set("k", Value::from_string("newer"), true);
+  EXPECT_EQ(h.run({"PTTL", "k"}), integer(5000));
+  h.engine().db(0).set("k", Value::from_string("newest"));
+  EXPECT_EQ(h.run({"PTTL", "k"}), integer(-1));
+}
+
+TEST(ExpireCommands, NewValuesStartWithZeroIdleTime) {
+  EngineHarness h;
+  h.clock().advance_ms(123'000);
+  put(h, "k");
+  EXPECT_EQ(h.run({"OBJECT", "IDLETIME", "k"}), integer(0));
+  h.clock().advance_ms(7'000);
+  h.engine().db(0).set("k", Value::from_string("again"));
+  EXPECT_EQ(h.run({"OBJECT", "IDLETIME", "k"}), integer(0));
+}
+
 // ---------------------------------------------------------------- active expiry
+
+// With a minority of keys due, one cron pass keeps sampling while more than
+// 10% of a sample is stale, so it still removes most of them.
+TEST(ExpireCommands, ActiveExpiryWithMinorityDue) {
+  EngineHarness h;
+  for (int i = 0; i < 300; ++i) put_ttl(h, "due:" + std::to_string(i), 10);
+  for (int i = 0; i < 700; ++i) put_ttl(h, "later:" + std::to_string(i), 1'000'000);
+  h.clock().advance_ms(10);
+  for (int i = 0; i < 5000 && h.engine().db(0).expires() > 700; ++i) h.engine().cron();
+  EXPECT_EQ(h.engine().db(0).expires(), 700u);
+  EXPECT_EQ(h.engine().expired_keys(), 300u);
+}
 
 TEST(ExpireCommands, ActiveExpiryRemovesExpiredKeysInCron) {
   EngineHarness h;
