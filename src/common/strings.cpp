@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 namespace kvd {
 
@@ -151,99 +152,99 @@ std::string to_lower(std::string_view s) {
 
 namespace {
 
-bool glob_impl(const char* p, size_t plen, const char* s, size_t slen, bool nocase, int depth) {
-  // Depth bound protects the stack against pathological patterns like "*****...".
-  if (depth > 1000) return false;
-  auto lower = [&](char c) {
-    return nocase ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
-  };
-  while (plen && slen) {
-    switch (p[0]) {
-      case '*':
-        while (plen > 1 && p[1] == '*') {
-          ++p;
-          --plen;
-        }
-        if (plen == 1) return true;
-        while (slen) {
-          if (glob_impl(p + 1, plen - 1, s, slen, nocase, depth + 1)) return true;
-          ++s;
-          --slen;
-        }
-        return false;
-      case '?':
-        ++s;
-        --slen;
-        break;
-      case '[': {
-        ++p;
-        --plen;
-        bool negate = plen && p[0] == '^';
-        if (negate) {
-          ++p;
-          --plen;
-        }
-        bool match = false;
-        while (true) {
-          if (plen == 0) break;
-          if (p[0] == '\\' && plen >= 2) {
-            ++p;
-            --plen;
-            if (p[0] == s[0]) match = true;
-          } else if (p[0] == ']') {
-            break;
-          } else if (plen >= 3 && p[1] == '-') {
-            char start = lower(p[0]), end = lower(p[2]), c = lower(s[0]);
-            if (start > end) std::swap(start, end);
-            if (c >= start && c <= end) match = true;
-            p += 2;
-            plen -= 2;
-          } else if (lower(p[0]) == lower(s[0])) {
-            match = true;
-          }
-          ++p;
-          --plen;
-        }
-        if (plen == 0) {
-          // Unterminated class: Redis treats the end as the class end.
-          ++p;  // compensate the decrement below
-          ++plen;
-        }
-        if (negate) match = !match;
-        if (!match) return false;
-        ++s;
-        --slen;
-        break;
-      }
-      case '\\':
-        if (plen >= 2) {
-          ++p;
-          --plen;
-        }
-        [[fallthrough]];
-      default:
-        if (lower(p[0]) != lower(s[0])) return false;
-        ++s;
-        --slen;
-        break;
-    }
-    ++p;
-    --plen;
-    if (slen == 0) {
-      while (plen && *p == '*') {
-        ++p;
-        --plen;
-      }
+// Redis folds case with tolower() in the C locale: ASCII letters only.
+char fold_case(char c, bool nocase) {
+  return nocase && c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Matches c against the "[...]" class whose body starts at p[i] (just past the
+// '['). Mirrors stringmatchlen byte for byte, quirks included: "\x" escapes
+// (compared case-sensitively), "a-z" ranges whose ends are swapped before case
+// folding, and an unterminated class that ends with the pattern. *next is set
+// to the first pattern byte after the class.
+bool match_class(std::string_view p, size_t i, char c, bool nocase, size_t* next) {
+  // Redis reads the terminating NUL of its sds pattern; model it explicitly.
+  auto at = [&](size_t k) { return k < p.size() ? p[k] : '\0'; };
+  bool negate = at(i) == '^';
+  if (negate) ++i;
+  bool match = false;
+  while (true) {
+    size_t left = p.size() - i;
+    if (at(i) == '\\' && left >= 2) {
+      ++i;
+      if (p[i] == c) match = true;
+    } else if (at(i) == ']') {
       break;
+    } else if (left == 0) {
+      --i;  // the class ends with the pattern; the common step below reaches the end
+      break;
+    } else if (left >= 3 && p[i + 1] == '-') {
+      int lo = p[i], hi = p[i + 2];
+      if (lo > hi) std::swap(lo, hi);
+      lo = fold_case(static_cast<char>(lo), nocase);
+      hi = fold_case(static_cast<char>(hi), nocase);
+      int ch = fold_case(c, nocase);
+      if (ch >= lo && ch <= hi) match = true;
+      i += 2;
+    } else if (fold_case(p[i], nocase) == fold_case(c, nocase)) {
+      match = true;
     }
+    ++i;
   }
-  return plen == 0 && slen == 0;
+  *next = i + 1;
+  return match != negate;
+}
+
+// Matches one single-character token (anything but '*') at p[i] against c.
+bool match_token(std::string_view p, size_t i, char c, bool nocase, size_t* next) {
+  switch (p[i]) {
+    case '?':
+      *next = i + 1;
+      return true;
+    case '[':
+      return match_class(p, i + 1, c, nocase, next);
+    case '\\':
+      // A trailing backslash is a literal backslash.
+      if (p.size() - i >= 2) ++i;
+      [[fallthrough]];
+    default:
+      *next = i + 1;
+      return fold_case(p[i], nocase) == fold_case(c, nocase);
+  }
 }
 
 }  // namespace
 
-bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
-  return glob_impl(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0);
+// Same answers as Redis's stringmatchlen, but iterative: every token other than
+// '*' consumes exactly one byte, so on a mismatch it is enough to retry from the
+// most recent '*' one byte further (earlier stars can never do better). That
+// bounds the work to O(pattern * string) with no recursion, where a naive
+// backtracking matcher is exponential on patterns like "a*a*a*...b".
+bool glob_match(std::string_view p, std::string_view s, bool nocase) {
+  // Redis never enters its loop for an empty string, so even "*" fails on "".
+  if (s.empty()) return p.empty();
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t pi = 0, si = 0, star_p = kNone, star_s = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      while (pi < p.size() && p[pi] == '*') ++pi;
+      if (pi == p.size()) return true;
+      star_p = pi;
+      star_s = si;
+      continue;
+    }
+    size_t next;
+    if (pi < p.size() && match_token(p, pi, s[si], nocase, &next)) {
+      pi = next;
+      ++si;
+      continue;
+    }
+    if (star_p == kNone) return false;
+    pi = star_p;
+    si = ++star_s;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
 }
 
 bool parse_memory(std::string_view s, int64_t* out) {

@@ -24,6 +24,12 @@ Entry* lookup_write(CommandContext& ctx, std::string_view key) {
   return e;
 }
 
+Entry* lookup_read_notouch(CommandContext& ctx, std::string_view key) {
+  Entry* e = ctx.db.find(key, ctx.now_ms);
+  ++(e ? ctx.engine.stats().keyspace_hits : ctx.engine.stats().keyspace_misses);
+  return e;
+}
+
 static bool check_type(CommandContext& ctx, Entry* e, ValueType type, Entry** out) {
   if (e && e->value.type() != type) {
     ctx.out.error(err::kWrongType);
@@ -54,6 +60,20 @@ bool arg_double(CommandContext& ctx, std::string_view s, double* out) {
     ctx.out.error(err::kNotFloat);
     return false;
   }
+  return true;
+}
+
+bool arg_db_index(CommandContext& ctx, std::string_view s, int* out) {
+  int64_t v;
+  if (!parse_int64(s, &v) || v < INT_MIN || v > INT_MAX) {
+    ctx.out.error(err::kNotInteger);
+    return false;
+  }
+  if (v < 0 || v >= ctx.engine.db_count()) {
+    ctx.out.error(err::kDbIndex);
+    return false;
+  }
+  *out = static_cast<int>(v);
   return true;
 }
 

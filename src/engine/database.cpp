@@ -1,5 +1,6 @@
 #include "kvd/engine/database.hpp"
 
+#include "kvd/engine/clock.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 
 namespace kvd::engine {
@@ -27,8 +28,21 @@ Entry* Database::find(std::string_view key, int64_t now_ms) {
   return e;
 }
 
+// A new value starts its idle time at creation, as a fresh Redis object does.
+uint32_t Database::lru_now() const {
+  return clock_ ? static_cast<uint32_t>(clock_->now_ms() / 1000) : 0;
+}
+
+// Collections above the threshold are worth a background free; strings (and
+// an empty value) never are.
+static bool worth_lazy_free(const Value& v) {
+  return v.type() != ValueType::kString && !v.empty() &&
+         v.object()->element_count() > kLazyFreeThreshold;
+}
+
 Entry* Database::add(std::string_view key, Value v) {
   Entry* e = Entry::create(key, v);
+  e->lru = lru_now();
   dict_.insert(e);
   return e;
 }
@@ -36,8 +50,7 @@ Entry* Database::add(std::string_view key, Value v) {
 void Database::replace_value(Entry* e, Value v) {
   Value old = e->value;
   e->value = v;
-  if (old.type() != ValueType::kString && freer_ &&
-      old.object()->element_count() > kLazyFreeThreshold) {
+  if (freer_ && worth_lazy_free(old)) {
     freer_->submit([old]() mutable { old.destroy(); });
   } else {
     old.destroy();
@@ -45,15 +58,18 @@ void Database::replace_value(Entry* e, Value v) {
 }
 
 Entry* Database::set(std::string_view key, Value v, bool keep_ttl) {
-  Entry* e = dict_.find(key);
+  // An expired key is deleted first (and counted as expired), so the write
+  // creates a fresh key instead of inheriting a TTL that already passed.
+  Entry* e = clock_ ? find(key, clock_->now_ms()) : dict_.find(key);
   if (!e) return add(key, v);
   replace_value(e, v);
+  e->lru = lru_now();
   if (!keep_ttl) persist(e);
   return e;
 }
 
 void Database::free_entry(Entry* e) {
-  if (!e->value.is_string() && freer_ && e->value.object()->element_count() > kLazyFreeThreshold) {
+  if (freer_ && worth_lazy_free(e->value)) {
     freer_->submit([e] { Entry::destroy(e); });
   } else {
     Entry::destroy(e);
@@ -133,16 +149,17 @@ size_t Database::active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mo
       Entry* e = ttl_[fast_random() % ttl_.size()];
       ++sampled;
       if (e->expire_at <= now_ms) {
-        std::string key(e->key());
-        remove(key);
+        // The key view points into the entry itself; remove() is done with it
+        // before the entry is freed, so no copy is needed.
+        remove(e->key());
         ++expired;
       }
     }
     deleted += expired;
     expired_ += expired;
-    // Keep going only while a large share of the sample was stale (Redis's 25%
-    // rule), and never past the time budget.
-    if (expired * 4 <= sampled) break;
+    // Keep going only while more than 10% of the sample was stale (Redis 7's
+    // threshold at the default active-expire-effort), never past the budget.
+    if (expired * 10 <= sampled) break;
     if ((++iterations & 15) == 0 && mono_us() > deadline_us) break;
   }
   return deleted;

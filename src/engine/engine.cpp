@@ -47,6 +47,7 @@ Engine::Engine(Clock& clock, Config& config) : clock_(clock), config_(config) {
   for (int i = 0; i < n; ++i) {
     dbs_.push_back(std::make_unique<Database>(i));
     dbs_.back()->set_lazy_freer(&freer_);
+    dbs_.back()->set_clock(&clock_);
   }
   start_ms_ = clock_.now_ms();
   run_id_ = random_hex_id();

@@ -18,6 +18,9 @@ namespace kvd::engine {
 Entry* lookup_read(CommandContext& ctx, std::string_view key);
 // Looks a key up for writing: lazy expiry, no hit/miss accounting.
 Entry* lookup_write(CommandContext& ctx, std::string_view key);
+// Like lookup_read but leaves the access time alone (EXISTS, TYPE, TTL, OBJECT),
+// as Redis's LOOKUP_NOTOUCH: hits/misses are still counted.
+Entry* lookup_read_notouch(CommandContext& ctx, std::string_view key);
 // Like lookup_read but replies WRONGTYPE and returns false if the key holds
 // another type. *out is nullptr when the key does not exist.
 bool lookup_read_typed(CommandContext& ctx, std::string_view key, ValueType type, Entry** out);
@@ -26,6 +29,9 @@ bool lookup_write_typed(CommandContext& ctx, std::string_view key, ValueType typ
 // Parse helpers: on failure they reply with the error and return false.
 bool arg_int64(CommandContext& ctx, std::string_view s, int64_t* out);
 bool arg_double(CommandContext& ctx, std::string_view s, double* out);
+// A database number (SELECT, MOVE, COPY DB, SWAPDB): not an int -> "value is not
+// an integer or out of range"; outside 0..databases-1 -> "DB index is out of range".
+bool arg_db_index(CommandContext& ctx, std::string_view s, int* out);
 // Absolute expiry time from EX/PX/EXAT/PXAT style input; replies "invalid expire
 // time in '<cmd>' command" when the value is <= 0 (relative) or would overflow.
 bool arg_expire(CommandContext& ctx, std::string_view s, bool milliseconds, bool absolute,

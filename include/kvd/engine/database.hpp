@@ -9,6 +9,7 @@
 namespace kvd::engine {
 
 class LazyFreer;
+class Clock;
 
 // Fast non-cryptographic random numbers for sampling (RANDOMKEY, active expiry).
 uint64_t fast_random();
@@ -65,17 +66,21 @@ class Database {
   int64_t avg_ttl(int64_t now_ms) const;
 
   void set_lazy_freer(LazyFreer* f) { freer_ = f; }
+  // Time source for stamping new values' access time (OBJECT IDLETIME).
+  void set_clock(const Clock* c) { clock_ = c; }
   uint64_t expired_keys() const { return expired_; }
 
  private:
   void ttl_add(Entry* e);
   void ttl_remove(Entry* e);
   void free_entry(Entry* e);
+  uint32_t lru_now() const;
 
   int id_;
   Dict dict_;
   std::vector<Entry*> ttl_;
   LazyFreer* freer_ = nullptr;
+  const Clock* clock_ = nullptr;
   uint64_t expired_ = 0;
 };
 

@@ -1,9 +1,189 @@
+// Expiry commands: EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME
+// PEXPIRETIME PERSIST. Replies and errors follow Redis 7.0.
+#include <climits>
+#include <string>
+
+#include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
 
 namespace kvd::engine {
+namespace {
+
+struct ExpireFlags {
+  bool nx = false, xx = false, gt = false, lt = false;
+};
+
+// Parses NX / XX / GT / LT (any order, repeats allowed) and rejects the
+// combinations Redis rejects.
+bool parse_expire_flags(CommandContext& ctx, ExpireFlags* f) {
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    std::string_view opt = ctx.args[i];
+    if (iequals(opt, "nx"))
+      f->nx = true;
+    else if (iequals(opt, "xx"))
+      f->xx = true;
+    else if (iequals(opt, "gt"))
+      f->gt = true;
+    else if (iequals(opt, "lt"))
+      f->lt = true;
+    else {
+      ctx.out.error("ERR Unsupported option " + std::string(opt));
+      return false;
+    }
+  }
+  if (f->nx && (f->xx || f->gt || f->lt)) {
+    ctx.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    return false;
+  }
+  if (f->gt && f->lt) {
+    ctx.out.error("ERR GT and LT options at the same time are not compatible");
+    return false;
+  }
+  return true;
+}
+
+// The absolute expiry time in ms. Negative values are allowed (they delete the
+// key); only unit conversion or base-time addition overflowing is an error.
+bool parse_when(CommandContext& ctx, bool seconds, int64_t base_ms, int64_t* when) {
+  int64_t v;
+  if (!arg_int64(ctx, ctx.args[2], &v)) return false;
+  if (seconds) {
+    if (v > LLONG_MAX / 1000 || v < LLONG_MIN / 1000) {
+      reply_invalid_expire(ctx);
+      return false;
+    }
+    v *= 1000;
+  }
+  if (v > LLONG_MAX - base_ms) {
+    reply_invalid_expire(ctx);
+    return false;
+  }
+  *when = v + base_ms;
+  return true;
+}
+
+// Whether the flags allow replacing the key's current expiry with `when`. A key
+// without a TTL counts as expiring never (infinitely late).
+bool flags_allow(const ExpireFlags& f, int64_t current, int64_t when) {
+  const bool has_ttl = current != kNoExpire;
+  if (f.nx && has_ttl) return false;
+  if (f.xx && !has_ttl) return false;
+  if (f.gt && (!has_ttl || when <= current)) return false;
+  if (f.lt && has_ttl && when >= current) return false;
+  return true;
+}
+
+void expire_generic(CommandContext& ctx, bool seconds, bool absolute) {
+  ExpireFlags f;
+  if (!parse_expire_flags(ctx, &f)) return;
+  int64_t when;
+  if (!parse_when(ctx, seconds, absolute ? 0 : ctx.now_ms, &when)) return;
+  Entry* e = lookup_write(ctx, ctx.args[1]);
+  if (!e || !flags_allow(f, e->expire_at, when)) {
+    ctx.out.integer(0);
+    return;
+  }
+  // A time already past deletes the key now instead of leaving it to expire.
+  if (when <= ctx.now_ms)
+    ctx.db.remove(ctx.args[1]);
+  else
+    ctx.db.set_expire(e, when);
+  ctx.out.integer(1);
+}
+
+void cmd_expire(CommandContext& ctx) {
+  expire_generic(ctx, true, false);
+}
+void cmd_pexpire(CommandContext& ctx) {
+  expire_generic(ctx, false, false);
+}
+void cmd_expireat(CommandContext& ctx) {
+  expire_generic(ctx, true, true);
+}
+void cmd_pexpireat(CommandContext& ctx) {
+  expire_generic(ctx, false, true);
+}
+
+// TTL / PTTL / EXPIRETIME / PEXPIRETIME: -2 for a missing key, -1 without a TTL.
+void ttl_generic(CommandContext& ctx, bool millis, bool absolute) {
+  Entry* e = lookup_read_notouch(ctx, ctx.args[1]);
+  if (!e) {
+    ctx.out.integer(-2);
+    return;
+  }
+  if (e->expire_at == kNoExpire) {
+    ctx.out.integer(-1);
+    return;
+  }
+  int64_t t = absolute ? e->expire_at : e->expire_at - ctx.now_ms;
+  if (t < 0) t = 0;
+  // Seconds are rounded to the nearest, as Redis does.
+  ctx.out.integer(millis ? t : (t + 500) / 1000);
+}
+
+void cmd_ttl(CommandContext& ctx) {
+  ttl_generic(ctx, false, false);
+}
+void cmd_pttl(CommandContext& ctx) {
+  ttl_generic(ctx, true, false);
+}
+void cmd_expiretime(CommandContext& ctx) {
+  ttl_generic(ctx, false, true);
+}
+void cmd_pexpiretime(CommandContext& ctx) {
+  ttl_generic(ctx, true, true);
+}
+
+void cmd_persist(CommandContext& ctx) {
+  Entry* e = lookup_write(ctx, ctx.args[1]);
+  if (!e || e->expire_at == kNoExpire) {
+    ctx.out.integer(0);
+    return;
+  }
+  ctx.db.persist(e);
+  ctx.out.integer(1);
+}
+
+// All of these take one key at position 1 and are O(1).
+CommandSpec key1(std::string name, int arity, uint32_t flags, Handler h, std::string summary,
+                 std::string since) {
+  const bool write = flags & kWrite;
+  return {.name = std::move(name),
+          .arity = arity,
+          .flags = flags,
+          .first_key = 1,
+          .last_key = 1,
+          .key_step = 1,
+          .acl = write ? "@keyspace @write @fast" : "@keyspace @read @fast",
+          .handler = h,
+          .group = "generic",
+          .summary = std::move(summary),
+          .since = std::move(since),
+          .complexity = "O(1)"};
+}
+
+}  // namespace
 
 void register_expire_commands(CommandTable& t) {
-  (void)t;
+  t.add(key1("expire", -3, kWrite | kFast, cmd_expire, "Set a key's time to live in seconds",
+             "1.0.0"));
+  t.add(key1("pexpire", -3, kWrite | kFast, cmd_pexpire, "Set a key's time to live in milliseconds",
+             "2.6.0"));
+  t.add(key1("expireat", -3, kWrite | kFast, cmd_expireat,
+             "Set the expiration for a key as a UNIX timestamp", "1.2.0"));
+  t.add(key1("pexpireat", -3, kWrite | kFast, cmd_pexpireat,
+             "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+             "2.6.0"));
+  t.add(key1("ttl", 2, kReadonly | kFast, cmd_ttl, "Get the time to live for a key in seconds",
+             "1.0.0"));
+  t.add(key1("pttl", 2, kReadonly | kFast, cmd_pttl,
+             "Get the time to live for a key in milliseconds", "2.6.0"));
+  t.add(key1("expiretime", 2, kReadonly | kFast, cmd_expiretime,
+             "Get the expiration Unix timestamp for a key", "7.0.0"));
+  t.add(key1("pexpiretime", 2, kReadonly | kFast, cmd_pexpiretime,
+             "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0"));
+  t.add(
+      key1("persist", 2, kWrite | kFast, cmd_persist, "Remove the expiration from a key", "2.2.0"));
 }
 
 }  // namespace kvd::engine

@@ -1,9 +1,625 @@
+// Generic keyspace commands: DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME
+// RENAMENX MOVE COPY TOUCH OBJECT. Replies and errors follow Redis 7.0.
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
 
 namespace kvd::engine {
+namespace {
+
+constexpr const char* kSameObject = "ERR source and destination objects are the same";
+
+// Redis's LFU policies keep a frequency counter in place of the access time.
+bool lfu_policy(const CommandContext& ctx) {
+  return ctx.engine.config().v().maxmemory_policy.find("lfu") != std::string::npos;
+}
+
+// Looks a key up for writing in a database other than the client's (MOVE and
+// COPY targets): lazy expiry and an access-time refresh, like lookup_write.
+Entry* lookup_write_in(Database& db, std::string_view key, int64_t now_ms) {
+  Entry* e = db.find(key, now_ms);
+  if (e) e->lru = static_cast<uint32_t>(now_ms / 1000);
+  return e;
+}
+
+// ---------------------------------------------------------------- DEL UNLINK
+
+// Frees synchronously: DEL without lazyfree-lazy-user-del must not defer work,
+// while Database::remove hands big collections to the background freer.
+void delete_now(Database& db, std::string_view key) {
+  if (Entry* e = db.detach(key)) Entry::destroy(e);
+}
+
+void del_generic(CommandContext& ctx, bool lazy) {
+  int64_t deleted = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    // find() expires the key first, so an expired key does not count.
+    if (!ctx.db.find(ctx.args[i], ctx.now_ms)) continue;
+    if (lazy)
+      ctx.db.remove(ctx.args[i]);
+    else
+      delete_now(ctx.db, ctx.args[i]);
+    ++deleted;
+  }
+  ctx.out.integer(deleted);
+}
+
+void cmd_del(CommandContext& ctx) {
+  del_generic(ctx, ctx.engine.config().v().lazyfree_lazy_user_del);
+}
+
+void cmd_unlink(CommandContext& ctx) {
+  del_generic(ctx, true);
+}
+
+// ------------------------------------------------------- EXISTS TYPE TOUCH
+
+void cmd_exists(CommandContext& ctx) {
+  // Repeated keys count each time, as in Redis.
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    if (lookup_read_notouch(ctx, ctx.args[i])) ++n;
+  }
+  ctx.out.integer(n);
+}
+
+void cmd_type(CommandContext& ctx) {
+  Entry* e = lookup_read_notouch(ctx, ctx.args[1]);
+  ctx.out.simple(e ? type_name(e->value.type()) : "none");
+}
+
+void cmd_touch(CommandContext& ctx) {
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    if (lookup_read(ctx, ctx.args[i])) ++n;
+  }
+  ctx.out.integer(n);
+}
+
+// ---------------------------------------------------------------- KEYS
+
+void cmd_keys(CommandContext& ctx) {
+  std::string_view pattern = ctx.args[1];
+  // "*" alone matches everything, including the empty key that glob "*" rejects.
+  const bool all = pattern == "*";
+  std::vector<std::string_view> found;
+  // Expired keys are skipped but not deleted here: the iteration must not
+  // modify the table (and Redis does the same).
+  ctx.db.dict().for_each([&](Entry* e) {
+    if (!all && !glob_match(pattern, e->key())) return;
+    if (Database::is_expired(e, ctx.now_ms)) return;
+    found.push_back(e->key());
+  });
+  ctx.out.array(static_cast<int64_t>(found.size()));
+  for (auto k : found) ctx.out.bulk(k);
+}
+
+// ---------------------------------------------------------------- SCAN
+
+// Redis parses the cursor with strtoul: leading '+'/'-' and zeros are accepted
+// ("-1" wraps around), an empty string is cursor 0, leading blanks, trailing
+// garbage and overflow are errors.
+bool parse_cursor(CommandContext& ctx, std::string_view s, uint64_t* out) {
+  std::string buf(s);  // strtoull needs a terminated string
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
+  if (std::isspace(static_cast<unsigned char>(buf.c_str()[0])) || *end != '\0' || errno == ERANGE) {
+    ctx.out.error("ERR invalid cursor");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+struct ScanOptions {
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  std::string_view type;
+  bool use_type = false;
+};
+
+bool parse_scan_options(CommandContext& ctx, ScanOptions* o) {
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    std::string_view opt = ctx.args[i];
+    bool has_value = i + 1 < ctx.args.size();
+    if (has_value && iequals(opt, "count")) {
+      if (!arg_int64(ctx, ctx.args[i + 1], &o->count)) return false;
+      if (o->count < 1) {
+        ctx.out.error(err::kSyntax);
+        return false;
+      }
+    } else if (has_value && iequals(opt, "match")) {
+      o->pattern = ctx.args[i + 1];
+      // Exactly "*" matches everything: skip matching (it would reject "").
+      o->use_pattern = o->pattern != "*";
+    } else if (has_value && iequals(opt, "type")) {
+      o->type = ctx.args[i + 1];
+      o->use_type = true;
+    } else {
+      ctx.out.error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+// Drops keys that do not match the pattern or type, and expired keys (which are
+// deleted on the way, as Redis's SCAN does).
+bool scan_keeps(CommandContext& ctx, const ScanOptions& o, const std::string& key) {
+  if (o.use_pattern && !glob_match(o.pattern, key)) return false;
+  if (o.use_type) {
+    Entry* e = lookup_read_notouch(ctx, key);
+    if (!iequals(o.type, e ? type_name(e->value.type()) : "none")) return false;
+  }
+  return ctx.db.find(key, ctx.now_ms) != nullptr;
+}
+
+void cmd_scan(CommandContext& ctx) {
+  uint64_t cursor;
+  if (!parse_cursor(ctx, ctx.args[1], &cursor)) return;
+  ScanOptions o;
+  if (!parse_scan_options(ctx, &o)) return;
+
+  // Keys are copied out first: filtering may delete expired entries.
+  std::vector<std::string> keys;
+  // Bound the steps to 10x COUNT so a sparse table cannot stall the server.
+  int64_t steps = o.count > INT64_MAX / 10 ? INT64_MAX : o.count * 10;
+  do {
+    cursor = ctx.db.dict().scan(cursor, [&](Entry* e) { keys.emplace_back(e->key()); });
+  } while (cursor && steps-- && static_cast<int64_t>(keys.size()) < o.count);
+
+  std::vector<std::string> kept;
+  for (auto& k : keys) {
+    if (scan_keeps(ctx, o, k)) kept.push_back(std::move(k));
+  }
+  ctx.out.array(2);
+  // Redis prints the unsigned cursor through a signed conversion; table cursors
+  // never reach the sign bit, so this only matters for odd client input.
+  char buf[24];
+  ctx.out.bulk(std::string_view(buf, format_int64(static_cast<int64_t>(cursor), buf)));
+  ctx.out.array(static_cast<int64_t>(kept.size()));
+  for (const auto& k : kept) ctx.out.bulk(k);
+}
+
+// ---------------------------------------------------------------- RANDOMKEY
+
+void cmd_randomkey(CommandContext& ctx) {
+  while (Entry* e = ctx.db.dict().random_entry(&fast_random)) {
+    if (!Database::is_expired(e, ctx.now_ms)) {
+      ctx.out.bulk(e->key());
+      return;
+    }
+    // Expired: delete it (counted as an expired key) and draw again.
+    std::string key(e->key());
+    ctx.db.find(key, ctx.now_ms);
+  }
+  ctx.out.null();
+}
+
+// ------------------------------------------------------- RENAME RENAMENX
+
+// Re-keys an entry: the key bytes live inside the entry, so the value, TTL and
+// access time move to a new entry under `to`.
+void rename_entry(Database& db, std::string_view from, std::string_view to) {
+  Entry* old = db.detach(from);
+  Entry* e = Entry::create(to, old->value);
+  e->expire_at = old->expire_at;
+  e->lru = old->lru;
+  old->value = Value();  // ownership moved to e
+  Entry::destroy(old);
+  db.attach(e);
+}
+
+void rename_generic(CommandContext& ctx, bool nx) {
+  std::string_view from = ctx.args[1], to = ctx.args[2];
+  if (!lookup_write(ctx, from)) {
+    ctx.out.error(err::kNoSuchKey);
+    return;
+  }
+  if (from == to) {
+    nx ? ctx.out.integer(0) : ctx.out.ok();
+    return;
+  }
+  if (lookup_write(ctx, to)) {
+    if (nx) {
+      ctx.out.integer(0);
+      return;
+    }
+    // The target's value and TTL are replaced, not inherited.
+    ctx.db.remove(to);
+  }
+  rename_entry(ctx.db, from, to);
+  nx ? ctx.out.integer(1) : ctx.out.ok();
+}
+
+void cmd_rename(CommandContext& ctx) {
+  rename_generic(ctx, false);
+}
+void cmd_renamenx(CommandContext& ctx) {
+  rename_generic(ctx, true);
+}
+
+// ---------------------------------------------------------------- MOVE
+
+void cmd_move(CommandContext& ctx) {
+  int dbid;
+  if (!arg_db_index(ctx, ctx.args[2], &dbid)) return;
+  Database& dst = ctx.engine.db(dbid);
+  if (&dst == &ctx.db) {
+    ctx.out.error(kSameObject);
+    return;
+  }
+  std::string_view key = ctx.args[1];
+  if (!lookup_write(ctx, key) || lookup_write_in(dst, key, ctx.now_ms)) {
+    ctx.out.integer(0);
+    return;
+  }
+  // The entry moves whole: value, TTL and access time.
+  dst.attach(ctx.db.detach(key));
+  ctx.out.integer(1);
+}
+
+// ---------------------------------------------------------------- COPY
+
+// Copies a string keeping the encoding OBJECT ENCODING reports.
+Value duplicate_string(const Value& v) {
+  if (v.is_int()) return Value::from_int(v.int_value());
+  char scratch[24];
+  std::string_view s = v.str(scratch);
+  return std::strcmp(v.encoding(), "raw") == 0 ? Value::raw_string(s) : Value::from_string(s);
+}
+
+// A deep copy for COPY. Each value type gets its case here as it is added;
+// until then COPY reports the type as unknown, as Redis does for a type it
+// cannot duplicate.
+bool duplicate_value(const Value& v, Value* out) {
+  switch (v.type()) {
+    case ValueType::kString:
+      *out = duplicate_string(v);
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct CopyOptions {
+  Database* dst = nullptr;
+  bool replace = false;
+};
+
+bool parse_copy_options(CommandContext& ctx, CopyOptions* o) {
+  o->dst = &ctx.db;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    if (iequals(ctx.args[i], "replace")) {
+      o->replace = true;
+    } else if (iequals(ctx.args[i], "db") && i + 1 < ctx.args.size()) {
+      int dbid;
+      if (!arg_db_index(ctx, ctx.args[++i], &dbid)) return false;
+      o->dst = &ctx.engine.db(dbid);
+    } else {
+      ctx.out.error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+void cmd_copy(CommandContext& ctx) {
+  CopyOptions o;
+  if (!parse_copy_options(ctx, &o)) return;
+  std::string_view key = ctx.args[1], newkey = ctx.args[2];
+  if (o.dst == &ctx.db && key == newkey) {
+    ctx.out.error(kSameObject);
+    return;
+  }
+  Entry* src = lookup_read(ctx, key);
+  if (!src) {
+    ctx.out.integer(0);
+    return;
+  }
+  bool exists = lookup_write_in(*o.dst, newkey, ctx.now_ms) != nullptr;
+  if (exists && !o.replace) {
+    ctx.out.integer(0);
+    return;
+  }
+  Value copy;
+  if (!duplicate_value(src->value, &copy)) {
+    ctx.out.error("ERR unknown type object");
+    return;
+  }
+  int64_t expire_at = src->expire_at;
+  if (exists) o.dst->remove(newkey);
+  Entry* e = o.dst->add(newkey, copy);
+  if (expire_at != kNoExpire) o.dst->set_expire(e, expire_at);
+  ctx.out.integer(1);
+}
+
+// ---------------------------------------------------------------- OBJECT
+
+// OBJECT looks keys up without touching their access time, and replies null for
+// a missing key.
+Entry* object_lookup(CommandContext& ctx) {
+  Entry* e = lookup_read_notouch(ctx, ctx.args[2]);
+  if (!e) ctx.out.null();
+  return e;
+}
+
+void cmd_object_encoding(CommandContext& ctx) {
+  if (Entry* e = object_lookup(ctx)) ctx.out.bulk(e->value.encoding());
+}
+
+// kvd never shares value objects between keys, so every value has exactly one
+// reference. Redis differs for small integers (0..9999) it shares and reports
+// INT_MAX (2147483647) for; kvd reports 1 for them too.
+void cmd_object_refcount(CommandContext& ctx) {
+  if (object_lookup(ctx)) ctx.out.integer(1);
+}
+
+void cmd_object_idletime(CommandContext& ctx) {
+  Entry* e = object_lookup(ctx);
+  if (!e) return;
+  if (lfu_policy(ctx)) {
+    ctx.out.error(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+        "switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    return;
+  }
+  int64_t now = ctx.now_ms / 1000;
+  int64_t idle = now - static_cast<int64_t>(e->lru);
+  ctx.out.integer(idle > 0 ? idle : 0);
+}
+
+// kvd does not keep an LFU counter yet (Entry::lru holds an access time only),
+// so under an LFU policy the frequency reads as 0.
+void cmd_object_freq(CommandContext& ctx) {
+  if (!object_lookup(ctx)) return;
+  if (!lfu_policy(ctx)) {
+    ctx.out.error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time "
+        "to adjust.");
+    return;
+  }
+  ctx.out.integer(0);
+}
+
+void cmd_object_help(CommandContext& ctx) {
+  static const char* const kLines[] = {
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+      "HELP",
+      "    Prints this help.",
+  };
+  std::string cmd(ctx.args[0]);
+  for (auto& c : cmd) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.out.array(static_cast<int64_t>(std::size(kLines)) + 1);
+  ctx.out.simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (const char* l : kLines) ctx.out.simple(l);
+}
+
+// The dispatcher always resolves a subcommand (or rejects the call) before a
+// handler runs; this only guards against a table mistake.
+void cmd_object(CommandContext& ctx) {
+  ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" +
+                std::string(ctx.args.size() > 1 ? ctx.args[1] : "") + "'. Try OBJECT HELP.");
+}
+
+CommandSpec object_sub(std::string name, Handler h, std::string summary, std::string since) {
+  return {.name = std::move(name),
+          .arity = 3,
+          .flags = kReadonly,
+          .first_key = 2,
+          .last_key = 2,
+          .key_step = 1,
+          .acl = "@keyspace @read @slow",
+          .handler = h,
+          .group = "generic",
+          .summary = std::move(summary),
+          .since = std::move(since),
+          .complexity = "O(1)"};
+}
+
+CommandSpec object_spec() {
+  CommandSpec help{.name = "help",
+                   .arity = 2,
+                   .flags = kLoading | kStale,
+                   .acl = "@keyspace @slow",
+                   .handler = cmd_object_help,
+                   .group = "generic",
+                   .summary = "Show helpful text about the different subcommands",
+                   .since = "6.2.0",
+                   .complexity = "O(1)"};
+  return {.name = "object",
+          .arity = -2,
+          .acl = "@slow",
+          .handler = cmd_object,
+          .group = "generic",
+          .summary = "A container for object introspection commands",
+          .since = "2.2.3",
+          .complexity = "Depends on subcommand.",
+          .subcommands = {
+              object_sub("encoding", cmd_object_encoding,
+                         "Inspect the internal encoding of a Redis object", "2.2.3"),
+              object_sub("freq", cmd_object_freq,
+                         "Get the logarithmic access frequency counter of a Redis object", "4.0.0"),
+              help,
+              object_sub("idletime", cmd_object_idletime,
+                         "Get the time since a Redis object was last accessed", "2.2.3"),
+              object_sub("refcount", cmd_object_refcount,
+                         "Get the number of references to the value of the key", "2.2.3"),
+          }};
+}
+
+}  // namespace
 
 void register_key_commands(CommandTable& t) {
-  (void)t;
+  t.add({.name = "del",
+         .arity = -2,
+         .flags = kWrite,
+         .first_key = 1,
+         .last_key = -1,
+         .key_step = 1,
+         .acl = "@keyspace @write @slow",
+         .handler = cmd_del,
+         .group = "generic",
+         .summary = "Delete a key",
+         .since = "1.0.0",
+         .complexity =
+             "O(N) where N is the number of keys that will be removed. When a key to remove "
+             "holds a value other than a string, the individual complexity for this key is O(M) "
+             "where M is the number of elements in the list, set, sorted set or hash. Removing "
+             "a single key that holds a string value is O(1)."});
+  t.add({.name = "unlink",
+         .arity = -2,
+         .flags = kWrite | kFast,
+         .first_key = 1,
+         .last_key = -1,
+         .key_step = 1,
+         .acl = "@keyspace @write @fast",
+         .handler = cmd_unlink,
+         .group = "generic",
+         .summary = "Delete a key asynchronously in another thread. Otherwise it is just as "
+                    "DEL, but non blocking.",
+         .since = "4.0.0",
+         .complexity = "O(1) for each key removed regardless of its size. Then the command "
+                       "does O(N) work in a different thread in order to reclaim memory, where "
+                       "N is the number of allocations the deleted objects where composed of."});
+  t.add({.name = "exists",
+         .arity = -2,
+         .flags = kReadonly | kFast,
+         .first_key = 1,
+         .last_key = -1,
+         .key_step = 1,
+         .acl = "@keyspace @read @fast",
+         .handler = cmd_exists,
+         .group = "generic",
+         .summary = "Determine if a key exists",
+         .since = "1.0.0",
+         .complexity = "O(N) where N is the number of keys to check."});
+  t.add({.name = "type",
+         .arity = 2,
+         .flags = kReadonly | kFast,
+         .first_key = 1,
+         .last_key = 1,
+         .key_step = 1,
+         .acl = "@keyspace @read @fast",
+         .handler = cmd_type,
+         .group = "generic",
+         .summary = "Determine the type stored at key",
+         .since = "1.0.0",
+         .complexity = "O(1)"});
+  t.add({.name = "keys",
+         .arity = 2,
+         .flags = kReadonly,
+         .acl = "@keyspace @read @slow @dangerous",
+         .handler = cmd_keys,
+         .group = "generic",
+         .summary = "Find all keys matching the given pattern",
+         .since = "1.0.0",
+         .complexity = "O(N) with N being the number of keys in the database, under the "
+                       "assumption that the key names in the database and the given pattern "
+                       "have limited length."});
+  t.add({.name = "scan",
+         .arity = -2,
+         .flags = kReadonly,
+         .acl = "@keyspace @read @slow",
+         .handler = cmd_scan,
+         .group = "generic",
+         .summary = "Incrementally iterate the keys space",
+         .since = "2.8.0",
+         .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
+                       "command calls for the cursor to return back to 0. N is the number of "
+                       "elements inside the collection."});
+  t.add({.name = "randomkey",
+         .arity = 1,
+         .flags = kReadonly,
+         .acl = "@keyspace @read @slow",
+         .handler = cmd_randomkey,
+         .group = "generic",
+         .summary = "Return a random key from the keyspace",
+         .since = "1.0.0",
+         .complexity = "O(1)"});
+  t.add({.name = "rename",
+         .arity = 3,
+         .flags = kWrite,
+         .first_key = 1,
+         .last_key = 2,
+         .key_step = 1,
+         .acl = "@keyspace @write @slow",
+         .handler = cmd_rename,
+         .group = "generic",
+         .summary = "Rename a key",
+         .since = "1.0.0",
+         .complexity = "O(1)"});
+  t.add({.name = "renamenx",
+         .arity = 3,
+         .flags = kWrite | kFast,
+         .first_key = 1,
+         .last_key = 2,
+         .key_step = 1,
+         .acl = "@keyspace @write @fast",
+         .handler = cmd_renamenx,
+         .group = "generic",
+         .summary = "Rename a key, only if the new key does not exist",
+         .since = "1.0.0",
+         .complexity = "O(1)"});
+  t.add({.name = "move",
+         .arity = 3,
+         .flags = kWrite | kFast,
+         .first_key = 1,
+         .last_key = 1,
+         .key_step = 1,
+         .acl = "@keyspace @write @fast",
+         .handler = cmd_move,
+         .group = "generic",
+         .summary = "Move a key to another database",
+         .since = "1.0.0",
+         .complexity = "O(1)"});
+  t.add({.name = "copy",
+         .arity = -3,
+         .flags = kWrite | kDenyOom,
+         .first_key = 1,
+         .last_key = 2,
+         .key_step = 1,
+         .acl = "@keyspace @write @slow",
+         .handler = cmd_copy,
+         .group = "generic",
+         .summary = "Copy a key",
+         .since = "6.2.0",
+         .complexity = "O(N) worst case for collections, where N is the number of nested "
+                       "items. O(1) for string values."});
+  t.add({.name = "touch",
+         .arity = -2,
+         .flags = kReadonly | kFast,
+         .first_key = 1,
+         .last_key = -1,
+         .key_step = 1,
+         .acl = "@keyspace @read @fast",
+         .handler = cmd_touch,
+         .group = "generic",
+         .summary = "Alters the last access time of a key(s). Returns the number of existing "
+                    "keys specified.",
+         .since = "3.2.1",
+         .complexity = "O(N) where N is the number of keys that will be touched."});
+  t.add(object_spec());
 }
 
 }  // namespace kvd::engine
