@@ -1,0 +1,64 @@
+# kvd container image.
+#
+#   docker build -t kvd .
+#   docker run -d -p 6379:6379 kvd                      # all interfaces, protected mode off
+#   docker run -d -p 6379:6379 kvd --requirepass secret # extra flags go to kvd
+#   docker run -d -v "$PWD/my.conf:/etc/kvd/my.conf:ro" kvd /etc/kvd/my.conf
+#
+# /etc/kvd/kvd.conf is the commented default config (it binds 127.0.0.1 only, as
+# redis.conf does): copy it, edit bind/protected-mode, and pass your copy.
+# The health check probes port 6379; set KVD_PORT when kvd listens elsewhere.
+
+# ---------------------------------------------------------------- build --
+FROM debian:bookworm AS build
+
+# The same packages scripts/test installs, so the image builds what CI tests.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential cmake pkg-config \
+      libasio-dev libspdlog-dev libcli11-dev libgtest-dev libhiredis-dev libmimalloc-dev \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY . .
+# -j"$(nproc)" rather than a bare -j: unbounded make jobs can exhaust memory.
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DKVD_TESTS=OFF \
+ && cmake --build build -j"$(nproc)" --target kvd
+
+# -------------------------------------------------------------- runtime --
+FROM debian:bookworm-slim
+
+# uid/gid 999 like the official redis image, so a /data volume can move
+# between the two without re-chowning.
+RUN groupadd --system --gid 999 kvd \
+ && useradd --system --uid 999 --gid kvd --home-dir /data --no-create-home \
+      --shell /usr/sbin/nologin kvd
+
+# Only what `ldd build/kvd` needs beyond the base image (libstdc++6, libgcc-s1
+# and libc6 are already there). setpriv for the entrypoint is in util-linux,
+# which is essential in bookworm-slim.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libspdlog1.10 libfmt9 libmimalloc2.0 \
+ && rm -rf /var/lib/apt/lists/*
+
+COPY --from=build /src/build/kvd /usr/local/bin/kvd
+COPY conf/kvd.conf /etc/kvd/kvd.conf
+COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+COPY scripts/docker-healthcheck.sh /usr/local/bin/docker-healthcheck.sh
+RUN chmod 755 /usr/local/bin/docker-entrypoint.sh /usr/local/bin/docker-healthcheck.sh \
+ && mkdir /data \
+ && chown kvd:kvd /data
+
+VOLUME /data
+WORKDIR /data
+EXPOSE 6379
+
+# No redis-cli in the slim image: the check speaks RESP over bash's /dev/tcp.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["docker-healthcheck.sh"]
+
+# Starts as root so the entrypoint can chown a mounted /data, then drops to
+# the kvd user with setpriv (see scripts/docker-entrypoint.sh).
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["kvd"]
