@@ -178,7 +178,7 @@ void Connection::process_input() {
   processing_ = true;
   auto& eng = server_.engine();
   while (!closed_ && !close_after_write_ && in_start_ < in_end_) {
-    if (out_.size() >= kPauseOutputBytes) {
+    if (out_.size() >= pause_threshold()) {
       paused_ = true;
       break;
     }
@@ -199,6 +199,15 @@ void Connection::process_input() {
   }
   if (in_start_ == in_end_) in_start_ = in_end_ = 0;
   processing_ = false;
+}
+
+size_t Connection::pause_threshold() const {
+  // A configured hard limit above the default bound means the operator accepts
+  // that much buffering: the client then runs until the limit disconnects it,
+  // as in Redis. Without a limit, backpressure alone bounds the memory.
+  int64_t hard = server_.config().v().obuf_normal.hard;
+  return hard > static_cast<int64_t>(kPauseOutputBytes) ? static_cast<size_t>(hard)
+                                                         : kPauseOutputBytes;
 }
 
 void Connection::protocol_error(const std::string& msg) {

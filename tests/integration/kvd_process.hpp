@@ -7,7 +7,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <chrono>
 #include <cstdlib>
@@ -79,6 +83,19 @@ class KvdProcess {
     for (auto& a : args) argv.push_back(a);
     pid_ = fork();
     if (pid_ == 0) {
+#ifdef __linux__
+      // If the test process dies, the server must not outlive it.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+      // The server's log goes to a file: an inherited pipe would keep whoever
+      // reads the test's output waiting.
+      std::string log = "/tmp/kvd-itest-" + std::to_string(port_) + ".log";
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        ::close(fd);
+      }
       std::vector<char*> cargv;
       for (auto& a : argv) cargv.push_back(a.data());
       cargv.push_back(nullptr);
@@ -125,8 +142,9 @@ class KvdProcess {
   bool ping() const {
     auto c = connect();
     if (!c || c->err) return false;
+    // Any reply means the server is up (-NOAUTH included).
     auto r = command(c.get(), {"PING"});
-    return r && r->type == REDIS_REPLY_STATUS;
+    return r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR);
   }
 
   // Runs a command given as separate arguments (binary safe).

@@ -25,7 +25,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
  public:
   using Socket = asio::generic::stream_protocol::socket;
 
-  // Reading pauses while this many reply bytes wait for the client.
+  // Reading pauses while this many reply bytes wait for the client (or the
+  // normal class's hard limit, when one is configured above it).
   static constexpr size_t kPauseOutputBytes = 1024 * 1024;
   static constexpr size_t kReadChunk = 16 * 1024;
 
@@ -63,6 +64,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   void wait_writable();
   void protocol_error(const std::string& msg);
   bool output_limit_reached(int64_t now_ms);
+  size_t pause_threshold() const;
   void reserve_input(size_t need);
 
   Server& server_;

@@ -34,6 +34,9 @@ std::string client_flags(const Client& c) {
 std::string client_info_line(const Client& c, int64_t now_ms) {
   std::string peer, local;
   int fd = -1;
+  // kvd keeps replies in one chain of blocks: obl is the pending reply bytes and
+  // omem the memory the chain holds (Redis splits these between a static buffer
+  // and a reply list; oll stays 0 here).
   size_t qbuf = 0, qbuf_free = 0, obl = 0, oalloc = 0;
   if (c.conn) {
     peer = c.conn->peer_address();
@@ -53,7 +56,8 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
        " idle=" + n((now_ms - c.last_interaction_ms) / 1000) + " flags=" + client_flags(c) +
        " db=" + n(c.db_index) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=" + n(qbuf) +
        " qbuf-free=" + n(qbuf_free) + " argv-mem=0 multi-mem=0 rbs=" + n(oalloc) +
-       " rbp=" + n(oalloc) + " obl=" + n(obl) + " oll=0 omem=0 tot-mem=" + n(tot) +
+       " rbp=" + n(oalloc) + " obl=" + n(obl) + " oll=0 omem=" + n(oalloc) +
+       " tot-mem=" + n(tot) +
        " events=r cmd=" + c.last_command + " user=" + c.user + " redir=-1 resp=" + n(c.resp);
   return s;
 }
