@@ -103,6 +103,7 @@ void Engine::add_client(Client* c) {
   clients_[c->id] = c;
 }
 void Engine::remove_client(Client* c) {
+  forget_client(*c);
   clients_.erase(c->id);
 }
 
@@ -192,9 +193,12 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
     ++spec->stats.failed_calls;
     ++stats_.total_error_replies;
     ++stats_.error_codes[std::string(out.last_error_code())];
+  } else if (ctx.dirty >= 0) {
+    stats_.dirty += static_cast<uint64_t>(ctx.dirty);
   } else if (spec->flags & kWrite) {
     ++stats_.dirty;
   }
+  after_command(c);
 }
 
 void Engine::cron() {

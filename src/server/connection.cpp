@@ -55,6 +55,7 @@ Connection::Connection(Server& server, Socket socket, bool unix_socket)
   client_.created_ms = client_.last_interaction_ms = eng.clock().now_ms();
   client_.authenticated = eng.config().v().requirepass.empty();
   client_.conn = this;
+  client_.writer = &writer_;
 }
 
 Connection::~Connection() = default;
@@ -177,7 +178,7 @@ void Connection::process_input() {
   if (processing_) return;
   processing_ = true;
   auto& eng = server_.engine();
-  while (!closed_ && !close_after_write_ && in_start_ < in_end_) {
+  while (!closed_ && !close_after_write_ && !client_.blocked && in_start_ < in_end_) {
     if (out_.size() >= pause_threshold()) {
       paused_ = true;
       break;
@@ -199,6 +200,26 @@ void Connection::process_input() {
   }
   if (in_start_ == in_end_) in_start_ = in_end_ = 0;
   processing_ = false;
+  if (client_.blocked) server_.arm_block_timer();
+}
+
+void Connection::schedule_flush() {
+  if (flush_scheduled_ || closed_) return;
+  flush_scheduled_ = true;
+  asio::post(server_.io(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    if (!self->closed_ && !self->writing_) self->flush();
+  });
+}
+
+void Connection::resume() {
+  asio::post(server_.io(), [self = shared_from_this()] {
+    if (self->closed_ || self->client_.blocked) return;
+    self->process_input();
+    if (self->closed_) return;
+    self->flush();
+    if (!self->closed_) self->wait_readable();
+  });
 }
 
 size_t Connection::pause_threshold() const {
@@ -207,7 +228,7 @@ size_t Connection::pause_threshold() const {
   // as in Redis. Without a limit, backpressure alone bounds the memory.
   int64_t hard = server_.config().v().obuf_normal.hard;
   return hard > static_cast<int64_t>(kPauseOutputBytes) ? static_cast<size_t>(hard)
-                                                         : kPauseOutputBytes;
+                                                        : kPauseOutputBytes;
 }
 
 void Connection::protocol_error(const std::string& msg) {

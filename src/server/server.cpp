@@ -52,6 +52,7 @@ Server::Server(engine::Config& config, std::string executable)
       executable_(std::move(executable)),
       engine_(clock_, config),
       cron_timer_(io_),
+      block_timer_(io_),
       signals_(io_) {
   engine_.set_hooks(this);
   config_.on_change("loglevel", [this] { set_log_level(config_.v().loglevel); });
@@ -200,6 +201,21 @@ void Server::on_connection_closed(Connection* c) {
 void Server::schedule_close(std::shared_ptr<Connection> c) {
   asio::post(io_, [c] {
     if (!c->closed()) c->close();
+  });
+}
+
+void Server::arm_block_timer() {
+  int64_t deadline = engine_.next_block_deadline();
+  if (deadline < 0) return;
+  if (block_timer_deadline_ >= 0 && block_timer_deadline_ <= deadline) return;
+  block_timer_deadline_ = deadline;
+  int64_t wait = deadline - clock_.now_ms();
+  block_timer_.expires_after(std::chrono::milliseconds(wait > 0 ? wait : 0));
+  block_timer_.async_wait([this](const std::error_code& ec) {
+    if (ec) return;
+    block_timer_deadline_ = -1;
+    engine_.expire_blocked_clients(clock_.now_ms());
+    arm_block_timer();
   });
 }
 

@@ -20,6 +20,8 @@ class FakeConn : public engine::ConnectionView {
   size_t output_allocated() const override { return 16384; }
   bool is_unix_socket() const override { return false; }
   void close_soon() override { ++closed; }
+  void schedule_flush() override {}
+  void resume() override {}
   int closed = 0;
 
  private:

@@ -19,6 +19,7 @@ class EngineHarness {
  public:
   EngineHarness() : engine_(clock_, config_), writer_(out_) {
     client_.id = engine_.next_client_id();
+    client_.writer = &writer_;
     engine_.add_client(&client_);
   }
   ~EngineHarness() { engine_.remove_client(&client_); }

@@ -17,6 +17,7 @@ class FakeList final : public engine::Object {
   engine::ValueType type() const override { return engine::ValueType::kList; }
   const char* encoding() const override { return "listpack"; }
   size_t element_count() const override { return 1; }
+  engine::Object* clone() const override { return new FakeList; }
 };
 
 inline void add_fake_list(EngineHarness& h, std::string_view key) {

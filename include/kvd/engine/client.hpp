@@ -1,7 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "kvd/protocol/reply_writer.hpp"
 
 namespace kvd::engine {
 
@@ -20,7 +23,17 @@ class ConnectionView {
   virtual bool is_unix_socket() const = 0;
   // Closes the connection once the current command finished (CLIENT KILL).
   virtual void close_soon() = 0;
+  // Something was written to Client::writer outside the client's own command
+  // (a pub/sub message, the reply of an unblocked command): flush it soon.
+  virtual void schedule_flush() = 0;
+  // The client was blocked and is not any more: go on with its pending input.
+  virtual void resume() = 0;
 };
+
+// Per-feature client state, defined by the feature's own files.
+struct BlockState;        // engine/blocking.hpp: a client waiting in BLPOP & co.
+struct TransactionState;  // engine/transaction.hpp: MULTI queue and WATCHed keys
+struct PubSubState;       // engine/pubsub.hpp: subscribed channels and patterns
 
 // Per-connection state the engine keeps (selected db, protocol, auth, name ...).
 struct Client {
@@ -39,6 +52,14 @@ struct Client {
   int64_t last_interaction_ms = 0;
   std::string last_command = "NULL";
   ConnectionView* conn = nullptr;
+  // Where replies written outside the client's own command go (unblocked
+  // commands, pub/sub messages). Set by the connection (or a test harness).
+  protocol::ReplyWriter* writer = nullptr;
+  // While blocked, the connection runs none of the client's further commands.
+  bool blocked = false;
+  std::shared_ptr<BlockState> block;
+  std::shared_ptr<TransactionState> tx;
+  std::shared_ptr<PubSubState> pubsub;
 };
 
 }  // namespace kvd::engine

@@ -25,6 +25,10 @@ struct CommandContext {
   protocol::ReplyWriter& out;
   Database& db;  // the client's selected database
   int64_t now_ms;
+  // Changes this command made (INFO rdb_changes_since_last_save). Left at -1,
+  // the dispatcher counts 1 for a write command that did not reply an error;
+  // handlers that know better (SETBIT of an unchanged bit) set it.
+  int64_t dirty = -1;
 };
 
 using Handler = void (*)(CommandContext&);
@@ -71,7 +75,7 @@ struct CommandSpec {
   int first_key = 0;
   int last_key = 0;  // -1: the last argument, -2: the one before, ...
   int key_step = 0;
-  std::string acl;   // e.g. "@read @string @fast"
+  std::string acl;  // e.g. "@read @string @fast"
   Handler handler = nullptr;
   std::string group;  // "string", "keyspace", "server", "connection", ...
   std::string summary;

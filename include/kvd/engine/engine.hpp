@@ -102,6 +102,24 @@ class Engine {
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
   uint64_t next_client_id() { return ++last_client_id_; }
 
+  // Keyspace change hooks. Every command that modifies a key calls
+  // signal_modified_key (WATCH), notify_keyspace_event (notify-keyspace-events)
+  // and, when the key may now serve a blocked client, signal_key_ready.
+  void signal_modified_key(int db, std::string_view key);
+  // `type` is one of the notification class letters ('g' generic, '$' string,
+  // 'l' list, 's' set, 'h' hash, 'z' zset, 'x' expired, 'e' evicted, 't' stream,
+  // 'n' new key, 'm' key miss).
+  void notify_keyspace_event(char type, std::string_view event, std::string_view key, int db);
+  void signal_key_ready(int db, std::string_view key);
+  // Runs after each command: serves clients blocked on keys that became ready.
+  void after_command(Client& c);
+  // A client went away: drop its blocking, WATCH and subscription state.
+  void forget_client(Client& c);
+  // Earliest deadline (ms) of a blocked client, or -1; the server arms a timer.
+  int64_t next_block_deadline() const;
+  // Replies to blocked clients whose timeout passed.
+  void expire_blocked_clients(int64_t now_ms);
+
   // Periodic work called `hz` times a second by the server: active expiry and
   // incremental rehashing, each within a small time budget.
   void cron();

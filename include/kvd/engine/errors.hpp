@@ -14,7 +14,8 @@ inline constexpr const char* kOutOfRange = "ERR index out of range";
 inline constexpr const char* kDbIndex = "ERR DB index is out of range";
 inline constexpr const char* kNoAuth = "NOAUTH Authentication required.";
 inline constexpr const char* kInvalidExpire = "ERR invalid expire time in '%s' command";
-inline constexpr const char* kStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr const char* kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr const char* kBitOffset = "ERR bit offset is not an integer or out of range";
 inline constexpr const char* kBitValue = "ERR bit is not an integer or out of range";
 

@@ -19,6 +19,8 @@ class Object {
   virtual const char* encoding() const = 0;
   // Elements, so the deleter can decide whether freeing is worth a background job.
   virtual size_t element_count() const = 0;
+  // A deep copy (COPY, SORT STORE ...).
+  virtual Object* clone() const = 0;
 };
 
 // A key's value in 16 bytes. Strings up to kInlineCap bytes and integers are

@@ -52,6 +52,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   size_t output_allocated() const override { return out_.allocated(); }
   bool is_unix_socket() const override { return unix_; }
   void close_soon() override;
+  void schedule_flush() override;
+  void resume() override;
 
  private:
   void wait_readable();
@@ -85,6 +87,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   bool paused_ = false;      // not reading: too much output pending
   bool processing_ = false;  // inside process_input (re-entrancy guard)
   bool close_after_write_ = false;
+  bool flush_scheduled_ = false;
   bool closed_ = false;
   int64_t soft_limit_since_ms_ = -1;
 };

@@ -35,6 +35,8 @@ class Server final : public engine::ServerHooks {
   void on_connection_closed(Connection* c);
   // Connections close here, outside the command that asked (CLIENT KILL).
   void schedule_close(std::shared_ptr<Connection> c);
+  // Makes sure a timer fires by the earliest blocked client's deadline.
+  void arm_block_timer();
 
   // engine::ServerHooks
   std::string request_shutdown(Shutdown mode) override;
@@ -61,6 +63,8 @@ class Server final : public engine::ServerHooks {
   std::vector<std::unique_ptr<UnixListener>> unix_listeners_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   asio::steady_timer cron_timer_;
+  asio::steady_timer block_timer_;
+  int64_t block_timer_deadline_ = -1;
   asio::signal_set signals_;
   bool stopping_ = false;
   int64_t bound_port_ = 0;

@@ -1,0 +1,147 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string_view>
+
+namespace kvd::engine {
+
+// A compact sequence of byte strings in one contiguous allocation, the role
+// Redis's listpack plays for small collections: each element is a varint length
+// followed by its bytes. Small hashes, sets, sorted sets and lists live in one of
+// these until they pass their `*-max-listpack-*` thresholds, so a 10-field hash
+// costs one allocation instead of twenty.
+//
+// Positions are byte offsets; begin() is 0 and end() is bytes(). Mutations
+// invalidate offsets after the point of change.
+class PackedList {
+ public:
+  PackedList() = default;
+  ~PackedList() { std::free(data_); }
+  PackedList(const PackedList& o) : size_(o.size_), bytes_(o.bytes_), cap_(o.bytes_) {
+    if (cap_) {
+      data_ = static_cast<char*>(std::malloc(cap_));
+      if (!data_) throw std::bad_alloc();
+      std::memcpy(data_, o.data_, bytes_);
+    }
+  }
+  PackedList& operator=(const PackedList&) = delete;
+
+  size_t size() const { return size_; }
+  size_t bytes() const { return bytes_; }
+  size_t allocated() const { return cap_; }
+  bool empty() const { return size_ == 0; }
+
+  // The element starting at offset `pos`; *next receives the following offset.
+  std::string_view at(size_t pos, size_t* next) const {
+    uint64_t len = 0;
+    int shift = 0;
+    while (true) {
+      auto b = static_cast<uint8_t>(data_[pos++]);
+      len |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+      shift += 7;
+    }
+    *next = pos + len;
+    return {data_ + pos, static_cast<size_t>(len)};
+  }
+  // Offset of the next element after the one at `pos`.
+  size_t next(size_t pos) const {
+    size_t n;
+    at(pos, &n);
+    return n;
+  }
+
+  void push_back(std::string_view s) { insert(bytes_, s); }
+  void push_front(std::string_view s) { insert(0, s); }
+  // Inserts before the element at offset `pos` (or at the end when pos == bytes()).
+  void insert(size_t pos, std::string_view s) {
+    uint8_t hdr[10];
+    size_t h = encode_len(s.size(), hdr);
+    size_t need = h + s.size();
+    reserve(bytes_ + need);
+    std::memmove(data_ + pos + need, data_ + pos, bytes_ - pos);
+    std::memcpy(data_ + pos, hdr, h);
+    if (!s.empty()) std::memcpy(data_ + pos + h, s.data(), s.size());
+    bytes_ += need;
+    ++size_;
+  }
+  // Replaces the element at `pos` with `s`.
+  void replace(size_t pos, std::string_view s) {
+    erase(pos);
+    insert(pos, s);
+  }
+  // Removes the element at `pos`; the next element then starts at `pos`.
+  void erase(size_t pos) {
+    size_t end = next(pos);
+    std::memmove(data_ + pos, data_ + end, bytes_ - end);
+    bytes_ -= end - pos;
+    --size_;
+  }
+  // Removes `count` consecutive elements starting at `pos`.
+  void erase_range(size_t pos, size_t count) {
+    size_t end = pos;
+    for (size_t i = 0; i < count; ++i) end = next(end);
+    std::memmove(data_ + pos, data_ + end, bytes_ - end);
+    bytes_ -= end - pos;
+    size_ -= count;
+  }
+  // Offset of the first element equal to `s` at or after `from`, stepping `step`
+  // elements at a time (2 for key/value layouts); bytes() when absent.
+  size_t find(std::string_view s, size_t from = 0, size_t step = 1) const {
+    size_t pos = from;
+    while (pos < bytes_) {
+      size_t nx;
+      std::string_view e = at(pos, &nx);
+      if (e == s) return pos;
+      for (size_t i = 1; i < step && nx < bytes_; ++i) nx = next(nx);
+      pos = nx;
+    }
+    return bytes_;
+  }
+  // Offset of the element with index i (0-based), walking from the front.
+  size_t offset_of(size_t index) const {
+    size_t pos = 0;
+    while (index-- > 0) pos = next(pos);
+    return pos;
+  }
+  // Gives back slack capacity (after big deletions).
+  void shrink_to_fit() {
+    if (cap_ > bytes_ + 64) realloc_to(bytes_);
+  }
+
+ private:
+  static size_t encode_len(size_t len, uint8_t* out) {
+    size_t n = 0;
+    do {
+      uint8_t b = len & 0x7f;
+      len >>= 7;
+      out[n++] = static_cast<uint8_t>(b | (len ? 0x80 : 0));
+    } while (len);
+    return n;
+  }
+  void reserve(size_t want) {
+    if (want <= cap_) return;
+    size_t cap = cap_ < 64 ? 64 : cap_;
+    while (cap < want) cap += cap / 2;
+    // Small lists grow exactly, so a many-small-collections keyspace stays dense.
+    if (want < 256) cap = want;
+    realloc_to(cap);
+  }
+  void realloc_to(size_t cap) {
+    char* p = static_cast<char*>(std::realloc(data_, cap ? cap : 1));
+    if (!p) throw std::bad_alloc();
+    data_ = p;
+    cap_ = cap;
+  }
+
+  char* data_ = nullptr;
+  uint32_t size_ = 0;
+  size_t bytes_ = 0;
+  size_t cap_ = 0;
+};
+
+}  // namespace kvd::engine
