@@ -77,7 +77,7 @@ TEST(ClientCommands, ListLineWithConnection) {
       "id=" + id +
       " addr=127\\.0\\.0\\.1:60188 laddr=127\\.0\\.0\\.1:7301 fd=8 name= age=3 idle=0 flags=N "
       "db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=20448 argv-mem=\\d+ multi-mem=0 "
-      "rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=\\d+ events=r cmd=client\\|list "
+      "rbs=16384 rbp=16384 obl=0 oll=0 omem=16384 tot-mem=\\d+ events=r cmd=client\\|list "
       "user=default redir=-1 resp=2\n");
   EXPECT_TRUE(std::regex_match(line, re)) << line;
   h.client().conn = nullptr;
