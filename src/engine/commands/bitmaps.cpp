@@ -39,6 +39,7 @@ bool arg_bit_offset(CommandContext& ctx, std::string_view s, bool allow_hash, in
 struct WritableBits {
   unsigned char* data;
   size_t len;
+  bool grew;  // the key was created or padded: a change even if no bit flips
 };
 
 // Makes `key`'s string writable, creating or zero-padding it so that bit
@@ -47,8 +48,10 @@ bool bits_for_write(CommandContext& ctx, std::string_view key, uint64_t max_bit,
                     WritableBits* out) {
   Entry* e;
   if (!lookup_write_typed(ctx, key, ValueType::kString, &e)) return false;
+  bool created = e == nullptr;
   if (!e) e = ctx.db.add(key, Value());
   size_t need = static_cast<size_t>(max_bit >> 3) + 1;
+  out->grew = created || e->value.str_len() < need;
   out->data = reinterpret_cast<unsigned char*>(e->value.mutable_bytes(need));
   out->len = e->value.str_len();
   return true;
@@ -78,6 +81,8 @@ void cmd_setbit(CommandContext& ctx) {
     p[offset >> 3] |= mask;
   else
     p[offset >> 3] &= static_cast<unsigned char>(~mask);
+  // Only a real change counts for persistence (rdb_changes_since_last_save).
+  ctx.dirty = (w.grew || old != static_cast<int>(on)) ? 1 : 0;
   ctx.out.integer(old);
 }
 
@@ -491,7 +496,8 @@ int64_t read_field(std::string_view str, uint64_t offset, FieldType t) {
 
 // Applies SET or INCRBY to p and replies the value Redis reports (old value
 // for SET, new for INCRBY) or null when OVERFLOW FAIL refused the write.
-void write_field(CommandContext& ctx, unsigned char* p, const Field& f) {
+// Returns whether the stored bits changed.
+bool write_field(CommandContext& ctx, unsigned char* p, const Field& f) {
   int64_t old = to_typed(get_field(p, f.offset, f.type.bits), f.type);
   // A SET value is taken as the field's raw bits: unsigned fields see negative
   // input as a huge number, just as Redis does.
@@ -501,11 +507,12 @@ void write_field(CommandContext& ctx, unsigned char* p, const Field& f) {
   int64_t fitted;
   if (!fit_field(exact, f.type, f.overflow, &fitted)) {
     ctx.out.null();
-    return;
+    return false;
   }
   if (saturates_high_in_redis(f)) fitted = (int64_t(1) << (f.type.bits - 1)) - 1;
   set_field(p, f.offset, f.type.bits, static_cast<uint64_t>(fitted));
   ctx.out.integer(f.op == FieldOp::kIncrby ? fitted : old);
+  return fitted != old;
 }
 
 void bitfield_generic(CommandContext& ctx, bool readonly_cmd) {
@@ -516,6 +523,7 @@ void bitfield_generic(CommandContext& ctx, bool readonly_cmd) {
   Scratch s;
   std::string_view str;
   unsigned char* p = nullptr;
+  ctx.dirty = 0;
   if (max_write_bit < 0) {
     Entry* e;
     if (!lookup_read_typed(ctx, key, ValueType::kString, &e)) return;
@@ -529,13 +537,15 @@ void bitfield_generic(CommandContext& ctx, bool readonly_cmd) {
     if (!bits_for_write(ctx, key, static_cast<uint64_t>(max_write_bit), &w)) return;
     p = w.data;
     str = std::string_view(reinterpret_cast<const char*>(w.data), w.len);
+    ctx.dirty = w.grew ? 1 : 0;
   }
   ctx.out.array(static_cast<int64_t>(fields.size()));
   for (const Field& f : fields) {
-    if (f.op == FieldOp::kGet)
+    if (f.op == FieldOp::kGet) {
       ctx.out.integer(read_field(str, f.offset, f.type));
-    else
-      write_field(ctx, p, f);
+    } else if (write_field(ctx, p, f)) {
+      ++ctx.dirty;
+    }
   }
 }
 
