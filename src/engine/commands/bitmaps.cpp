@@ -512,7 +512,9 @@ bool write_field(CommandContext& ctx, unsigned char* p, const Field& f) {
   if (saturates_high_in_redis(f)) fitted = (int64_t(1) << (f.type.bits - 1)) - 1;
   set_field(p, f.offset, f.type.bits, static_cast<uint64_t>(fitted));
   ctx.out.integer(f.op == FieldOp::kIncrby ? fitted : old);
-  return fitted != old;
+  // Redis counts every INCRBY that wrote as a change, but a SET only when the
+  // bits differ.
+  return f.op == FieldOp::kIncrby || fitted != old;
 }
 
 void bitfield_generic(CommandContext& ctx, bool readonly_cmd) {
@@ -524,6 +526,7 @@ void bitfield_generic(CommandContext& ctx, bool readonly_cmd) {
   std::string_view str;
   unsigned char* p = nullptr;
   ctx.dirty = 0;
+  bool grew = false;
   if (max_write_bit < 0) {
     Entry* e;
     if (!lookup_read_typed(ctx, key, ValueType::kString, &e)) return;
@@ -537,13 +540,13 @@ void bitfield_generic(CommandContext& ctx, bool readonly_cmd) {
     if (!bits_for_write(ctx, key, static_cast<uint64_t>(max_write_bit), &w)) return;
     p = w.data;
     str = std::string_view(reinterpret_cast<const char*>(w.data), w.len);
-    ctx.dirty = w.grew ? 1 : 0;
+    grew = w.grew;
   }
   ctx.out.array(static_cast<int64_t>(fields.size()));
   for (const Field& f : fields) {
     if (f.op == FieldOp::kGet) {
       ctx.out.integer(read_field(str, f.offset, f.type));
-    } else if (write_field(ctx, p, f)) {
+    } else if (write_field(ctx, p, f) || grew) {
       ++ctx.dirty;
     }
   }
