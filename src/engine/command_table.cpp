@@ -14,16 +14,6 @@ void link(CommandSpec& spec, const CommandSpec* parent) {
   for (auto& sub : spec.subcommands) link(sub, &spec);
 }
 
-// Lower-cases a command name into a stack buffer: dispatch must not allocate.
-bool lower_into(std::string_view name, char* buf, size_t cap, size_t* len) {
-  if (name.size() > cap) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
-  }
-  *len = name.size();
-  return true;
-}
-
 }  // namespace
 
 void CommandTable::add(CommandSpec spec) {
@@ -35,13 +25,12 @@ void CommandTable::add(CommandSpec spec) {
 }
 
 const CommandSpec* CommandTable::find(std::string_view name) const {
-  char buf[64];
-  size_t n;
-  if (!lower_into(name, buf, sizeof buf, &n)) return nullptr;
-  // Heterogeneous lookup is C++20-only for unordered_map with a transparent hash;
-  // a short std::string built on the stack buffer stays within SSO (no heap).
-  auto it = by_name_.find(std::string(buf, n));
+  auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+bool CommandTable::NameEq::operator()(std::string_view a, std::string_view b) const {
+  return iequals(a, b);
 }
 
 const CommandSpec* CommandTable::find_sub(const CommandSpec& parent, std::string_view name) const {

@@ -145,7 +145,10 @@ void Engine::reject(Client&, protocol::ReplyWriter& out, const CommandSpec* spec
 
 void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
   if (args.empty()) return;
-  c.last_interaction_ms = clock_.now_ms();
+  // One clock read serves as the command's time (expiry decisions) and as the
+  // start of its duration, as Redis's call() does with ustime().
+  const int64_t t0 = clock_.now_us();
+  c.last_interaction_ms = t0 / 1000;
   const CommandSpec* spec = commands_.find(args[0]);
   if (!spec) {
     std::string list;
@@ -183,9 +186,9 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
   c.last_command = spec->fullname;
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
   uint64_t errors_before = out.errors();
-  int64_t t0 = steady_us();
   spec->handler(ctx);
-  int64_t dt = steady_us() - t0;
+  int64_t dt = clock_.now_us() - t0;
+  if (dt < 0) dt = 0;  // the wall clock stepped back
   ++spec->stats.calls;
   spec->stats.usec += static_cast<uint64_t>(dt);
   ++stats_.total_commands;

@@ -101,7 +101,21 @@ class CommandTable {
   std::vector<int> key_positions(const CommandSpec& spec, Args args) const;
 
  private:
-  std::unordered_map<std::string, std::unique_ptr<CommandSpec>> by_name_;
+  // Case-insensitive hashing and comparison, so lookups take the client's bytes
+  // as they are: no lower-casing copy, no allocation per command.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      uint64_t h = 1469598103934665603ull;
+      for (char c : s) h = (h ^ static_cast<unsigned char>(c | 0x20)) * 1099511628211ull;
+      return h;
+    }
+  };
+  struct NameEq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+  };
+  std::unordered_map<std::string, std::unique_ptr<CommandSpec>, NameHash, NameEq> by_name_;
   std::vector<const CommandSpec*> ordered_;
 };
 
