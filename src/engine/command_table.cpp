@@ -53,13 +53,25 @@ std::vector<int> CommandTable::key_positions(const CommandSpec& spec, Args args)
 
 std::vector<std::string> flag_names(uint32_t flags) {
   static const std::pair<uint32_t, const char*> kNames[] = {
-      {kWrite, "write"},       {kReadonly, "readonly"},       {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},       {kPubsub, "pubsub"},           {kNoscript, "noscript"},
-      {kBlocking, "blocking"}, {kLoading, "loading"},         {kStale, "stale"},
-      {kSkipMonitor, "skip_monitor"}, {kSkipSlowlog, "skip_slowlog"}, {kFast, "fast"},
-      {kNoAuth, "no_auth"},    {kMayReplicate, "may_replicate"},
-      {kNoMandatoryKeys, "no_mandatory_keys"}, {kNoMulti, "no_multi"},
-      {kMovableKeys, "movablekeys"}, {kAllowBusy, "allow_busy"}, {kSentinel, "sentinel"},
+      {kWrite, "write"},
+      {kReadonly, "readonly"},
+      {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},
+      {kPubsub, "pubsub"},
+      {kNoscript, "noscript"},
+      {kBlocking, "blocking"},
+      {kLoading, "loading"},
+      {kStale, "stale"},
+      {kSkipMonitor, "skip_monitor"},
+      {kSkipSlowlog, "skip_slowlog"},
+      {kFast, "fast"},
+      {kNoAuth, "no_auth"},
+      {kMayReplicate, "may_replicate"},
+      {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kNoMulti, "no_multi"},
+      {kMovableKeys, "movablekeys"},
+      {kAllowBusy, "allow_busy"},
+      {kSentinel, "sentinel"},
       {kProtected, "protected"},
   };
   std::vector<std::string> out;

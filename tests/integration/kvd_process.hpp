@@ -1,13 +1,13 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -75,8 +75,8 @@ class KvdProcess {
     port_ = free_port();
     std::vector<std::string> argv{KVD_BINARY};
     if (!config_file.empty()) argv.push_back(config_file);
-    for (auto& a : std::vector<std::string>{"--port", std::to_string(port_), "--bind",
-                                            "127.0.0.1", "--loglevel", "warning"}) {
+    for (auto& a : std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                            "--loglevel", "warning"}) {
       argv.push_back(a);
     }
     for (auto& a : env_args()) argv.push_back(a);
@@ -105,10 +105,16 @@ class KvdProcess {
     if (!wait_until([this] { return ping(); })) throw std::runtime_error("kvd did not start");
   }
 
-  ~KvdProcess() { stop(); }
+  ~KvdProcess() {
+    stop();
+  }
 
-  int port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  int port() const {
+    return port_;
+  }
+  pid_t pid() const {
+    return pid_;
+  }
 
   // Sends SIGTERM and waits for the exit status (-1 if it had to be killed).
   int stop() {

@@ -129,8 +129,10 @@ int start_never_reader(const KvdProcess& kvd, int gets) {
   auto end = Clock::now() + std::chrono::seconds(5);
   while (off < batch.size() && Clock::now() < end) {
     ssize_t w = ::send(fd, batch.data() + off, batch.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (w > 0) off += static_cast<size_t>(w);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (w > 0)
+      off += static_cast<size_t>(w);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return fd;
 }
@@ -142,9 +144,8 @@ TEST(Server, ClientThatNeverReadsIsCutOffAtItsOutputLimit) {
             REDIS_REPLY_STATUS);
   int fd = start_never_reader(kvd, 2000);
   // The other client keeps being served promptly while this goes on.
-  EXPECT_TRUE(wait_until([&] {
-    return info_field(c.get(), "client_output_buffer_limit_disconnections") == "1";
-  }));
+  EXPECT_TRUE(wait_until(
+      [&] { return info_field(c.get(), "client_output_buffer_limit_disconnections") == "1"; }));
   auto t0 = Clock::now();
   auto r = KvdProcess::command(c.get(), {"PING"});
   auto elapsed = Clock::now() - t0;
@@ -256,6 +257,41 @@ TEST(Server, RedisCliOneShotAndPipedInput) {
   EXPECT_EQ(run(cli + " SET greeting hello"), "OK\n");
   EXPECT_EQ(run(cli + " GET greeting"), "hello\n");
   EXPECT_EQ(run("printf 'INCR n\\nINCR n\\n' | " + cli), "1\n2\n");
+}
+
+}  // namespace
+}  // namespace kvd::itest
+
+namespace kvd::itest {
+namespace {
+
+TEST(Server, QueryBufferLimitClosesTheClient) {
+  KvdProcess kvd({"--client-query-buffer-limit", "1mb"});
+  int fd = kvd.raw_socket();
+  // A 4 MB argument is within proto-max-bulk-len but over the query buffer limit.
+  std::string big = "*2\r\n$4\r\nECHO\r\n$4194304\r\n" + std::string(2 * 1024 * 1024, 'x');
+  write_all(fd, big);  // the server may close mid-write
+  EXPECT_EQ(read_to_eof(fd), "");
+  ::close(fd);
+  auto c = kvd.connect();
+  auto r = KvdProcess::command(c.get(), {"INFO", "stats"});
+  ASSERT_TRUE(r);
+  EXPECT_NE(std::string(r->str).find("client_query_buffer_limit_disconnections:1"),
+            std::string::npos);
+}
+
+TEST(Server, UnixSocketServesClients) {
+  std::string path = "/tmp/kvd-itest-" + std::to_string(getpid()) + ".sock";
+  KvdProcess kvd({"--unixsocket", path, "--unixsocketperm", "700"});
+  redisContext* raw = redisConnectUnix(path.c_str());
+  RedisPtr c(raw, redisFree);
+  ASSERT_TRUE(c && !c->err);
+  auto r = KvdProcess::command(c.get(), {"PING"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(std::string(r->str), "PONG");
+  EXPECT_EQ(kvd.stop(), 0);
+  // The socket file goes away with the server.
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
 }
 
 }  // namespace
