@@ -305,6 +305,12 @@ void Config::register_all() {
   boolean("latency-tracking", &v.latency_tracking);
   boolean("set-proc-title", &v.set_proc_title, false);
   integer("active-expire-effort", &v.active_expire_effort, 1, 10);
+  integer("list-max-listpack-size", &v.list_max_listpack_size, INT_MIN, INT_MAX);
+  find("list-max-listpack-size")->alias = "list-max-ziplist-size";
+  by_name_["list-max-ziplist-size"] = find("list-max-listpack-size");
+  // Redis compresses inner list nodes with LZF at depth > 0; kvd keeps every
+  // node plain, so the value is stored and reported but only 0 is honoured.
+  integer("list-compress-depth", &v.list_compress_depth, 0, INT_MAX);
 }
 
 std::string Config::set(std::string_view name, const std::vector<std::string>& args, bool startup) {

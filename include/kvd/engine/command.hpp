@@ -132,5 +132,6 @@ void register_key_commands(CommandTable& t);
 void register_expire_commands(CommandTable& t);
 void register_string_commands(CommandTable& t);
 void register_bitmap_commands(CommandTable& t);
+void register_list_commands(CommandTable& t);
 
 }  // namespace kvd::engine

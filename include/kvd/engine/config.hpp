@@ -59,6 +59,10 @@ struct ConfigValues {
   bool set_proc_title = true;
   std::string notify_keyspace_events;
   int64_t active_expire_effort = 1;
+  // Lists: entries (> 0) or bytes (-1..-5 = 4..64 KB) per packed node.
+  int64_t list_max_listpack_size = -2;
+  // Accepted for compatibility; kvd never compresses list nodes (only 0 is honoured).
+  int64_t list_compress_depth = 0;
 };
 
 // The registry of configuration parameters: parses redis.conf-style files and
