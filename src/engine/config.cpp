@@ -305,6 +305,15 @@ void Config::register_all() {
   boolean("latency-tracking", &v.latency_tracking);
   boolean("set-proc-title", &v.set_proc_title, false);
   integer("active-expire-effort", &v.active_expire_effort, 1, 10);
+  // Hash and set encodings (Redis 7 names; the ziplist names are aliases).
+  integer("hash-max-listpack-entries", &v.hash_max_listpack_entries, 0, LONG_MAX);
+  params_.back()->alias = "hash-max-ziplist-entries";
+  by_name_["hash-max-ziplist-entries"] = params_.back().get();
+  memory("hash-max-listpack-value", &v.hash_max_listpack_value, 0, LONG_MAX);
+  params_.back()->alias = "hash-max-ziplist-value";
+  by_name_["hash-max-ziplist-value"] = params_.back().get();
+  integer("set-max-intset-entries", &v.set_max_intset_entries, 0, LONG_MAX);
+  memory("hll-sparse-max-bytes", &v.hll_sparse_max_bytes, 0, LONG_MAX);
 }
 
 std::string Config::set(std::string_view name, const std::vector<std::string>& args, bool startup) {

@@ -59,6 +59,11 @@ struct ConfigValues {
   bool set_proc_title = true;
   std::string notify_keyspace_events;
   int64_t active_expire_effort = 1;
+  // Compact encodings of hashes and sets, and the sparse HyperLogLog limit.
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t hll_sparse_max_bytes = 3000;
 };
 
 // The registry of configuration parameters: parses redis.conf-style files and
