@@ -31,9 +31,18 @@ bool read_set(CommandContext& ctx, std::string_view key, SetObject** s) {
   return true;
 }
 
-bool is_int(std::string_view s) {
-  int64_t v;
-  return s.size() <= 20 && parse_int64(s, &v);
+// The intset width that holds every member, or 0 when one is not an integer
+// or there are too many for an intset.
+template <typename Range>
+uint8_t width_needed(const Range& members, const SetLimits& lim) {
+  if (members.size() > lim.max_intset_entries) return 0;
+  uint8_t w = 1;
+  for (std::string_view m : members) {
+    int64_t v;
+    if (m.size() > 20 || !parse_int64(m, &v)) return 0;
+    w = std::max(w, SetObject::width_for(v));
+  }
+  return w;
 }
 
 void notify(CommandContext& ctx, char type, std::string_view event, std::string_view key) {
@@ -59,9 +68,9 @@ void cmd_sadd(CommandContext& ctx) {
   if (!lookup_write_typed(ctx, ctx.args[1], ValueType::kSet, &e)) return;
   if (!e) {
     // Sized for the members at hand, so a set built by one SADD is one block.
-    size_t n = ctx.args.size() - 2;
-    bool all_int = std::all_of(ctx.args.begin() + 2, ctx.args.end(), is_int);
-    e = ctx.db.add(ctx.args[1], Value::from_object(SetObject::create_for(n, all_int)));
+    Args members = ctx.args.subspan(2);
+    e = ctx.db.add(ctx.args[1], Value::from_object(SetObject::create_for(members.size(),
+                                                                         width_needed(members, limits_of(ctx)))));
   }
   SetObject* s = set_of(e);
   SetLimits lim = limits_of(ctx);
@@ -276,7 +285,7 @@ void cmd_smove(CommandContext& ctx) {
   notify(ctx, 's', "srem", src_key);
   remove_if_empty(ctx, src_key, from);
   if (!dst) {
-    dst = ctx.db.add(dst_key, Value::from_object(SetObject::create_for(1, is_int(member))));
+    dst = ctx.db.add(dst_key, Value::from_object(SetObject::create_for(1, width_needed(Args(&member, 1), limits_of(ctx)))));
   }
   modified(ctx, src_key);
   ctx.dirty = 1;
@@ -389,9 +398,7 @@ void algebra_store(CommandContext& ctx, SetOp op, std::string_view event) {
   std::vector<std::string> members = compute(op, sets);
   std::unique_ptr<SetObject> result;
   if (!members.empty()) {
-    bool all_int = std::all_of(members.begin(), members.end(),
-                               [](const std::string& m) { return is_int(m); });
-    result.reset(SetObject::create_for(members.size(), all_int));
+    result.reset(SetObject::create_for(members.size(), width_needed(members, limits_of(ctx))));
     SetLimits lim = limits_of(ctx);
     for (const auto& m : members) result->add(m, lim);
   }

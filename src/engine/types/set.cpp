@@ -21,15 +21,14 @@ SetObject* SetObject::create(size_t int_bytes) {
   return s;
 }
 
-SetObject* SetObject::create_for(size_t int_members, bool all_int) {
-  if (!all_int) {
+SetObject* SetObject::create_for(size_t members, uint8_t width) {
+  if (!width) {
     SetObject* s = create();
     s->convert_to_table();
-    s->u_.table->reserve(int_members);
+    s->u_.table->reserve(members);
     return s;
   }
-  // One byte per small integer; wider members reallocate as they come.
-  return create(int_members);
+  return create(members * width);
 }
 
 SetObject::~SetObject() {

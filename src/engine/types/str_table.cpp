@@ -57,9 +57,14 @@ StrNode* StrTable::make_node(std::string_view k, std::string_view v) {
   return n;
 }
 
-StrNode** StrTable::slot_of(std::string_view key) const {
+StrNode** StrTable::slot_of(std::string_view key, size_t* depth) const {
   StrNode** link = &b_[hash(key) & (buckets_ - 1)];
-  while (*link && (*link)->key() != key) link = &(*link)->next;
+  size_t d = 0;
+  while (*link && (*link)->key() != key) {
+    link = &(*link)->next;
+    ++d;
+  }
+  if (depth) *depth = d;
   return link;
 }
 
@@ -70,7 +75,8 @@ StrNode* StrTable::find(std::string_view key) const {
 
 bool StrTable::set(std::string_view key, std::string_view value) {
   grow_if_needed();
-  StrNode** link = slot_of(key);
+  size_t depth;
+  StrNode** link = slot_of(key, &depth);
   StrNode* old = *link;
   if (old && old->vlen == value.size()) {
     if (!value.empty()) std::memcpy(old->bytes() + old->klen, value.data(), value.size());
@@ -85,15 +91,18 @@ bool StrTable::set(std::string_view key, std::string_view value) {
   }
   *link = n;
   ++used_;
+  note_depth(depth);
   return true;
 }
 
 bool StrTable::add(std::string_view key) {
   grow_if_needed();
-  StrNode** link = slot_of(key);
+  size_t depth;
+  StrNode** link = slot_of(key, &depth);
   if (*link) return false;
   *link = make_node(key, {});
   ++used_;
+  note_depth(depth);
   return true;
 }
 
@@ -111,14 +120,15 @@ bool StrTable::erase(std::string_view key) {
 
 const StrNode* StrTable::random() const {
   if (!used_) return nullptr;
-  const StrNode* n;
-  do {
-    n = b_[fast_random() & (buckets_ - 1)];
-  } while (!n);
-  size_t len = 0;
-  for (const StrNode* p = n; p; p = p->next) ++len;
-  for (size_t i = fast_random() % len; i > 0; --i) n = n->next;
-  return n;
+  // Every (bucket, position) pair is equally likely, so every member is: a
+  // plain "random bucket, then random chain entry" favours short chains.
+  while (true) {
+    uint64_t r = fast_random();
+    const StrNode* n = b_[r & (buckets_ - 1)];
+    size_t pos = (r >> 32) % max_chain_;
+    while (n && pos--) n = n->next;
+    if (n) return n;
+  }
 }
 
 void StrTable::reserve(size_t n) {
@@ -164,6 +174,12 @@ void StrTable::resize(size_t buckets) {
   std::free(b_);
   b_ = nb;
   buckets_ = buckets;
+  max_chain_ = 0;
+  for (size_t i = 0; i < buckets_; ++i) {
+    size_t len = 0;
+    for (StrNode* n = b_[i]; n; n = n->next) ++len;
+    if (len > max_chain_) max_chain_ = len;
+  }
 }
 
 }  // namespace kvd::engine

@@ -27,8 +27,11 @@ class SetObject final : public Object {
  public:
   // A new empty intset with room for `int_bytes` bytes of integers inline.
   static SetObject* create(size_t int_bytes = 8);
-  // A new set sized for `members` (intset if all will be integers).
-  static SetObject* create_for(size_t int_members, bool all_int);
+  // A new set sized for `members` members: an intset with room for them at
+  // `width` bytes each when all are integers (width > 0), else a table.
+  static SetObject* create_for(size_t members, uint8_t width);
+  // Bytes an intset needs per member for v (1, 2, 4 or 8).
+  static uint8_t width_for(int64_t v);
   ~SetObject() override;
   SetObject(const SetObject&) = delete;
   SetObject& operator=(const SetObject&) = delete;
@@ -75,7 +78,6 @@ class SetObject final : public Object {
  private:
   SetObject() = default;
   static std::string_view format(int64_t v, char* buf);
-  static uint8_t width_for(int64_t v);
 
   const char* ints() const { return inline_cap_ ? u_.inl : u_.heap; }
   char* ints() { return inline_cap_ ? u_.inl : u_.heap; }

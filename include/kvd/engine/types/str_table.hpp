@@ -41,8 +41,8 @@ class StrTable {
   // Adds a key with an empty value if absent; returns true when added.
   bool add(std::string_view key);
   bool erase(std::string_view key);
-  // A random member (nullptr when empty): a random non-empty bucket, then a
-  // random position in its chain.
+  // A uniformly random member (nullptr when empty): a random bucket and a
+  // random chain position below the longest chain, retried until it hits.
   const StrNode* random() const;
   // Reserve buckets for n members (bulk loads, conversions).
   void reserve(size_t n);
@@ -75,12 +75,18 @@ class StrTable {
   void resize(size_t buckets);
   void grow_if_needed();
   void shrink_if_sparse();
-  // The link pointing at key's node (or at the chain's null end).
-  StrNode** slot_of(std::string_view key) const;
+  // The link pointing at key's node (or at the chain's null end); *depth
+  // receives its position in the chain.
+  StrNode** slot_of(std::string_view key, size_t* depth = nullptr) const;
+  void note_depth(size_t depth) {
+    if (depth + 1 > max_chain_) max_chain_ = depth + 1;
+  }
 
   StrNode** b_ = nullptr;
   size_t buckets_ = 0;
   size_t used_ = 0;
+  // Longest chain seen since the last resize (an upper bound after deletes).
+  size_t max_chain_ = 0;
 };
 
 }  // namespace kvd::engine
