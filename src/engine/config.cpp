@@ -311,6 +311,15 @@ void Config::register_all() {
   // Redis compresses inner list nodes with LZF at depth > 0; kvd keeps every
   // node plain, so the value is stored and reported but only 0 is honoured.
   integer("list-compress-depth", &v.list_compress_depth, 0, INT_MAX);
+  // Hash and set encodings (Redis 7 names; the ziplist names are aliases).
+  integer("hash-max-listpack-entries", &v.hash_max_listpack_entries, 0, LONG_MAX);
+  params_.back()->alias = "hash-max-ziplist-entries";
+  by_name_["hash-max-ziplist-entries"] = params_.back().get();
+  memory("hash-max-listpack-value", &v.hash_max_listpack_value, 0, LONG_MAX);
+  params_.back()->alias = "hash-max-ziplist-value";
+  by_name_["hash-max-ziplist-value"] = params_.back().get();
+  integer("set-max-intset-entries", &v.set_max_intset_entries, 0, LONG_MAX);
+  memory("hll-sparse-max-bytes", &v.hll_sparse_max_bytes, 0, LONG_MAX);
 }
 
 std::string Config::set(std::string_view name, const std::vector<std::string>& args, bool startup) {

@@ -133,5 +133,8 @@ void register_expire_commands(CommandTable& t);
 void register_string_commands(CommandTable& t);
 void register_bitmap_commands(CommandTable& t);
 void register_list_commands(CommandTable& t);
+void register_hash_commands(CommandTable& t);
+void register_set_commands(CommandTable& t);
+void register_hyperloglog_commands(CommandTable& t);
 
 }  // namespace kvd::engine

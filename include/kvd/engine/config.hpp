@@ -63,6 +63,11 @@ struct ConfigValues {
   int64_t list_max_listpack_size = -2;
   // Accepted for compatibility; kvd never compresses list nodes (only 0 is honoured).
   int64_t list_compress_depth = 0;
+  // Compact encodings of hashes and sets, and the sparse HyperLogLog limit.
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t hll_sparse_max_bytes = 3000;
 };
 
 // The registry of configuration parameters: parses redis.conf-style files and

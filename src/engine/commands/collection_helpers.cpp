@@ -1,0 +1,72 @@
+#include "collection_helpers.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+#include "kvd/common/strings.hpp"
+#include "kvd/engine/command_helpers.hpp"
+
+namespace kvd::engine {
+
+bool parse_scan_cursor(CommandContext& ctx, std::string_view s, uint64_t* out) {
+  // strtoull semantics: sign and leading zeros accepted, blanks and garbage not.
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
+  if (std::isspace(static_cast<unsigned char>(buf.c_str()[0])) || *end != '\0' || errno == ERANGE) {
+    ctx.out.error("ERR invalid cursor");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool parse_collection_scan_options(CommandContext& ctx, CollectionScanArgs* a) {
+  for (size_t i = 3; i < ctx.args.size(); i += 2) {
+    std::string_view opt = ctx.args[i];
+    bool has_value = i + 1 < ctx.args.size();
+    if (has_value && iequals(opt, "count")) {
+      if (!arg_int64(ctx, ctx.args[i + 1], &a->count)) return false;
+      if (a->count < 1) {
+        ctx.out.error(err::kSyntax);
+        return false;
+      }
+    } else if (has_value && iequals(opt, "match")) {
+      a->pattern = ctx.args[i + 1];
+      a->use_pattern = a->pattern != "*";
+    } else {
+      ctx.out.error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool scan_match(const CollectionScanArgs& a, std::string_view member) {
+  return !a.use_pattern || glob_match(a.pattern, member);
+}
+
+bool arg_range(CommandContext& ctx, std::string_view s, int64_t lo, int64_t hi, int64_t* out,
+               const char* msg) {
+  int64_t v;
+  if (!parse_int64(s, &v)) {
+    ctx.out.error(msg ? msg : err::kNotInteger);
+    return false;
+  }
+  if (v < lo || v > hi) {
+    if (msg) {
+      ctx.out.error(msg);
+    } else {
+      ctx.out.error("ERR value is out of range, value must between " + int_to_string(lo) + " and " +
+                    int_to_string(hi));
+    }
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace kvd::engine

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "kvd/engine/command.hpp"
+
+// Helpers shared by the collection families (hashes, sets): HSCAN/SSCAN
+// arguments and the count argument of HRANDFIELD/SRANDMEMBER/SPOP.
+// Internal to src/engine/commands.
+namespace kvd::engine {
+
+struct CollectionScanArgs {
+  uint64_t cursor = 0;
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+};
+
+// The cursor of a *SCAN command, parsed as Redis's strtoul does; replies
+// "ERR invalid cursor" and returns false on failure.
+bool parse_scan_cursor(CommandContext& ctx, std::string_view s, uint64_t* out);
+// MATCH/COUNT options from args[3] on; replies the error and returns false.
+bool parse_collection_scan_options(CommandContext& ctx, CollectionScanArgs* a);
+// Whether a member passes the MATCH filter.
+bool scan_match(const CollectionScanArgs& a, std::string_view member);
+
+// An integer argument within [lo, hi], as Redis's getRangeLongFromObjectOrReply:
+// "value is not an integer or out of range" / "value is out of range, value
+// must between lo and hi", or `msg` for both when given.
+bool arg_range(CommandContext& ctx, std::string_view s, int64_t lo, int64_t hi, int64_t* out,
+               const char* msg = nullptr);
+
+}  // namespace kvd::engine
