@@ -15,11 +15,25 @@
 
 #include "kvd/common/version.hpp"
 #include "kvd/engine/config.hpp"
+#include "kvd/engine/memory.hpp"
+#ifdef KVD_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 #include "kvd/server/logging.hpp"
 #include "kvd/server/process.hpp"
 #include "kvd/server/server.hpp"
 
 namespace {
+
+#ifdef KVD_WITH_MIMALLOC
+// mimalloc replaces malloc, so glibc's counters see nothing: report the memory
+// mimalloc has committed (what the process really holds for the heap).
+size_t mimalloc_committed() {
+  size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
+  mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
+  return commit;
+}
+#endif
 
 // Turns `--port 7000 --save "" --bind 127.0.0.1 ::1` into config lines.
 std::string flags_to_config(const std::vector<std::string>& args, std::string* error) {
@@ -112,6 +126,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+#ifdef KVD_WITH_MIMALLOC
+  kvd::engine::set_allocator_probe("mimalloc", mimalloc_committed);
+#endif
   kvd::server::init_logging(v.logfile, v.loglevel);
 
   std::string executable;

@@ -47,6 +47,7 @@ Engine::Engine(Clock& clock, Config& config) : clock_(clock), config_(config) {
   register_hash_commands(commands_);
   register_set_commands(commands_);
   register_hyperloglog_commands(commands_);
+  register_memory_commands(commands_);
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
     dbs_.push_back(std::make_unique<Database>(i));

@@ -7,10 +7,29 @@
 
 namespace kvd::engine {
 
+namespace {
+AllocatorProbe g_probe = nullptr;
+const char* g_allocator = "libc";
+}  // namespace
+
+void set_allocator_probe(const char* name, AllocatorProbe probe) {
+  g_allocator = name;
+  g_probe = probe;
+}
+
+const char* allocator_name() {
+  return g_allocator;
+}
+
 size_t allocator_used_memory() {
+  if (g_probe) return g_probe();
+#ifndef __GLIBC__
+  return resident_memory();
+#else
   struct mallinfo2 mi = mallinfo2();
   // uordblks: in-use bytes in the arenas; hblkhd: bytes in mmap()ed blocks.
   return mi.uordblks + mi.hblkhd;
+#endif
 }
 
 size_t resident_memory() {

@@ -103,6 +103,12 @@ bool Value::to_int(int64_t* out) const {
   return s.size() <= 20 && parse_int64(s, out);
 }
 
+size_t Value::heap_bytes() const {
+  if (repr() == kHeap) return sizeof(HeapStr) + heap()->cap;
+  if (repr() == kObject) return object()->memory_usage();
+  return 0;
+}
+
 const char* Value::encoding() const {
   switch (repr()) {
     case kInt: return "int";

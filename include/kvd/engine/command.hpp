@@ -136,5 +136,6 @@ void register_list_commands(CommandTable& t);
 void register_hash_commands(CommandTable& t);
 void register_set_commands(CommandTable& t);
 void register_hyperloglog_commands(CommandTable& t);
+void register_memory_commands(CommandTable& t);
 
 }  // namespace kvd::engine

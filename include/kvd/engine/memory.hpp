@@ -8,6 +8,11 @@ namespace kvd::engine {
 // Bytes the C allocator reports in use (mallinfo2). If another allocator
 // replaced malloc this only covers what still goes through glibc.
 size_t allocator_used_memory();
+// The binary links the allocator, so it tells the engine how to ask it
+// (INFO mem_allocator / used_memory). Without a probe, glibc's mallinfo2.
+using AllocatorProbe = size_t (*)();
+void set_allocator_probe(const char* name, AllocatorProbe probe);
+const char* allocator_name();
 // Resident set size from /proc/self/statm (0 if unavailable).
 size_t resident_memory();
 // Physical memory of the machine (0 if unavailable).

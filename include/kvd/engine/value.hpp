@@ -21,6 +21,8 @@ class Object {
   virtual size_t element_count() const = 0;
   // A deep copy (COPY, SORT STORE ...).
   virtual Object* clone() const = 0;
+  // Approximate heap bytes held (MEMORY USAGE). Types refine the default.
+  virtual size_t memory_usage() const { return 64 + element_count() * 16; }
 };
 
 // A key's value in 16 bytes. Strings up to kInlineCap bytes and integers are
@@ -55,6 +57,8 @@ class Value {
   // The string bytes; integers are formatted into `scratch` (>= 24 bytes).
   std::string_view str(char* scratch) const;
   size_t str_len() const;
+  // Heap bytes owned by this value (0 for inline strings and integers).
+  size_t heap_bytes() const;
   // Integer value if the string is a canonical integer.
   bool to_int(int64_t* out) const;
   Object* object() const {

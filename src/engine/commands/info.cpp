@@ -142,7 +142,7 @@ void section_memory(CommandContext& ctx, InfoText& t) {
   t.field("maxmemory_policy", e.config().v().maxmemory_policy);
   t.fixed("mem_fragmentation_ratio", used ? static_cast<double>(rss) / used : 0.0);
   t.field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
-  t.field("mem_allocator", "libc");
+  t.field("mem_allocator", allocator_name());
   t.field("lazyfree_pending_objects", e.freer().pending(), true);
   t.field("lazyfreed_objects", e.freer().freed());
 }

@@ -1,0 +1,154 @@
+// MEMORY USAGE / STATS / DOCTOR / PURGE / MALLOC-STATS / HELP.
+#include "kvd/common/strings.hpp"
+#include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/memory.hpp"
+
+namespace kvd::engine {
+namespace {
+
+void cmd_memory_usage(CommandContext& ctx) {
+  // SAMPLES is accepted for compatibility: kvd's sizes are computed, not sampled.
+  for (size_t i = 3; i < ctx.args.size(); i += 2) {
+    if (!iequals(ctx.args[i], "samples") || i + 1 >= ctx.args.size()) {
+      ctx.out.error(err::kSyntax);
+      return;
+    }
+    int64_t n;
+    if (!arg_int64(ctx, ctx.args[i + 1], &n)) return;
+    if (n < 0) {
+      ctx.out.error(err::kSyntax);
+      return;
+    }
+  }
+  Entry* e = ctx.db.find(ctx.args[2], ctx.now_ms);
+  if (!e) {
+    ctx.out.null();
+    return;
+  }
+  size_t bytes = sizeof(Entry) + e->key_len + e->value.heap_bytes() + sizeof(Entry*);
+  ctx.out.integer(static_cast<int64_t>(bytes));
+}
+
+void cmd_memory_stats(CommandContext& ctx) {
+  size_t used = allocator_used_memory();
+  size_t rss = resident_memory();
+  int64_t keys = 0;
+  for (int i = 0; i < ctx.engine.db_count(); ++i) keys += ctx.engine.db(i).size();
+  ctx.out.map(7);
+  ctx.out.bulk("peak.allocated");
+  ctx.out.integer(static_cast<int64_t>(std::max<uint64_t>(ctx.engine.stats().peak_memory, used)));
+  ctx.out.bulk("total.allocated");
+  ctx.out.integer(static_cast<int64_t>(used));
+  ctx.out.bulk("keys.count");
+  ctx.out.integer(keys);
+  ctx.out.bulk("keys.bytes-per-key");
+  ctx.out.integer(keys ? static_cast<int64_t>(used / keys) : 0);
+  ctx.out.bulk("dataset.bytes");
+  ctx.out.integer(static_cast<int64_t>(used));
+  ctx.out.bulk("allocator.resident");
+  ctx.out.integer(static_cast<int64_t>(rss));
+  ctx.out.bulk("allocator");
+  ctx.out.bulk(allocator_name());
+}
+
+void cmd_memory_doctor(CommandContext& ctx) {
+  ctx.out.verbatim("kvd memory doctor: no problems detected.");
+}
+
+void cmd_memory_purge(CommandContext& ctx) {
+  ctx.out.ok();
+}
+
+void cmd_memory_malloc_stats(CommandContext& ctx) {
+  ctx.out.verbatim(std::string("allocator: ") + allocator_name() + ", used " +
+                   int_to_string(static_cast<int64_t>(allocator_used_memory())) + " bytes");
+}
+
+void cmd_memory_help(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DOCTOR",
+      "    Report on memory problems.",
+      "MALLOC-STATS",
+      "    Report allocator statistics.",
+      "PURGE",
+      "    Ask the allocator to release memory (a no-op in kvd).",
+      "STATS",
+      "    Show memory usage details.",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Estimate the bytes a key and its value use.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.out.array(static_cast<int64_t>(std::size(kLines)));
+  for (const char* l : kLines) ctx.out.simple(l);
+}
+
+}  // namespace
+
+void register_memory_commands(CommandTable& t) {
+  t.add({.name = "memory",
+         .arity = -2,
+         .acl = "@slow",
+         .group = "server",
+         .summary = "A container for memory diagnostics commands",
+         .since = "4.0.0",
+         .complexity = "Depends on subcommand.",
+         .subcommands = {
+             {.name = "usage",
+              .arity = -3,
+              .flags = kReadonly,
+              .first_key = 2,
+              .last_key = 2,
+              .key_step = 1,
+              .acl = "@read @slow",
+              .handler = cmd_memory_usage,
+              .group = "server",
+              .summary = "Estimate the memory usage of a key",
+              .since = "4.0.0",
+              .complexity = "O(N) where N is the number of samples."},
+             {.name = "stats",
+              .arity = 2,
+              .acl = "@slow",
+              .handler = cmd_memory_stats,
+              .group = "server",
+              .summary = "Show memory usage details",
+              .since = "4.0.0",
+              .complexity = "O(1)"},
+             {.name = "doctor",
+              .arity = 2,
+              .acl = "@slow",
+              .handler = cmd_memory_doctor,
+              .group = "server",
+              .summary = "Outputs memory problems report",
+              .since = "4.0.0",
+              .complexity = "O(1)"},
+             {.name = "purge",
+              .arity = 2,
+              .acl = "@slow",
+              .handler = cmd_memory_purge,
+              .group = "server",
+              .summary = "Ask the allocator to release memory",
+              .since = "4.0.0",
+              .complexity = "Depends on how much memory is allocated."},
+             {.name = "malloc-stats",
+              .arity = 2,
+              .acl = "@slow",
+              .handler = cmd_memory_malloc_stats,
+              .group = "server",
+              .summary = "Show allocator internal stats",
+              .since = "4.0.0",
+              .complexity = "Depends on how much memory is allocated."},
+             {.name = "help",
+              .arity = 2,
+              .flags = kLoading | kStale,
+              .acl = "@slow",
+              .handler = cmd_memory_help,
+              .group = "server",
+              .summary = "Show helpful text",
+              .since = "4.0.0",
+              .complexity = "O(1)"},
+         }});
+}
+
+}  // namespace kvd::engine
