@@ -204,5 +204,16 @@ TEST(Blocking, ReadyKeysServedAfterExecNotDuring) {
   EXPECT_EQ(w.take(), pair("k", "b"));
 }
 
+TEST(Blocking, SwapdbWakesWaiters) {
+  EngineHarness h;
+  OtherClient w(h);
+  w.run({"BLPOP", "k", "0"});
+  h.run({"SELECT", "1"});
+  h.run({"RPUSH", "k", "from-db1"});
+  EXPECT_EQ(w.take(), "");
+  h.run({"SWAPDB", "0", "1"});
+  EXPECT_EQ(w.take(), "*2\r\n" + bulk("k") + bulk("from-db1"));
+}
+
 }  // namespace
 }  // namespace kvd::test
