@@ -167,6 +167,13 @@ bool may_serve_key(const CommandContext& ctx, std::string_view key) {
   return !is_block_retry(ctx) || ctx.client.block->ready_key == key;
 }
 
+void signal_ready_keys_in_db(Engine& e, int db) {
+  std::vector<std::string> ready;
+  for (const auto& [id, queue] : e.blocking().waiters)
+    if (id.first == db && e.db(db).find_raw(id.second)) ready.push_back(id.second);
+  for (const std::string& k : ready) e.signal_key_ready(db, k);
+}
+
 size_t blocked_client_count(Engine& e) {
   return e.blocking().blocked.size();
 }

@@ -86,6 +86,10 @@ std::string_view ready_key(const CommandContext& ctx);
 // False on a retry for keys other than the ready one.
 bool may_serve_key(const CommandContext& ctx, std::string_view key);
 
+// After SWAPDB: every key waited on in `db` that now exists is signalled ready
+// (the waiter's retry checks its type), as Redis's scanDatabaseForReadyKeys.
+void signal_ready_keys_in_db(Engine& e, int db);
+
 // Clients currently blocked (INFO clients blocked_clients).
 size_t blocked_client_count(Engine& e);
 // Ends a client's wait as if it timed out (null array) or, with `error`, with

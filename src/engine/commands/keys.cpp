@@ -290,7 +290,9 @@ bool duplicate_value(const Value& v, Value* out) {
       *out = Value::from_object(v.object()->clone());
       return true;
     default:
-      return false;
+      // Collections deep-copy themselves (Object::clone).
+      *out = Value::from_object(v.object()->clone());
+      return true;
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "admin_helpers.hpp"
 #include "kvd/common/strings.hpp"
+#include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
 
 namespace kvd::engine {
@@ -66,7 +67,12 @@ void cmd_swapdb(CommandContext& ctx) {
     ctx.out.error(err::kDbIndex);
     return;
   }
-  if (a != b) ctx.engine.db(a).swap(ctx.engine.db(b));
+  if (a != b) {
+    ctx.engine.db(a).swap(ctx.engine.db(b));
+    // Clients blocked on keys of either db may be servable now.
+    signal_ready_keys_in_db(ctx.engine, a);
+    signal_ready_keys_in_db(ctx.engine, b);
+  }
   ctx.out.ok();
 }
 

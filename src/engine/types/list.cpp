@@ -40,6 +40,7 @@ bool List::node_fits(const PackedList& pl, size_t element_bytes) const {
 }
 
 void List::push_front(std::string_view s) {
+  drop_tail();
   if (nodes_.empty() || !node_fits(*nodes_.front(), s.size()))
     nodes_.insert(nodes_.begin(), new PackedList);
   nodes_.front()->push_front(s);
@@ -47,7 +48,11 @@ void List::push_front(std::string_view s) {
 }
 
 void List::push_back(std::string_view s) {
-  if (nodes_.empty() || !node_fits(*nodes_.back(), s.size())) nodes_.push_back(new PackedList);
+  if (nodes_.empty() || !node_fits(*nodes_.back(), s.size())) {
+    nodes_.push_back(new PackedList);
+    drop_tail();
+  }
+  if (tail_ok_) tail_.push_back(nodes_.back()->bytes());
   nodes_.back()->push_back(s);
   ++count_;
 }
@@ -57,19 +62,32 @@ std::string_view List::front() const {
   return nodes_.front()->at(0, &nx);
 }
 
-std::string_view List::back() const {
+void List::build_tail() const {
+  if (tail_ok_) return;
   const PackedList& pl = *nodes_.back();
+  tail_.clear();
+  for (size_t off = 0; off < pl.bytes(); off = pl.next(off)) tail_.push_back(off);
+  tail_ok_ = true;
+}
+
+std::string_view List::back() const {
+  build_tail();
   size_t nx;
-  return pl.at(pl.offset_of(pl.size() - 1), &nx);
+  return nodes_.back()->at(tail_.back(), &nx);
 }
 
 void List::pop_front() {
+  if (nodes_.size() == 1) drop_tail();  // offsets in the one node shift
   erase_at(0, 0);
 }
 
 void List::pop_back() {
+  build_tail();
+  size_t off = tail_.back();
+  tail_.pop_back();
   size_t n = nodes_.size() - 1;
-  erase_at(n, nodes_[n]->offset_of(nodes_[n]->size() - 1));
+  if (nodes_[n]->size() == 1) drop_tail();  // the node goes away
+  erase_at(n, off);
 }
 
 void List::erase_at(size_t node, size_t off) {
@@ -133,6 +151,7 @@ void List::fix_node(size_t node) {
 }
 
 void List::set(size_t index, std::string_view s) {
+  drop_tail();
   size_t n, off;
   locate(index, &n, &off);
   nodes_[n]->replace(off, s);
@@ -140,6 +159,7 @@ void List::set(size_t index, std::string_view s) {
 }
 
 void List::insert(size_t index, std::string_view s, bool after) {
+  drop_tail();
   size_t n, off;
   locate(index, &n, &off);
   if (after) off = nodes_[n]->next(off);
@@ -149,6 +169,7 @@ void List::insert(size_t index, std::string_view s, bool after) {
 }
 
 size_t List::remove(std::string_view s, size_t limit, bool from_back) {
+  drop_tail();
   size_t removed = 0;
   auto done = [&] { return limit != 0 && removed >= limit; };
   if (!from_back) {
@@ -196,6 +217,7 @@ size_t List::remove(std::string_view s, size_t limit, bool from_back) {
 }
 
 void List::keep_range(size_t start, size_t count) {
+  drop_tail();
   if (start >= count_ || count == 0) {
     for (PackedList* n : nodes_) delete n;
     nodes_.clear();

@@ -97,8 +97,18 @@ class List final : public Object {
   // Splits an oversized node in two and drops an empty one.
   void fix_node(size_t node);
   void erase_at(size_t node, size_t off);
+  // Offsets of the last node's elements, built on demand: a PackedList can
+  // only be walked forwards, and this makes repeated RPOPs O(1) each instead
+  // of a walk of the node. Any change but push_back/pop_back drops it.
+  void build_tail() const;
+  void drop_tail() {
+    tail_ok_ = false;
+    tail_.clear();
+  }
 
   std::vector<PackedList*> nodes_;
+  mutable std::vector<size_t> tail_;
+  mutable bool tail_ok_ = false;
   size_t count_ = 0;
   int64_t fill_;
 };
