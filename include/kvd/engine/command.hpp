@@ -118,5 +118,7 @@ void register_key_commands(CommandTable& t);
 void register_expire_commands(CommandTable& t);
 void register_string_commands(CommandTable& t);
 void register_bitmap_commands(CommandTable& t);
+void register_zset_commands(CommandTable& t);
+void register_geo_commands(CommandTable& t);
 
 }  // namespace kvd::engine

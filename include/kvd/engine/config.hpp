@@ -59,6 +59,8 @@ struct ConfigValues {
   bool set_proc_title = true;
   std::string notify_keyspace_events;
   int64_t active_expire_effort = 1;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
 };
 
 // The registry of configuration parameters: parses redis.conf-style files and

@@ -285,6 +285,9 @@ bool duplicate_value(const Value& v, Value* out) {
     case ValueType::kString:
       *out = duplicate_string(v);
       return true;
+    case ValueType::kZSet:
+      *out = Value::from_object(v.object()->clone());
+      return true;
     default:
       return false;
   }
