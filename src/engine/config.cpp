@@ -311,6 +311,12 @@ void Config::register_all() {
   memory("zset-max-listpack-value", &v.zset_max_listpack_value, 0, LONG_MAX);
   params_.back()->alias = "zset-max-ziplist-value";
   by_name_[params_.back()->alias] = params_.back().get();
+  integer("list-max-listpack-size", &v.list_max_listpack_size, INT_MIN, INT_MAX);
+  find("list-max-listpack-size")->alias = "list-max-ziplist-size";
+  by_name_["list-max-ziplist-size"] = find("list-max-listpack-size");
+  // Redis compresses inner list nodes with LZF at depth > 0; kvd keeps every
+  // node plain, so the value is stored and reported but only 0 is honoured.
+  integer("list-compress-depth", &v.list_compress_depth, 0, INT_MAX);
 }
 
 std::string Config::set(std::string_view name, const std::vector<std::string>& args, bool startup) {

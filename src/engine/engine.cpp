@@ -45,6 +45,7 @@ Engine::Engine(Clock& clock, Config& config) : clock_(clock), config_(config) {
   register_bitmap_commands(commands_);
   register_zset_commands(commands_);
   register_geo_commands(commands_);
+  register_list_commands(commands_);
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
     dbs_.push_back(std::make_unique<Database>(i));

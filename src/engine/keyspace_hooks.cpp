@@ -7,12 +7,7 @@ namespace kvd::engine {
 
 void Engine::signal_modified_key(int, std::string_view) {}
 void Engine::notify_keyspace_event(char, std::string_view, std::string_view, int) {}
-void Engine::signal_key_ready(int, std::string_view) {}
-void Engine::after_command(Client&) {}
-void Engine::forget_client(Client&) {}
-int64_t Engine::next_block_deadline() const {
-  return -1;
-}
-void Engine::expire_blocked_clients(int64_t) {}
+// signal_key_ready, after_command, forget_client, next_block_deadline and
+// expire_blocked_clients live in blocking.cpp.
 
 }  // namespace kvd::engine

@@ -9,6 +9,7 @@
 
 #include "engine_harness.hpp"
 #include "fake_object.hpp"
+#include "kvd/engine/blocking.hpp"
 #include "kvd/engine/types/zset.hpp"
 
 // Expected replies were checked against redis-server 7.0.15.
@@ -313,6 +314,55 @@ TEST(ZSetCommands, RandMemberAndScan) {
   EXPECT_EQ(h.run({"ZSCAN", "z", "0", "MATCH", "b"}),
             arr({bulk("0"), arr({bulk("b"), bulk("2")})}));
   EXPECT_EQ(h.run({"ZSCAN", "z", "x"}), error("ERR invalid cursor"));
+}
+
+// A second connection whose out-of-band replies (an unblocked BZPOPMIN) can
+// be read back.
+class Waiter {
+ public:
+  explicit Waiter(EngineHarness& h) : h_(h), writer_(out_) {
+    client_.id = h.engine().next_client_id();
+    client_.writer = &writer_;
+    h.engine().add_client(&client_);
+  }
+  ~Waiter() { h_.engine().remove_client(&client_); }
+  std::string run(std::initializer_list<std::string_view> args) {
+    std::vector<std::string_view> v(args);
+    h_.engine().execute(client_, engine::Args(v.data(), v.size()), writer_);
+    return take();
+  }
+  std::string take() {
+    std::string s = out_.to_string();
+    out_.clear();
+    return s;
+  }
+  engine::Client& client() { return client_; }
+
+ private:
+  EngineHarness& h_;
+  engine::Client client_;
+  protocol::OutputBuffer out_;
+  protocol::ReplyWriter writer_;
+};
+
+TEST(ZSetBlocking, BZPopMinServesAndWakes) {
+  EngineHarness h;
+  h.run({"ZADD", "z", "1", "a", "2", "b"});
+  Waiter w(h);
+  EXPECT_EQ(w.run({"BZPOPMIN", "none", "z", "0"}), arr({bulk("z"), bulk("a"), bulk("1")}));
+  EXPECT_EQ(w.run({"BZPOPMAX", "q", "0"}), "");
+  EXPECT_TRUE(w.client().blocked);
+  h.run({"ZADD", "q", "5", "x", "6", "y"});
+  EXPECT_EQ(w.take(), arr({bulk("q"), bulk("y"), bulk("6")}));
+  EXPECT_FALSE(w.client().blocked);
+  EXPECT_EQ(w.run({"BZMPOP", "0", "1", "q2", "MIN", "COUNT", "2"}), "");
+  h.run({"ZADD", "q2", "1", "a"});
+  EXPECT_EQ(w.take(), arr({bulk("q2"), arr({arr({bulk("a"), bulk("1")})})}));
+  EXPECT_EQ(w.run({"BZPOPMIN", "q3", "0.1"}), "");
+  h.clock().advance_ms(200);
+  h.engine().expire_blocked_clients(h.clock().now_ms());
+  EXPECT_EQ(w.take(), "*-1\r\n");
+  EXPECT_EQ(h.run({"BZPOPMIN", "z", "-1"}), error("ERR timeout is negative"));
 }
 
 }  // namespace

@@ -57,6 +57,10 @@ struct Client {
   protocol::ReplyWriter* writer = nullptr;
   // While blocked, the connection runs none of the client's further commands.
   bool blocked = false;
+  // True while EXEC runs the queued commands (set by the MULTI/EXEC feature):
+  // blocking commands then behave as non-blocking, and clients waiting on keys
+  // are served only after the whole EXEC (Engine::after_command skips).
+  bool in_exec = false;
   std::shared_ptr<BlockState> block;
   std::shared_ptr<TransactionState> tx;
   std::shared_ptr<PubSubState> pubsub;

@@ -120,5 +120,6 @@ void register_string_commands(CommandTable& t);
 void register_bitmap_commands(CommandTable& t);
 void register_zset_commands(CommandTable& t);
 void register_geo_commands(CommandTable& t);
+void register_list_commands(CommandTable& t);
 
 }  // namespace kvd::engine

@@ -16,6 +16,8 @@
 
 namespace kvd::engine {
 
+class BlockingRegistry;  // engine/blocking.hpp
+
 // Server-wide counters (INFO stats).
 struct Stats {
   uint64_t total_commands = 0;
@@ -119,6 +121,8 @@ class Engine {
   int64_t next_block_deadline() const;
   // Replies to blocked clients whose timeout passed.
   void expire_blocked_clients(int64_t now_ms);
+  // Clients blocked on keys (engine/blocking.hpp); created on first use.
+  BlockingRegistry& blocking();
 
   // Periodic work called `hz` times a second by the server: active expiry and
   // incremental rehashing, each within a small time budget.
@@ -163,6 +167,7 @@ class Engine {
   RateSampler input_rate_;
   RateSampler output_rate_;
   int64_t last_sample_us_ = INT64_MIN / 2;
+  std::shared_ptr<BlockingRegistry> blocking_;
 };
 
 }  // namespace kvd::engine

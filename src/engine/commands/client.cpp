@@ -2,6 +2,7 @@
 
 #include "admin_helpers.hpp"
 #include "kvd/common/strings.hpp"
+#include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
 
 namespace kvd::engine {
@@ -21,6 +22,7 @@ ClientType client_type_by_name(std::string_view s) {
 
 std::string client_flags(const Client& c) {
   std::string f;
+  if (c.blocked) f += 'b';
   if (c.close_after_reply) f += 'c';
   if (c.conn && c.conn->is_unix_socket()) f += 'U';
   if (c.no_evict) f += 'e';
@@ -235,6 +237,30 @@ void set_switch(CommandContext& ctx, bool Client::*field) {
 void cmd_client_no_evict(CommandContext& ctx) {
   set_switch(ctx, &Client::no_evict);
 }
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends a blocking command's wait early.
+void cmd_client_unblock(CommandContext& ctx) {
+  Args a = ctx.args;
+  if (a.size() > 4) {
+    ctx.out.error(err::kSyntax);
+    return;
+  }
+  int64_t id;
+  if (!arg_int64(ctx, a[2], &id)) return;
+  bool error = false;
+  if (a.size() == 4) {
+    if (iequals(a[3], "error")) {
+      error = true;
+    } else if (!iequals(a[3], "timeout")) {
+      ctx.out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  const auto& clients = ctx.engine.clients();
+  auto it = clients.find(static_cast<uint64_t>(id));
+  bool done = it != clients.end() && unblock_client(ctx.engine, *it->second, error);
+  ctx.out.integer(done ? 1 : 0);
+}
+
 void cmd_client_no_touch(CommandContext& ctx) {
   set_switch(ctx, &Client::no_touch);
 }
@@ -279,6 +305,8 @@ void cmd_client_help(CommandContext& ctx) {
               "    The name of this connection, or a null reply.",
               "SETINFO <LIB-NAME|LIB-VER> <value>",
               "    Record the client library name or version.",
+              "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+              "    Unblock the specified blocked client.",
               "NO-EVICT (ON|OFF)",
               "    Exempt this connection from client eviction.",
               "NO-TOUCH (ON|OFF)",
@@ -324,6 +352,9 @@ void register_client_commands(CommandTable& t) {
   CommandSpec no_touch = sub("no-touch", 3, false, cmd_client_no_touch,
                              "Keep the connection's reads from touching key access times");
   no_touch.since = "7.2.0";
+  CommandSpec unblock = sub("unblock", -3, true, cmd_client_unblock,
+                            "Unblock a client blocked in a blocking command");
+  unblock.since = "5.0.0";
   CommandSpec help = sub("help", 2, false, cmd_client_help, "Show CLIENT's subcommands");
   help.flags = kLoading | kStale;
   help.since = "5.0.0";
@@ -335,7 +366,7 @@ void register_client_commands(CommandTable& t) {
        .summary = "A container for client connection commands",
        .since = "2.4.0",
        .complexity = "Depends on subcommand.",
-       .subcommands = {id, info, list, kill, setname, getname, setinfo, no_evict, no_touch, help}});
+       .subcommands = {id, info, list, kill, setname, getname, setinfo, no_evict, no_touch, unblock, help}});
 }
 
 }  // namespace kvd::engine

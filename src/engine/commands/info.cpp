@@ -8,6 +8,7 @@
 #include "admin_helpers.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/common/version.hpp"
+#include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
 #include "kvd/engine/memory.hpp"
 
@@ -111,7 +112,8 @@ void section_clients(CommandContext& ctx, InfoText& t) {
   t.field("maxclients", e.config().v().maxclients);
   t.field("client_recent_max_input_buffer", hi.max_input_buffer, true);
   t.field("client_recent_max_output_buffer", hi.max_output_buffer, true);
-  t.zeros({"blocked_clients", "tracking_clients", "clients_in_timeout_table"});
+  t.field("blocked_clients", blocked_client_count(e));
+  t.zeros({"tracking_clients", "clients_in_timeout_table"});
 }
 
 void section_memory(CommandContext& ctx, InfoText& t) {

@@ -285,11 +285,10 @@ bool duplicate_value(const Value& v, Value* out) {
     case ValueType::kString:
       *out = duplicate_string(v);
       return true;
-    case ValueType::kZSet:
+    default:
+      // Collections deep-copy themselves (Object::clone).
       *out = Value::from_object(v.object()->clone());
       return true;
-    default:
-      return false;
   }
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kvd/common/strings.hpp"
+#include "kvd/engine/blocking.hpp"
 #include "kvd/engine/types/set_reader.hpp"
 
 namespace kvd::engine {
@@ -621,6 +622,60 @@ void cmd_zmpop(CommandContext& ctx) {
   ctx.dirty = 0;
 }
 
+// --------------------------------------------------------- blocking pops
+
+// Pops from the first non-empty sorted set among `keys` (only the ready key on
+// a retry). Returns false when none had elements; *errored when it replied an
+// error instead.
+bool serve_first_zset(CommandContext& ctx, Args keys, bool max, int64_t count, bool nested,
+                      bool* errored) {
+  *errored = false;
+  bool retry = is_block_retry(ctx);
+  for (std::string_view key : keys) {
+    if (!may_serve_key(ctx, key)) continue;
+    Entry* e = lookup_write(ctx, key);
+    if (!e) continue;
+    if (e->value.type() != ValueType::kZSet) {
+      if (retry) continue;  // not ready after all: stay blocked
+      ctx.out.error(err::kWrongType);
+      *errored = true;
+      return false;
+    }
+    pop_zset(ctx, key, zset_of(e), max, count, nested, true);
+    return true;
+  }
+  return false;
+}
+
+// BZPOPMIN/BZPOPMAX key [key ...] timeout: replies [key, member, score].
+void bzpop_command(CommandContext& ctx, bool max) {
+  int64_t deadline;
+  if (!arg_block_timeout(ctx, ctx.args.back(), &deadline)) return;
+  Args keys = ctx.args.subspan(1, ctx.args.size() - 2);
+  bool errored;
+  if (serve_first_zset(ctx, keys, max, 1, false, &errored) || errored) return;
+  block_on_keys(ctx, keys, deadline);
+}
+
+void cmd_bzpopmin(CommandContext& ctx) {
+  bzpop_command(ctx, false);
+}
+void cmd_bzpopmax(CommandContext& ctx) {
+  bzpop_command(ctx, true);
+}
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
+void cmd_bzmpop(CommandContext& ctx) {
+  ZMPopArgs a;
+  if (!parse_zmpop(ctx, 2, &a)) return;
+  int64_t deadline;
+  if (!arg_block_timeout(ctx, ctx.args[1], &deadline)) return;
+  bool errored;
+  Args keys(a.keys.data(), a.keys.size());
+  if (serve_first_zset(ctx, keys, a.max, a.count, true, &errored) || errored) return;
+  block_on_keys(ctx, keys, deadline);
+}
+
 // ------------------------------------------------------------- ZRANDMEMBER
 
 void zrandmember_with_count(CommandContext& ctx, int64_t l, bool withscores) {
@@ -1049,6 +1104,9 @@ std::vector<int> keys_store(Args args) {
 std::vector<int> keys_numkeys1(Args args) {
   return keys_numkeys_at(args, 1, false);
 }
+std::vector<int> keys_numkeys2(Args args) {
+  return keys_numkeys_at(args, 2, false);
+}
 
 constexpr const char* kWriteFast = "@write @sortedset @fast";
 constexpr const char* kWriteSlow = "@write @sortedset @slow";
@@ -1204,6 +1262,26 @@ void register_zset_commands(CommandTable& t) {
   zmpop.flags |= kMovableKeys;
   zmpop.key_finder = keys_numkeys1;
   t.add(std::move(zmpop));
+  const char* kPopCx = "O(log(N)) with N being the number of elements in the sorted set.";
+  t.add(spec("bzpopmin", -3, kWrite | kNoscript | kFast | kBlocking, 1, -2, 1,
+             "@write @sortedset @fast @blocking", cmd_bzpopmin,
+             "Remove and return the member with the lowest score from one or more sorted sets, or "
+             "block until one is available",
+             "5.0.0", kPopCx));
+  t.add(spec("bzpopmax", -3, kWrite | kNoscript | kFast | kBlocking, 1, -2, 1,
+             "@write @sortedset @fast @blocking", cmd_bzpopmax,
+             "Remove and return the member with the highest score from one or more sorted sets, or "
+             "block until one is available",
+             "5.0.0", kPopCx));
+  CommandSpec bzmpop = spec(
+      "bzmpop", -5, kWrite | kBlocking, 0, 0, 0, "@write @sortedset @slow @blocking", cmd_bzmpop,
+      "Remove and return members with scores in a sorted set or block until one is available",
+      "7.0.0",
+      "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements "
+      "in the sorted set, and M being the number of elements popped.");
+  bzmpop.flags |= kMovableKeys;
+  bzmpop.key_finder = keys_numkeys2;
+  t.add(std::move(bzmpop));
   t.add(spec("zrandmember", -2, kReadonly, 1, 1, 1, kReadSlow, cmd_zrandmember,
              "Get one or multiple random elements from a sorted set", "6.2.0",
              "O(N) where N is the number of elements returned"));
