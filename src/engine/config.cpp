@@ -305,6 +305,12 @@ void Config::register_all() {
   boolean("latency-tracking", &v.latency_tracking);
   boolean("set-proc-title", &v.set_proc_title, false);
   integer("active-expire-effort", &v.active_expire_effort, 1, 10);
+  integer("zset-max-listpack-entries", &v.zset_max_listpack_entries, 0, LONG_MAX);
+  params_.back()->alias = "zset-max-ziplist-entries";
+  by_name_[params_.back()->alias] = params_.back().get();
+  memory("zset-max-listpack-value", &v.zset_max_listpack_value, 0, LONG_MAX);
+  params_.back()->alias = "zset-max-ziplist-value";
+  by_name_[params_.back()->alias] = params_.back().get();
   integer("list-max-listpack-size", &v.list_max_listpack_size, INT_MIN, INT_MAX);
   find("list-max-listpack-size")->alias = "list-max-ziplist-size";
   by_name_["list-max-ziplist-size"] = find("list-max-listpack-size");

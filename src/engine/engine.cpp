@@ -43,6 +43,8 @@ Engine::Engine(Clock& clock, Config& config) : clock_(clock), config_(config) {
   register_expire_commands(commands_);
   register_string_commands(commands_);
   register_bitmap_commands(commands_);
+  register_zset_commands(commands_);
+  register_geo_commands(commands_);
   register_list_commands(commands_);
   register_hash_commands(commands_);
   register_set_commands(commands_);

@@ -132,6 +132,8 @@ void register_key_commands(CommandTable& t);
 void register_expire_commands(CommandTable& t);
 void register_string_commands(CommandTable& t);
 void register_bitmap_commands(CommandTable& t);
+void register_zset_commands(CommandTable& t);
+void register_geo_commands(CommandTable& t);
 void register_list_commands(CommandTable& t);
 void register_hash_commands(CommandTable& t);
 void register_set_commands(CommandTable& t);

@@ -59,6 +59,8 @@ struct ConfigValues {
   bool set_proc_title = true;
   std::string notify_keyspace_events;
   int64_t active_expire_effort = 1;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
   // Lists: entries (> 0) or bytes (-1..-5 = 4..64 KB) per packed node.
   int64_t list_max_listpack_size = -2;
   // Accepted for compatibility; kvd never compresses list nodes (only 0 is honoured).
