@@ -10,6 +10,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/common/version.hpp"
+#include "kvd/engine/pubsub.hpp"
 #include "kvd/protocol/split_args.hpp"
 
 namespace kvd::engine {
@@ -305,6 +306,19 @@ void Config::register_all() {
   boolean("latency-tracking", &v.latency_tracking);
   boolean("set-proc-title", &v.set_proc_title, false);
   integer("active-expire-effort", &v.active_expire_effort, 1, 10);
+  {
+    // Kept in Redis's canonical spelling of the classes ("AKE", "gxE").
+    auto p = std::make_unique<Param>();
+    p->name = "notify-keyspace-events";
+    p->get = [&v] { return v.notify_keyspace_events; };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      int flags = notify::parse_classes(a[0]);
+      if (flags < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+      v.notify_keyspace_events = notify::format_classes(flags);
+      return "";
+    };
+    add(std::move(p));
+  }
 }
 
 std::string Config::set(std::string_view name, const std::vector<std::string>& args, bool startup) {

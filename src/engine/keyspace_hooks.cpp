@@ -5,11 +5,12 @@
 
 namespace kvd::engine {
 
-void Engine::signal_modified_key(int, std::string_view) {}
-void Engine::notify_keyspace_event(char, std::string_view, std::string_view, int) {}
 void Engine::signal_key_ready(int, std::string_view) {}
 void Engine::after_command(Client&) {}
-void Engine::forget_client(Client&) {}
+void Engine::forget_client(Client& c) {
+  forget_watch(c);
+  forget_pubsub(c);
+}
 int64_t Engine::next_block_deadline() const {
   return -1;
 }

@@ -57,6 +57,8 @@ struct Client {
   protocol::ReplyWriter* writer = nullptr;
   // While blocked, the connection runs none of the client's further commands.
   bool blocked = false;
+  // Running the commands of EXEC: blocking commands must not block.
+  bool in_exec = false;
   std::shared_ptr<BlockState> block;
   std::shared_ptr<TransactionState> tx;
   std::shared_ptr<PubSubState> pubsub;

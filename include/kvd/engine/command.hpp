@@ -118,5 +118,8 @@ void register_key_commands(CommandTable& t);
 void register_expire_commands(CommandTable& t);
 void register_string_commands(CommandTable& t);
 void register_bitmap_commands(CommandTable& t);
+void register_transaction_commands(CommandTable& t);
+void register_pubsub_commands(CommandTable& t);
+void register_sort_commands(CommandTable& t);
 
 }  // namespace kvd::engine
