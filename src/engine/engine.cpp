@@ -159,6 +159,23 @@ void Engine::reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* sp
 }
 
 void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
+  if (!c.reply_off && !c.reply_skip) {
+    dispatch(c, args, out);
+  } else {
+    // CLIENT REPLY OFF/SKIP: the command runs (stats, errors) but its reply is dropped.
+    c.reply_skip = false;
+    protocol::OutputBuffer sink;
+    protocol::ReplyWriter muted(sink, out.resp());
+    dispatch(c, args, muted);
+    out.set_resp(muted.resp());
+  }
+  if (c.reply_skip_next) {  // set by CLIENT REPLY SKIP: mute the next command
+    c.reply_skip = true;
+    c.reply_skip_next = false;
+  }
+}
+
+void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out) {
   if (args.empty()) return;
   c.last_interaction_ms = clock_.now_ms();
   const CommandSpec* spec = commands_.find(args[0]);
@@ -196,6 +213,7 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
     return;
   }
   if (reject_in_pubsub_context(c, *spec, out)) return;
+  if (reject_oom(c, *spec, out)) return;
   if (queue_in_multi(c, *spec, args, out)) return;
   c.last_command = spec->fullname;
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};

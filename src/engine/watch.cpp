@@ -97,6 +97,7 @@ void Engine::forget_watch(Client& c) {
   c.tx->in_multi = false;
   c.tx->dirty_cas = false;
   c.tx->dirty_exec = false;
+  c.tx->has_denyoom = false;
   c.tx->queue.clear();
 }
 

@@ -59,6 +59,11 @@ struct Client {
   bool blocked = false;
   // Running the commands of EXEC: blocking commands must not block.
   bool in_exec = false;
+  // CLIENT REPLY OFF / SKIP: this command's reply (reply_skip) or every reply
+  // (reply_off) is dropped; pub/sub pushes still go out through `writer`.
+  bool reply_off = false;
+  bool reply_skip = false;
+  bool reply_skip_next = false;
   std::shared_ptr<BlockState> block;
   std::shared_ptr<TransactionState> tx;
   std::shared_ptr<PubSubState> pubsub;

@@ -164,6 +164,10 @@ class Engine {
 
  private:
   void reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg);
+  void dispatch(Client& c, Args args, protocol::ReplyWriter& out);
+  // maxmemory without eviction: commands that may grow memory (and EXEC of a
+  // transaction holding one) are refused while used memory is above the limit.
+  bool reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
   // Key expired (lazily or actively) in database `db`: WATCH + "expired" event.
   void on_key_expired(int db, std::string_view key);
 

@@ -260,6 +260,23 @@ void cmd_client_no_touch(CommandContext& ctx) {
   set_switch(ctx, &Client::no_touch);
 }
 
+// CLIENT REPLY ON|OFF|SKIP; only ON answers.
+void cmd_client_reply(CommandContext& ctx) {
+  std::string_view mode = ctx.args[2];
+  Client& c = ctx.client;
+  if (iequals(mode, "on")) {
+    c.reply_off = false;
+    c.reply_skip_next = false;
+    ctx.out.ok();
+  } else if (iequals(mode, "off")) {
+    c.reply_off = true;
+  } else if (iequals(mode, "skip")) {
+    if (!c.reply_off) c.reply_skip_next = true;
+  } else {
+    ctx.out.error(err::kSyntax);
+  }
+}
+
 void cmd_client_setinfo(CommandContext& ctx) {
   std::string_view attr = ctx.args[2];
   std::string* dest;
@@ -345,6 +362,9 @@ void register_client_commands(CommandTable& t) {
   CommandSpec no_touch = sub("no-touch", 3, false, cmd_client_no_touch,
                              "Keep the connection's reads from touching key access times");
   no_touch.since = "7.2.0";
+  CommandSpec reply = sub("reply", 3, false, cmd_client_reply,
+                          "Instruct the server whether to reply to commands");
+  reply.since = "3.2.0";
   CommandSpec help = sub("help", 2, false, cmd_client_help, "Show CLIENT's subcommands");
   help.flags = kLoading | kStale;
   help.since = "5.0.0";
@@ -356,7 +376,7 @@ void register_client_commands(CommandTable& t) {
        .summary = "A container for client connection commands",
        .since = "2.4.0",
        .complexity = "Depends on subcommand.",
-       .subcommands = {id, info, list, kill, setname, getname, setinfo, no_evict, no_touch, help}});
+       .subcommands = {id, info, list, kill, setname, getname, setinfo, no_evict, no_touch, reply, help}});
 }
 
 }  // namespace kvd::engine

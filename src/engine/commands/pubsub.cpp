@@ -146,14 +146,18 @@ int64_t reply_count(const Client& c, Kind kind) {
                                                    : c.pubsub->count());
 }
 
+// (Un)subscribe confirmations are pushes: like messages they go out through
+// the client's own writer, so CLIENT REPLY OFF does not silence them.
 void reply_event(CommandContext& ctx, const char* event, const std::string_view* name, Kind kind) {
-  ctx.out.push(3);
-  ctx.out.bulk(event);
+  protocol::ReplyWriter& w = ctx.client.writer ? *ctx.client.writer : ctx.out;
+  w.set_resp(ctx.client.resp);
+  w.push(3);
+  w.bulk(event);
   if (name)
-    ctx.out.bulk(*name);
+    w.bulk(*name);
   else
-    ctx.out.null();
-  ctx.out.integer(reply_count(ctx.client, kind));
+    w.null();
+  w.integer(reply_count(ctx.client, kind));
 }
 
 void subscribe_generic(CommandContext& ctx, Kind kind, const char* event, const char* upper) {

@@ -1,5 +1,6 @@
 // MULTI / EXEC / DISCARD / WATCH / UNWATCH.
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/memory.hpp"
 #include "kvd/engine/transaction.hpp"
 
 namespace kvd::engine {
@@ -116,6 +117,25 @@ CommandSpec tx_cmd(std::string name, int arity, uint32_t flags, Handler h, std::
 
 }  // namespace
 
+bool Engine::reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out) {
+  int64_t limit = config_.v().maxmemory;
+  if (limit <= 0 || c.in_exec) return false;
+  bool is_exec = spec.name == "exec" && in_multi(c);
+  if (!(spec.flags & kDenyOom) && !(is_exec && c.tx->has_denyoom)) return false;
+  // Builds linked with mimalloc see no glibc arena usage: fall back to RSS.
+  size_t used = allocator_used_memory();
+  if (used == 0) used = resident_memory();
+  if (static_cast<int64_t>(used) <= limit) return false;
+  static constexpr const char* kOom = "OOM command not allowed when used memory > 'maxmemory'.";
+  if (is_exec) {
+    reject(c, out, &spec, std::string("EXECABORT Transaction discarded because of: ") + kOom);
+    forget_watch(c);
+  } else {
+    reject(c, out, &spec, kOom);
+  }
+  return true;
+}
+
 bool Engine::queue_in_multi(Client& c, const CommandSpec& spec, Args args,
                             protocol::ReplyWriter& out) {
   if (!in_multi(c) || runs_inside_multi(spec)) return false;
@@ -124,6 +144,7 @@ bool Engine::queue_in_multi(Client& c, const CommandSpec& spec, Args args,
     return true;
   }
   c.tx->queue.emplace_back(args.begin(), args.end());
+  if (spec.flags & kDenyOom) c.tx->has_denyoom = true;
   out.simple("QUEUED");
   return true;
 }
