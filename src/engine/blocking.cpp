@@ -214,9 +214,10 @@ void forget_blocking(Engine& e, Client& c) {
 }  // namespace
 
 void Engine::forget_client(Client& c) {
+  // Each per-client feature drops its own state.
   forget_blocking(*this, c);
-  // Other per-client features add their cleanup here, one call each:
-  // forget_watched_keys(c) (MULTI/WATCH), forget_subscriptions(c) (pub/sub).
+  forget_watch(c);
+  forget_pubsub(c);
 }
 
 int64_t Engine::next_block_deadline() const {

@@ -10,6 +10,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/common/version.hpp"
+#include "kvd/engine/pubsub.hpp"
 #include "kvd/protocol/split_args.hpp"
 
 namespace kvd::engine {
@@ -326,6 +327,19 @@ void Config::register_all() {
   by_name_["hash-max-ziplist-value"] = params_.back().get();
   integer("set-max-intset-entries", &v.set_max_intset_entries, 0, LONG_MAX);
   memory("hll-sparse-max-bytes", &v.hll_sparse_max_bytes, 0, LONG_MAX);
+  {
+    // Kept in Redis's canonical spelling of the classes ("AKE", "gxE").
+    auto p = std::make_unique<Param>();
+    p->name = "notify-keyspace-events";
+    p->get = [&v] { return v.notify_keyspace_events; };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      int flags = notify::parse_classes(a[0]);
+      if (flags < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+      v.notify_keyspace_events = notify::format_classes(flags);
+      return "";
+    };
+    add(std::move(p));
+  }
 }
 
 std::string Config::set(std::string_view name, const std::vector<std::string>& args, bool startup) {

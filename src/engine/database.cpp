@@ -1,5 +1,7 @@
 #include "kvd/engine/database.hpp"
 
+#include <string>
+
 #include "kvd/engine/clock.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 
@@ -21,11 +23,23 @@ Database::~Database() {
 Entry* Database::find(std::string_view key, int64_t now_ms) {
   Entry* e = dict_.find(key);
   if (e && is_expired(e, now_ms)) {
-    remove(key);
-    ++expired_;
+    expire_entry(e);
     return nullptr;
   }
   return e;
+}
+
+// Deletes an expired key and tells the listener; the key is copied first since
+// it lives in the entry being freed.
+void Database::expire_entry(Entry* e) {
+  ++expired_;
+  if (!on_expired_) {
+    remove(e->key());
+    return;
+  }
+  std::string key(e->key());
+  remove(key);
+  on_expired_(id_, key);
 }
 
 // A new value starts its idle time at creation, as a fresh Redis object does.
@@ -44,6 +58,7 @@ Entry* Database::add(std::string_view key, Value v) {
   Entry* e = Entry::create(key, v);
   e->lru = lru_now();
   dict_.insert(e);
+  if (on_added_) on_added_(id_, e->key());
   return e;
 }
 
@@ -93,6 +108,7 @@ Entry* Database::detach(std::string_view key) {
 void Database::attach(Entry* e) {
   dict_.insert(e);
   if (e->expire_at != kNoExpire) ttl_add(e);
+  if (on_added_) on_added_(id_, e->key());
 }
 
 void Database::set_expire(Entry* e, int64_t when_ms) {
@@ -149,14 +165,11 @@ size_t Database::active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mo
       Entry* e = ttl_[fast_random() % ttl_.size()];
       ++sampled;
       if (e->expire_at <= now_ms) {
-        // The key view points into the entry itself; remove() is done with it
-        // before the entry is freed, so no copy is needed.
-        remove(e->key());
+        expire_entry(e);
         ++expired;
       }
     }
     deleted += expired;
-    expired_ += expired;
     // Keep going only while more than 10% of the sample was stale (Redis 7's
     // threshold at the default active-expire-effort), never past the budget.
     if (expired * 10 <= sampled) break;

@@ -6,6 +6,8 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/errors.hpp"
 #include "kvd/engine/memory.hpp"
+#include "kvd/engine/pubsub.hpp"
+#include "kvd/engine/transaction.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -32,7 +34,11 @@ bool arity_ok(int arity, size_t argc) {
 
 }  // namespace
 
-Engine::Engine(Clock& clock, Config& config) : clock_(clock), config_(config) {
+Engine::Engine(Clock& clock, Config& config)
+    : clock_(clock),
+      config_(config),
+      pubsub_(std::make_unique<PubSub>()),
+      watches_(std::make_unique<WatchRegistry>()) {
   register_connection_commands(commands_);
   register_server_commands(commands_);
   register_config_commands(commands_);
@@ -50,12 +56,19 @@ Engine::Engine(Clock& clock, Config& config) : clock_(clock), config_(config) {
   register_set_commands(commands_);
   register_hyperloglog_commands(commands_);
   register_memory_commands(commands_);
+  register_transaction_commands(commands_);
+  register_pubsub_commands(commands_);
+  register_sort_commands(commands_);
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
     dbs_.push_back(std::make_unique<Database>(i));
     dbs_.back()->set_lazy_freer(&freer_);
     dbs_.back()->set_clock(&clock_);
+    dbs_.back()->set_listeners(
+        [this](int db, std::string_view key) { on_key_expired(db, key); },
+        [this](int db, std::string_view key) { notify_keyspace_event('n', "new", key, db); });
   }
+  watches_->by_db.resize(dbs_.size());
   start_ms_ = clock_.now_ms();
   run_id_ = random_hex_id();
   replid_ = random_hex_id();
@@ -143,14 +156,33 @@ void Engine::reset_stats() {
   }
 }
 
-void Engine::reject(Client&, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg) {
+void Engine::reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg) {
   out.error(msg);
+  // A command rejected while queueing makes EXEC fail with EXECABORT.
+  if (c.tx && c.tx->in_multi) c.tx->dirty_exec = true;
   ++stats_.total_error_replies;
   ++stats_.error_codes[std::string(out.last_error_code())];
   if (spec) ++spec->stats.rejected_calls;
 }
 
 void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
+  if (!c.reply_off && !c.reply_skip) {
+    dispatch(c, args, out);
+  } else {
+    // CLIENT REPLY OFF/SKIP: the command runs (stats, errors) but its reply is dropped.
+    c.reply_skip = false;
+    protocol::OutputBuffer sink;
+    protocol::ReplyWriter muted(sink, out.resp());
+    dispatch(c, args, muted);
+    out.set_resp(muted.resp());
+  }
+  if (c.reply_skip_next) {  // set by CLIENT REPLY SKIP: mute the next command
+    c.reply_skip = true;
+    c.reply_skip_next = false;
+  }
+}
+
+void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out) {
   if (args.empty()) return;
   // One clock read serves as the command's time (expiry decisions) and as the
   // start of its duration, as Redis's call() does with ustime().
@@ -190,6 +222,9 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
     reject(c, out, spec, err::kNoAuth);
     return;
   }
+  if (reject_in_pubsub_context(c, *spec, out)) return;
+  if (reject_oom(c, *spec, out)) return;
+  if (queue_in_multi(c, *spec, args, out)) return;
   c.last_command = spec->fullname;
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
   uint64_t errors_before = out.errors();
@@ -208,7 +243,8 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
   } else if (spec->flags & kWrite) {
     ++stats_.dirty;
   }
-  after_command(c);
+  // Blocked clients are served after the whole transaction, never inside it.
+  if (!c.in_exec) after_command(c);
 }
 
 void Engine::cron() {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <cerrno>
 
+#include "kvd/engine/pubsub.hpp"
 #include "kvd/server/server.hpp"
 
 namespace kvd::server {
@@ -239,7 +240,9 @@ void Connection::protocol_error(const std::string& msg) {
 }
 
 bool Connection::output_limit_reached(int64_t now_ms) {
-  const auto& lim = server_.config().v().obuf_normal;
+  // Subscribers are limited by the pubsub class (client-output-buffer-limit).
+  const auto& lim = engine::in_pubsub_mode(client_) ? server_.config().v().obuf_pubsub
+                                                    : server_.config().v().obuf_normal;
   size_t used = out_.size();
   bool hard = lim.hard > 0 && static_cast<int64_t>(used) >= lim.hard;
   bool soft = false;

@@ -57,10 +57,13 @@ struct Client {
   protocol::ReplyWriter* writer = nullptr;
   // While blocked, the connection runs none of the client's further commands.
   bool blocked = false;
-  // True while EXEC runs the queued commands (set by the MULTI/EXEC feature):
-  // blocking commands then behave as non-blocking, and clients waiting on keys
-  // are served only after the whole EXEC (Engine::after_command skips).
+  // Running the commands of EXEC: blocking commands must not block.
   bool in_exec = false;
+  // CLIENT REPLY OFF / SKIP: this command's reply (reply_skip) or every reply
+  // (reply_off) is dropped; pub/sub pushes still go out through `writer`.
+  bool reply_off = false;
+  bool reply_skip = false;
+  bool reply_skip_next = false;
   std::shared_ptr<BlockState> block;
   std::shared_ptr<TransactionState> tx;
   std::shared_ptr<PubSubState> pubsub;

@@ -139,5 +139,8 @@ void register_hash_commands(CommandTable& t);
 void register_set_commands(CommandTable& t);
 void register_hyperloglog_commands(CommandTable& t);
 void register_memory_commands(CommandTable& t);
+void register_transaction_commands(CommandTable& t);
+void register_pubsub_commands(CommandTable& t);
+void register_sort_commands(CommandTable& t);
 
 }  // namespace kvd::engine

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -70,11 +71,21 @@ class Database {
   void set_clock(const Clock* c) { clock_ = c; }
   uint64_t expired_keys() const { return expired_; }
 
+  // Called after a key was deleted by expiry (lazy or active) and after a key
+  // was added, with the database id: the engine hooks WATCH and keyspace
+  // notifications ("expired", "new") here.
+  using KeyListener = std::function<void(int db, std::string_view key)>;
+  void set_listeners(KeyListener on_expired, KeyListener on_added) {
+    on_expired_ = std::move(on_expired);
+    on_added_ = std::move(on_added);
+  }
+
  private:
   void ttl_add(Entry* e);
   void ttl_remove(Entry* e);
   void free_entry(Entry* e);
   uint32_t lru_now() const;
+  void expire_entry(Entry* e);
 
   int id_;
   Dict dict_;
@@ -82,6 +93,8 @@ class Database {
   LazyFreer* freer_ = nullptr;
   const Clock* clock_ = nullptr;
   uint64_t expired_ = 0;
+  KeyListener on_expired_;
+  KeyListener on_added_;
 };
 
 }  // namespace kvd::engine

@@ -17,6 +17,8 @@
 namespace kvd::engine {
 
 class BlockingRegistry;  // engine/blocking.hpp
+class PubSub;
+struct WatchRegistry;
 
 // Server-wide counters (INFO stats).
 struct Stats {
@@ -117,6 +119,23 @@ class Engine {
   void after_command(Client& c);
   // A client went away: drop its blocking, WATCH and subscription state.
   void forget_client(Client& c);
+  // WATCH (src/engine/watch.cpp).
+  void watch_key(Client& c, int db, std::string_view key);
+  void unwatch_all(Client& c);
+  // FLUSHDB/FLUSHALL/SWAPDB: dirties watchers of keys that exist in `emptied`
+  // or in `replaced_with` (-1: none), as Redis's touchAllWatchedKeysInDb.
+  void touch_watched_keys_in_db(int emptied, int replaced_with);
+  // Discards the MULTI state and unwatches everything (RESET, disconnect).
+  void forget_watch(Client& c);
+  // The dispatcher's MULTI step (src/engine/commands/transactions.cpp): queues
+  // the command and returns true while the client is in MULTI.
+  bool queue_in_multi(Client& c, const CommandSpec& spec, Args args, protocol::ReplyWriter& out);
+  // Pub/Sub (src/engine/commands/pubsub.cpp).
+  PubSub& pubsub() { return *pubsub_; }
+  void forget_pubsub(Client& c);
+  // RESP2 subscribed clients may run only (un)subscribe, PING, QUIT, RESET:
+  // rejects anything else and returns true.
+  bool reject_in_pubsub_context(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
   // Earliest deadline (ms) of a blocked client, or -1; the server arms a timer.
   int64_t next_block_deadline() const;
   // Replies to blocked clients whose timeout passed.
@@ -148,6 +167,12 @@ class Engine {
 
  private:
   void reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg);
+  void dispatch(Client& c, Args args, protocol::ReplyWriter& out);
+  // maxmemory without eviction: commands that may grow memory (and EXEC of a
+  // transaction holding one) are refused while used memory is above the limit.
+  bool reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
+  // Key expired (lazily or actively) in database `db`: WATCH + "expired" event.
+  void on_key_expired(int db, std::string_view key);
 
   Clock& clock_;
   Config& config_;
@@ -157,6 +182,8 @@ class Engine {
   Stats stats_;
   ServerHooks* hooks_ = nullptr;
   std::map<uint64_t, Client*> clients_;
+  std::unique_ptr<PubSub> pubsub_;
+  std::unique_ptr<WatchRegistry> watches_;
   uint64_t last_client_id_ = 0;
   int64_t start_ms_;
   uint64_t expired_offset_ = 0;

@@ -6,6 +6,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/keyspace_events.hpp"
 
 // Bitmaps are plain strings addressed bit by bit, most significant bit of the
 // first byte being bit 0.
@@ -83,6 +84,7 @@ void cmd_setbit(CommandContext& ctx) {
     p[offset >> 3] &= static_cast<unsigned char>(~mask);
   // Only a real change counts for persistence (rdb_changes_since_last_save).
   ctx.dirty = (w.grew || old != static_cast<int>(on)) ? 1 : 0;
+  key_changed(ctx, '$', "setbit", ctx.args[1]);
   ctx.out.integer(old);
 }
 
@@ -342,10 +344,11 @@ void cmd_bitop(CommandContext& ctx) {
   }
   std::string_view dest = ctx.args[2];
   if (maxlen == 0) {
-    ctx.db.remove(dest);
+    if (ctx.db.remove(dest)) key_changed(ctx, 'g', "del", dest);
   } else {
     // Computed apart from the sources, since the destination may be one of them.
     ctx.db.set(dest, Value::raw_string(combine(op, srcs, maxlen)));
+    key_changed(ctx, '$', "set", dest);
   }
   ctx.out.integer(static_cast<int64_t>(maxlen));
 }
@@ -550,6 +553,7 @@ void bitfield_generic(CommandContext& ctx, bool readonly_cmd) {
       ++ctx.dirty;
     }
   }
+  if (p) key_changed(ctx, '$', "setbit", key);
 }
 
 void cmd_bitfield(CommandContext& ctx) {

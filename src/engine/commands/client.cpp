@@ -4,6 +4,8 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/pubsub.hpp"
+#include "kvd/engine/transaction.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -20,15 +22,32 @@ ClientType client_type_by_name(std::string_view s) {
   return ClientType::kInvalid;
 }
 
+// Redis classes a client with subscriptions as "pubsub" (CLIENT LIST/KILL TYPE).
+ClientType type_of(const Client& c) {
+  return in_pubsub_mode(c) ? ClientType::kPubsub : ClientType::kNormal;
+}
+
 std::string client_flags(const Client& c) {
   std::string f;
   if (c.blocked) f += 'b';
+  if (in_pubsub_mode(c)) f += 'P';
+  if (in_multi(c)) f += 'x';
+  if (c.tx && c.tx->dirty_cas) f += 'd';
   if (c.close_after_reply) f += 'c';
   if (c.conn && c.conn->is_unix_socket()) f += 'U';
   if (c.no_evict) f += 'e';
   if (c.no_touch) f += 'T';
   if (f.empty()) f = "N";
   return f;
+}
+
+// Subscription counts: 0 channels, 1 patterns, 2 shard channels.
+int64_t subs(const Client& c, int which) {
+  if (!c.pubsub) return 0;
+  const PubSubState& p = *c.pubsub;
+  return static_cast<int64_t>(which == 0   ? p.channels.size()
+                              : which == 1 ? p.patterns.size()
+                                           : p.shard_channels.size());
 }
 
 // One CLIENT LIST line, fields in Redis 7.0's order. Socket facts come from
@@ -56,7 +75,10 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
   s += "id=" + n(static_cast<int64_t>(c.id)) + " addr=" + peer + " laddr=" + local +
        " fd=" + n(fd) + " name=" + c.name + " age=" + n((now_ms - c.created_ms) / 1000) +
        " idle=" + n((now_ms - c.last_interaction_ms) / 1000) + " flags=" + client_flags(c) +
-       " db=" + n(c.db_index) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=" + n(qbuf) +
+       " db=" + n(c.db_index) + " sub=" + n(subs(c, 0)) + " psub=" + n(subs(c, 1)) +
+       " ssub=" + n(subs(c, 2)) +
+       " multi=" + n(in_multi(c) ? static_cast<int64_t>(c.tx->queue.size()) : -1) +
+       " qbuf=" + n(qbuf) +
        " qbuf-free=" + n(qbuf_free) + " argv-mem=0 multi-mem=0 rbs=" + n(oalloc) +
        " rbp=" + n(oalloc) + " obl=" + n(obl) + " oll=0 omem=" + n(oalloc) +
        " tot-mem=" + n(tot) +
@@ -82,9 +104,8 @@ void cmd_client_list(CommandContext& ctx) {
       ctx.out.error("ERR Unknown client type '" + std::string(a[3]) + "'");
       return;
     }
-    if (type == ClientType::kNormal) {
-      for (const auto& [id, c] : clients) text += client_info_line(*c, ctx.now_ms) + "\n";
-    }
+    for (const auto& [id, c] : clients)
+      if (type_of(*c) == type) text += client_info_line(*c, ctx.now_ms) + "\n";
   } else if (a.size() > 3 && iequals(a[2], "id")) {
     for (size_t j = 3; j < a.size(); ++j) {
       int64_t id;
@@ -131,7 +152,7 @@ struct KillFilter {
   bool matches(const Client& c, const Client& self) const {
     if (has_addr && (!c.conn || c.conn->peer_address() != addr)) return false;
     if (has_laddr && (!c.conn || c.conn->local_address() != laddr)) return false;
-    if (type != ClientType::kInvalid && type != ClientType::kNormal) return false;
+    if (type != ClientType::kInvalid && type != type_of(c)) return false;
     if (id != 0 && c.id != id) return false;
     if (&c == &self && skipme) return false;
     return true;
@@ -265,6 +286,23 @@ void cmd_client_no_touch(CommandContext& ctx) {
   set_switch(ctx, &Client::no_touch);
 }
 
+// CLIENT REPLY ON|OFF|SKIP; only ON answers.
+void cmd_client_reply(CommandContext& ctx) {
+  std::string_view mode = ctx.args[2];
+  Client& c = ctx.client;
+  if (iequals(mode, "on")) {
+    c.reply_off = false;
+    c.reply_skip_next = false;
+    ctx.out.ok();
+  } else if (iequals(mode, "off")) {
+    c.reply_off = true;
+  } else if (iequals(mode, "skip")) {
+    if (!c.reply_off) c.reply_skip_next = true;
+  } else {
+    ctx.out.error(err::kSyntax);
+  }
+}
+
 void cmd_client_setinfo(CommandContext& ctx) {
   std::string_view attr = ctx.args[2];
   std::string* dest;
@@ -355,6 +393,9 @@ void register_client_commands(CommandTable& t) {
   CommandSpec unblock = sub("unblock", -3, true, cmd_client_unblock,
                             "Unblock a client blocked in a blocking command");
   unblock.since = "5.0.0";
+  CommandSpec reply = sub("reply", 3, false, cmd_client_reply,
+                          "Instruct the server whether to reply to commands");
+  reply.since = "3.2.0";
   CommandSpec help = sub("help", 2, false, cmd_client_help, "Show CLIENT's subcommands");
   help.flags = kLoading | kStale;
   help.since = "5.0.0";
@@ -366,7 +407,8 @@ void register_client_commands(CommandTable& t) {
        .summary = "A container for client connection commands",
        .since = "2.4.0",
        .complexity = "Depends on subcommand.",
-       .subcommands = {id, info, list, kill, setname, getname, setinfo, no_evict, no_touch, unblock, help}});
+       .subcommands = {id, info, list, kill, setname, getname, setinfo, no_evict, no_touch,
+                       unblock, reply, help}});
 }
 
 }  // namespace kvd::engine

@@ -2,6 +2,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/common/version.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/pubsub.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -11,6 +12,13 @@ constexpr uint32_t kConnFlags = kNoscript | kLoading | kStale | kFast | kNoAuth 
 void cmd_ping(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
     ctx.out.error("ERR wrong number of arguments for 'ping' command");
+    return;
+  }
+  // A RESP2 subscriber can only read pushes: PING answers as one, ["pong", arg].
+  if (ctx.client.resp == 2 && in_pubsub_mode(ctx.client)) {
+    ctx.out.array(2);
+    ctx.out.bulk("pong");
+    ctx.out.bulk(ctx.args.size() == 2 ? ctx.args[1] : std::string_view());
     return;
   }
   if (ctx.args.size() == 2)
@@ -153,6 +161,8 @@ void cmd_hello(CommandContext& ctx) {
 // Back to the state of a fresh connection.
 void cmd_reset(CommandContext& ctx) {
   Client& c = ctx.client;
+  ctx.engine.forget_watch(c);  // discards MULTI, unwatches
+  ctx.engine.forget_pubsub(c);
   c.db_index = 0;
   c.resp = 2;
   ctx.out.set_resp(2);

@@ -5,6 +5,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/keyspace_events.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -84,10 +85,13 @@ void expire_generic(CommandContext& ctx, bool seconds, bool absolute) {
     return;
   }
   // A time already past deletes the key now instead of leaving it to expire.
-  if (when <= ctx.now_ms)
+  if (when <= ctx.now_ms) {
     ctx.db.remove(ctx.args[1]);
-  else
+    key_changed(ctx, 'g', "del", ctx.args[1]);
+  } else {
     ctx.db.set_expire(e, when);
+    key_changed(ctx, 'g', "expire", ctx.args[1]);
+  }
   ctx.out.integer(1);
 }
 
@@ -141,6 +145,7 @@ void cmd_persist(CommandContext& ctx) {
     return;
   }
   ctx.db.persist(e);
+  key_changed(ctx, 'g', "persist", ctx.args[1]);
   ctx.out.integer(1);
 }
 

@@ -10,6 +10,7 @@
 #include "kvd/common/version.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/pubsub.hpp"
 #include "kvd/engine/memory.hpp"
 
 // INFO: the sections and field names of Redis 7.0, so monitoring tools and
@@ -191,7 +192,10 @@ void section_stats(CommandContext& ctx, InfoText& t) {
            "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time"});
   t.field("keyspace_hits", s.keyspace_hits);
   t.field("keyspace_misses", s.keyspace_misses);
-  t.zeros({"pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
+  t.field("pubsub_channels", e.pubsub().channel_count());
+  t.field("pubsub_patterns", e.pubsub().pattern_count());
+  t.field("pubsubshard_channels", e.pubsub().shard_channel_count());
+  t.zeros({"latest_fork_usec",
            "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
            "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
            "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",

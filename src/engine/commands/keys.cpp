@@ -9,6 +9,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/keyspace_events.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -45,6 +46,7 @@ void del_generic(CommandContext& ctx, bool lazy) {
       ctx.db.remove(ctx.args[i]);
     else
       delete_now(ctx.db, ctx.args[i]);
+    key_changed(ctx, 'g', "del", ctx.args[i]);
     ++deleted;
   }
   ctx.out.integer(deleted);
@@ -237,6 +239,8 @@ void rename_generic(CommandContext& ctx, bool nx) {
     ctx.db.remove(to);
   }
   rename_entry(ctx.db, from, to);
+  key_changed(ctx, 'g', "rename_from", from);
+  key_changed(ctx, 'g', "rename_to", to);
   nx ? ctx.out.integer(1) : ctx.out.ok();
 }
 
@@ -264,6 +268,8 @@ void cmd_move(CommandContext& ctx) {
   }
   // The entry moves whole: value, TTL and access time.
   dst.attach(ctx.db.detach(key));
+  key_changed(ctx, 'g', "move_from", key);
+  key_changed_in(ctx.engine, dst, 'g', "move_to", key);
   ctx.out.integer(1);
 }
 
@@ -345,6 +351,7 @@ void cmd_copy(CommandContext& ctx) {
   if (exists) o.dst->remove(newkey);
   Entry* e = o.dst->add(newkey, copy);
   if (expire_at != kNoExpire) o.dst->set_expire(e, expire_at);
+  key_changed_in(ctx.engine, *o.dst, 'g', "copy_to", newkey);
   ctx.out.integer(1);
 }
 

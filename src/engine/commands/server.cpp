@@ -6,6 +6,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/keyspace_events.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -32,6 +33,7 @@ bool flush_async_arg(CommandContext& ctx, bool* async) {
 void cmd_flushdb(CommandContext& ctx) {
   bool async;
   if (!flush_async_arg(ctx, &async)) return;
+  ctx.engine.touch_watched_keys_in_db(ctx.db.id(), -1);
   ctx.db.clear(async ? &ctx.engine.freer() : nullptr);
   ctx.out.ok();
 }
@@ -40,6 +42,7 @@ void cmd_flushall(CommandContext& ctx) {
   bool async;
   if (!flush_async_arg(ctx, &async)) return;
   for (int i = 0; i < ctx.engine.db_count(); ++i) {
+    ctx.engine.touch_watched_keys_in_db(i, -1);
     ctx.engine.db(i).clear(async ? &ctx.engine.freer() : nullptr);
   }
   ctx.out.ok();
@@ -68,6 +71,9 @@ void cmd_swapdb(CommandContext& ctx) {
     return;
   }
   if (a != b) {
+    // Watchers of a key that exists on either side see it change.
+    ctx.engine.touch_watched_keys_in_db(a, b);
+    ctx.engine.touch_watched_keys_in_db(b, a);
     ctx.engine.db(a).swap(ctx.engine.db(b));
     // Clients blocked on keys of either db may be servable now.
     signal_ready_keys_in_db(ctx.engine, a);

@@ -6,6 +6,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/keyspace_events.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -118,6 +119,8 @@ void set_generic(CommandContext& ctx, const StringOptions& o, std::string_view v
   }
   Entry* e = ctx.db.set(key, Value::from_string(value), o.keepttl);
   if (o.expire != ExpireKind::kNone) ctx.db.set_expire(e, when_ms);
+  key_changed(ctx, '$', "set", key);
+  if (o.expire != ExpireKind::kNone) ctx.engine.notify_keyspace_event('g', "expire", key, ctx.db.id());
   if (!o.get) ok(ctx);
 }
 
@@ -163,11 +166,12 @@ void cmd_psetex(CommandContext& ctx) {
 void cmd_getset(CommandContext& ctx) {
   if (!reply_get(ctx, ctx.args[1])) return;
   ctx.db.set(ctx.args[1], Value::from_string(ctx.args[2]));
+  key_changed(ctx, '$', "set", ctx.args[1]);
 }
 
 void cmd_getdel(CommandContext& ctx) {
   if (!reply_get(ctx, ctx.args[1])) return;
-  ctx.db.remove(ctx.args[1]);
+  if (ctx.db.remove(ctx.args[1])) key_changed(ctx, 'g', "del", ctx.args[1]);
 }
 
 void cmd_getex(CommandContext& ctx) {
@@ -187,10 +191,13 @@ void cmd_getex(CommandContext& ctx) {
   if (absolute && when_ms <= ctx.now_ms) {
     // A timestamp already in the past deletes the key right away.
     ctx.db.remove(key);
+    key_changed(ctx, 'g', "del", key);
   } else if (o.expire != ExpireKind::kNone) {
     ctx.db.set_expire(e, when_ms);
-  } else if (o.persist) {
+    key_changed(ctx, 'g', "expire", key);
+  } else if (o.persist && e->expire_at != kNoExpire) {
     ctx.db.persist(e);
+    key_changed(ctx, 'g', "persist", key);
   }
 }
 
@@ -220,6 +227,7 @@ void mset_generic(CommandContext& ctx, bool nx) {
   }
   for (size_t j = 1; j < ctx.args.size(); j += 2) {
     ctx.db.set(ctx.args[j], Value::from_string(ctx.args[j + 1]));
+    key_changed(ctx, '$', "set", ctx.args[j]);
   }
   if (nx)
     ctx.out.integer(1);
@@ -256,6 +264,7 @@ void incr_generic(CommandContext& ctx, int64_t incr) {
     ctx.db.replace_value(e, Value::from_int(result));
   else
     ctx.db.add(key, Value::from_int(result));
+  key_changed(ctx, '$', "incrby", key);
   ctx.out.integer(result);
 }
 
@@ -303,6 +312,7 @@ void cmd_incrbyfloat(CommandContext& ctx) {
     ctx.db.replace_value(e, Value::text_string(text));
   else
     ctx.db.add(key, Value::text_string(text));
+  key_changed(ctx, '$', "incrbyfloat", key);
   ctx.out.bulk(text);
 }
 
@@ -315,11 +325,14 @@ void cmd_append(CommandContext& ctx) {
   if (!lookup_write_typed(ctx, key, ValueType::kString, &e)) return;
   if (!e) {
     ctx.db.add(key, Value::from_string(tail));
+    key_changed(ctx, '$', "append", key);
     ctx.out.integer(static_cast<int64_t>(tail.size()));
     return;
   }
   if (!check_string_length(ctx, e->value.str_len(), tail.size())) return;
-  ctx.out.integer(static_cast<int64_t>(e->value.append(tail)));
+  int64_t len = static_cast<int64_t>(e->value.append(tail));
+  key_changed(ctx, '$', "append", key);
+  ctx.out.integer(len);
 }
 
 void cmd_strlen(CommandContext& ctx) {
@@ -378,6 +391,7 @@ void cmd_setrange(CommandContext& ctx) {
   size_t end = static_cast<size_t>(offset) + patch.size();
   char* p = e->value.mutable_bytes(end);
   std::memcpy(p + offset, patch.data(), patch.size());
+  key_changed(ctx, '$', "setrange", key);
   ctx.out.integer(static_cast<int64_t>(e->value.str_len()));
 }
 
