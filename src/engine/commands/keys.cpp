@@ -237,6 +237,7 @@ void rename_generic(CommandContext& ctx, bool nx) {
     ctx.db.remove(to);
   }
   rename_entry(ctx.db, from, to);
+  ctx.engine.signal_key_ready(ctx.db.id(), to);  // a client may block on `to`
   nx ? ctx.out.integer(1) : ctx.out.ok();
 }
 
@@ -264,6 +265,7 @@ void cmd_move(CommandContext& ctx) {
   }
   // The entry moves whole: value, TTL and access time.
   dst.attach(ctx.db.detach(key));
+  ctx.engine.signal_key_ready(dst.id(), key);  // a client may block on it there
   ctx.out.integer(1);
 }
 
@@ -341,6 +343,7 @@ void cmd_copy(CommandContext& ctx) {
   if (exists) o.dst->remove(newkey);
   Entry* e = o.dst->add(newkey, copy);
   if (expire_at != kNoExpire) o.dst->set_expire(e, expire_at);
+  ctx.engine.signal_key_ready(o.dst->id(), newkey);  // a client may block on it
   ctx.out.integer(1);
 }
 
