@@ -115,7 +115,9 @@ bool arg_block_timeout(CommandContext& ctx, std::string_view s, int64_t* deadlin
     return false;
   }
   long double ms = std::ceil(secs * 1000.0L);
-  if (ms < 0) {
+  // Redis converts to a long long first: anything past its range (inf, 1e400)
+  // wraps to a negative value and is reported as negative.
+  if (ms < 0 || !(ms < 9223372036854775807.0L)) {
     ctx.out.error("ERR timeout is negative");
     return false;
   }

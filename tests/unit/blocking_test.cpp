@@ -215,5 +215,17 @@ TEST(Blocking, SwapdbWakesWaiters) {
   EXPECT_EQ(w.take(), "*2\r\n" + bulk("k") + bulk("from-db1"));
 }
 
+TEST(Blocking, RenameMoveCopyWakeWaiters) {
+  EngineHarness h;
+  OtherClient w(h);
+  w.run({"BLPOP", "foo", "0"});
+  h.run({"LPUSH", "bob", "abc", "def"});
+  h.run({"RENAME", "bob", "foo"});
+  EXPECT_EQ(w.take(), "*2\r\n" + bulk("foo") + bulk("def"));
+  w.run({"BRPOP", "bar", "0"});
+  h.run({"COPY", "foo", "bar"});
+  EXPECT_EQ(w.take(), "*2\r\n" + bulk("bar") + bulk("abc"));
+}
+
 }  // namespace
 }  // namespace kvd::test

@@ -143,6 +143,9 @@ TEST(ListCommands, MoveAndMpop) {
   EXPECT_EQ(h.run({"LMPOP", "1", "nokey", "LEFT"}), kNullArray);
   EXPECT_EQ(h.run({"LMPOP", "0", "nokey", "LEFT"}), error("ERR numkeys should be greater than 0"));
   EXPECT_EQ(h.run({"LMPOP", "5", "nokey", "LEFT"}), kSyntaxErr);
+  EXPECT_EQ(h.run({"LMPOP", "x", "nokey", "LEFT"}), error("ERR numkeys should be greater than 0"));
+  EXPECT_EQ(h.run({"LMPOP", "1", "s", "LEFT", "COUNT", "x"}),
+            error("ERR count should be greater than 0"));
   EXPECT_EQ(h.run({"LMPOP", "1", "s", "LEFT", "COUNT", "0"}),
             error("ERR count should be greater than 0"));
   EXPECT_EQ(h.run({"COMMAND", "GETKEYS", "LMPOP", "2", "a", "b", "LEFT"}), bulks({"a", "b"}));

@@ -262,7 +262,8 @@ void cmd_client_no_evict(CommandContext& ctx) {
 void cmd_client_unblock(CommandContext& ctx) {
   Args a = ctx.args;
   if (a.size() > 4) {
-    ctx.out.error(err::kSyntax);
+    ctx.out.error(
+        "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
     return;
   }
   int64_t id;

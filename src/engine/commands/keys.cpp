@@ -241,6 +241,7 @@ void rename_generic(CommandContext& ctx, bool nx) {
   rename_entry(ctx.db, from, to);
   key_changed(ctx, 'g', "rename_from", from);
   key_changed(ctx, 'g', "rename_to", to);
+  ctx.engine.signal_key_ready(ctx.db.id(), to);  // a client may block on `to`
   nx ? ctx.out.integer(1) : ctx.out.ok();
 }
 
@@ -270,6 +271,7 @@ void cmd_move(CommandContext& ctx) {
   dst.attach(ctx.db.detach(key));
   key_changed(ctx, 'g', "move_from", key);
   key_changed_in(ctx.engine, dst, 'g', "move_to", key);
+  ctx.engine.signal_key_ready(dst.id(), key);  // a client may block on it there
   ctx.out.integer(1);
 }
 
@@ -352,6 +354,7 @@ void cmd_copy(CommandContext& ctx) {
   Entry* e = o.dst->add(newkey, copy);
   if (expire_at != kNoExpire) o.dst->set_expire(e, expire_at);
   key_changed_in(ctx.engine, *o.dst, 'g', "copy_to", newkey);
+  ctx.engine.signal_key_ready(o.dst->id(), newkey);  // a client may block on it
   ctx.out.integer(1);
 }
 

@@ -239,12 +239,6 @@ void cmd_lpos(CommandContext& ctx) {
             "or use negative to start from the end of the list");
         return;
       }
-      if (rank == INT64_MIN) {
-        ctx.out.error(
-            "ERR value is out of range, value must between -9223372036854775807 and "
-            "9223372036854775807");
-        return;
-      }
     } else if (iequals(opt, "count") && more) {
       if (!arg_non_negative(ctx, ctx.args[++j], "ERR COUNT can't be negative", &count)) return;
     } else if (iequals(opt, "maxlen") && more) {
@@ -266,7 +260,9 @@ void cmd_lpos(CommandContext& ctx) {
   List* l = as_list(e);
   std::string_view want = ctx.args[2];
   bool backward = rank < 0;
-  uint64_t skip = static_cast<uint64_t>(backward ? -rank : rank) - 1;  // matches to pass over
+  // Matches to pass over. Redis negates INT64_MIN into itself, which then acts
+  // as "the first match from the tail": mirror that instead of overflowing.
+  uint64_t skip = rank == INT64_MIN ? 0 : static_cast<uint64_t>(backward ? -rank : rank) - 1;
   std::vector<int64_t> found;
   uint64_t scanned = 0;
   auto limit = static_cast<uint64_t>(maxlen);
@@ -465,9 +461,9 @@ struct MpopArgs {
 
 // numkeys key... LEFT|RIGHT [COUNT n], starting at args[numkeys_at].
 bool parse_mpop(CommandContext& ctx, size_t numkeys_at, MpopArgs* m) {
+  // Like Redis's getRangeLong: a non-number gets the same message as 0.
   int64_t numkeys;
-  if (!arg_int64(ctx, ctx.args[numkeys_at], &numkeys)) return false;
-  if (numkeys < 1) {
+  if (!parse_int64(ctx.args[numkeys_at], &numkeys) || numkeys < 1) {
     ctx.out.error("ERR numkeys should be greater than 0");
     return false;
   }
@@ -483,8 +479,7 @@ bool parse_mpop(CommandContext& ctx, size_t numkeys_at, MpopArgs* m) {
   bool have_count = false;
   for (size_t j = where_at + 1; j < ctx.args.size(); ++j) {
     if (!have_count && iequals(ctx.args[j], "count") && j + 1 < ctx.args.size()) {
-      if (!arg_int64(ctx, ctx.args[++j], &m->count)) return false;
-      if (m->count < 1) {
+      if (!parse_int64(ctx.args[++j], &m->count) || m->count < 1) {
         ctx.out.error("ERR count should be greater than 0");
         return false;
       }
