@@ -78,7 +78,8 @@ uint8_t SetObject::width_for(int64_t v) {
 int64_t SetObject::at(uint32_t i) const {
   const char* p = ints() + static_cast<size_t>(i) * width();
   switch (width()) {
-    case 1: return static_cast<int8_t>(*p);
+    case 1:
+      return static_cast<int8_t>(*p);
     case 2: {
       int16_t v;
       std::memcpy(&v, p, 2);
@@ -100,7 +101,9 @@ int64_t SetObject::at(uint32_t i) const {
 void SetObject::put(char* base, uint8_t width, uint32_t i, int64_t v) {
   char* p = base + static_cast<size_t>(i) * width;
   switch (width) {
-    case 1: *p = static_cast<char>(static_cast<int8_t>(v)); break;
+    case 1:
+      *p = static_cast<char>(static_cast<int8_t>(v));
+      break;
     case 2: {
       auto x = static_cast<int16_t>(v);
       std::memcpy(p, &x, 2);
@@ -111,7 +114,8 @@ void SetObject::put(char* base, uint8_t width, uint32_t i, int64_t v) {
       std::memcpy(p, &x, 4);
       break;
     }
-    default: std::memcpy(p, &v, 8);
+    default:
+      std::memcpy(p, &v, 8);
   }
 }
 

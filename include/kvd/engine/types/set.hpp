@@ -99,7 +99,9 @@ class SetObject final : public Object {
   static std::string_view format(int64_t v, char* buf);
 
   uint8_t width() const { return static_cast<uint8_t>((hdr_ >> kWidthShift) & 0xF); }
-  void set_width(uint8_t w) { hdr_ = (hdr_ & ~(0xFu << kWidthShift)) | (uint32_t{w} << kWidthShift); }
+  void set_width(uint8_t w) {
+    hdr_ = (hdr_ & ~(0xFu << kWidthShift)) | (uint32_t{w} << kWidthShift);
+  }
   bool external() const { return hdr_ & kExternal; }
   size_t room() const { return (hdr_ >> kRoomShift) * 4; }
   char* inline_bytes() { return reinterpret_cast<char*>(this) + kHeader; }
