@@ -98,7 +98,8 @@ TEST(HashCommands, BigHashSurvivesChurn) {
   for (int i = 0; i < 5000; ++i) h.run({"HSET", "h", field(i), std::to_string(i)});
   for (int i = 0; i < 5000; i += 2) ASSERT_EQ(h.run({"HDEL", "h", field(i)}), integer(1));
   EXPECT_EQ(h.run({"HLEN", "h"}), integer(2500));
-  for (int i = 1; i < 5000; i += 2) ASSERT_EQ(h.run({"HGET", "h", field(i)}), bulk(std::to_string(i)));
+  for (int i = 1; i < 5000; i += 2)
+    ASSERT_EQ(h.run({"HGET", "h", field(i)}), bulk(std::to_string(i)));
   EXPECT_EQ(h.run({"HGET", "h", field(0)}), kNil);
 }
 
@@ -117,7 +118,10 @@ TEST(HashCommands, Incr) {
   EXPECT_EQ(h.run({"HINCRBYFLOAT", "f", "s", "abc"}), error("ERR value is not a valid float"));
   EXPECT_EQ(h.run({"HINCRBYFLOAT", "nf", "x", "+inf"}), error("ERR value is NaN or Infinity"));
   EXPECT_EQ(h.run({"EXISTS", "nf"}), integer(0));
-  h.run({"HSET", "f", "nul", std::string("1\0" "2", 3)});
+  h.run({"HSET", "f", "nul",
+         std::string("1\0"
+                     "2",
+                     3)});
   EXPECT_EQ(h.run({"HINCRBYFLOAT", "f", "nul", "1"}), error("ERR hash value is not a float"));
 }
 

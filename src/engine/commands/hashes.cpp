@@ -348,9 +348,8 @@ void cmd_hscan(CommandContext& ctx) {
     // a field and its value count as two, as in Redis.
     int64_t steps = a.count > INT64_MAX / 10 ? INT64_MAX : a.count * 10;
     do {
-      cursor = h->scan(cursor, [&](std::string_view f, std::string_view v) {
-        found.emplace_back(f, v);
-      });
+      cursor = h->scan(cursor,
+                       [&](std::string_view f, std::string_view v) { found.emplace_back(f, v); });
     } while (cursor && steps-- && static_cast<int64_t>(found.size()) * 2 < a.count);
   }
   std::vector<std::pair<std::string_view, std::string_view>> kept;
@@ -405,8 +404,8 @@ void register_hash_commands(CommandTable& t) {
              "2.0.0", "O(1)"));
   t.add(spec("hstrlen", 3, kR, cmd_hstrlen, "@read @hash @fast",
              "Get the length of the value of a hash field", "3.2.0", "O(1)"));
-  t.add(spec("hexists", 3, kR, cmd_hexists, "@read @hash @fast",
-             "Determine if a hash field exists", "2.0.0", "O(1)"));
+  t.add(spec("hexists", 3, kR, cmd_hexists, "@read @hash @fast", "Determine if a hash field exists",
+             "2.0.0", "O(1)"));
   t.add(spec("hincrby", 4, kW, cmd_hincrby, "@write @hash @fast",
              "Increment the integer value of a hash field by the given number", "2.0.0", "O(1)"));
   t.add(spec("hincrbyfloat", 4, kW, cmd_hincrbyfloat, "@write @hash @fast",

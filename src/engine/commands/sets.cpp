@@ -69,8 +69,8 @@ void cmd_sadd(CommandContext& ctx) {
   if (!e) {
     // Sized for the members at hand, so a set built by one SADD is one block.
     Args members = ctx.args.subspan(2);
-    e = ctx.db.add(ctx.args[1], Value::from_object(SetObject::create_for(members.size(),
-                                                                         width_needed(members, limits_of(ctx)))));
+    e = ctx.db.add(ctx.args[1], Value::from_object(SetObject::create_for(
+                                    members.size(), width_needed(members, limits_of(ctx)))));
   }
   SetObject* s = set_of(e);
   SetLimits lim = limits_of(ctx);
@@ -130,7 +130,8 @@ void cmd_smismember(CommandContext& ctx) {
   SetObject* s;
   if (!read_set(ctx, ctx.args[1], &s)) return;
   ctx.out.array(static_cast<int64_t>(ctx.args.size() - 2));
-  for (size_t i = 2; i < ctx.args.size(); ++i) ctx.out.integer(s && s->contains(ctx.args[i]) ? 1 : 0);
+  for (size_t i = 2; i < ctx.args.size(); ++i)
+    ctx.out.integer(s && s->contains(ctx.args[i]) ? 1 : 0);
 }
 
 void cmd_scard(CommandContext& ctx) {
@@ -285,7 +286,8 @@ void cmd_smove(CommandContext& ctx) {
   notify(ctx, 's', "srem", src_key);
   remove_if_empty(ctx, src_key, from);
   if (!dst) {
-    dst = ctx.db.add(dst_key, Value::from_object(SetObject::create_for(1, width_needed(Args(&member, 1), limits_of(ctx)))));
+    dst = ctx.db.add(dst_key, Value::from_object(SetObject::create_for(
+                                  1, width_needed(Args(&member, 1), limits_of(ctx)))));
   }
   modified(ctx, src_key);
   ctx.dirty = 1;
@@ -377,9 +379,12 @@ enum class SetOp { kInter, kUnion, kDiff };
 
 std::vector<std::string> compute(SetOp op, const std::vector<SetObject*>& sets) {
   switch (op) {
-    case SetOp::kInter: return intersect(sets, 0);
-    case SetOp::kUnion: return unite(sets);
-    case SetOp::kDiff: return difference(sets);
+    case SetOp::kInter:
+      return intersect(sets, 0);
+    case SetOp::kUnion:
+      return unite(sets);
+    case SetOp::kDiff:
+      return difference(sets);
   }
   return {};
 }
@@ -485,8 +490,8 @@ void cmd_sscan(CommandContext& ctx) {
 // ------------------------------------------------------------- registration
 
 CommandSpec spec(std::string name, int arity, uint32_t flags, Handler h, std::string acl,
-                 std::string summary, std::string since, std::string complexity,
-                 int first = 1, int last = 1) {
+                 std::string summary, std::string since, std::string complexity, int first = 1,
+                 int last = 1) {
   return {.name = std::move(name),
           .arity = arity,
           .flags = flags,
@@ -526,8 +531,8 @@ void register_set_commands(CommandTable& t) {
              "Without the count argument O(1), otherwise O(N)"));
   t.add(spec("smove", 4, kWrite | kFast, cmd_smove, "@write @set @fast",
              "Move a member from one set to another", "1.0.0", "O(1)", 1, 2));
-  t.add(spec("sinter", -2, kReadonly, cmd_sinter, "@read @set @slow",
-             "Intersect multiple sets", "1.0.0", "O(N*M) worst case", 1, -1));
+  t.add(spec("sinter", -2, kReadonly, cmd_sinter, "@read @set @slow", "Intersect multiple sets",
+             "1.0.0", "O(N*M) worst case", 1, -1));
   CommandSpec card = spec("sintercard", -3, kReadonly | kMovableKeys, cmd_sintercard,
                           "@read @set @slow", "Intersect multiple sets and return the cardinality",
                           "7.0.0", "O(N*M) worst case", 0, 0);
@@ -537,8 +542,8 @@ void register_set_commands(CommandTable& t) {
   t.add(spec("sinterstore", -3, kWrite | kDenyOom, cmd_sinterstore, "@write @set @slow",
              "Intersect multiple sets and store the resulting set in a key", "1.0.0",
              "O(N*M) worst case", 1, -1));
-  t.add(spec("sunion", -2, kReadonly, cmd_sunion, "@read @set @slow", "Add multiple sets",
-             "1.0.0", "O(N)", 1, -1));
+  t.add(spec("sunion", -2, kReadonly, cmd_sunion, "@read @set @slow", "Add multiple sets", "1.0.0",
+             "O(N)", 1, -1));
   t.add(spec("sunionstore", -3, kWrite | kDenyOom, cmd_sunionstore, "@write @set @slow",
              "Add multiple sets and store the resulting set in a key", "1.0.0", "O(N)", 1, -1));
   t.add(spec("sdiff", -2, kReadonly, cmd_sdiff, "@read @set @slow", "Subtract multiple sets",

@@ -9,15 +9,18 @@
 
 namespace kvd::engine {
 
+static_assert(sizeof(SetObject) == 16, "vtable pointer + hdr_ + 4 bytes of inline room");
+
 SetObject* SetObject::create(size_t int_bytes) {
-  // The inline room is the union plus whatever the allocation adds past it;
-  // it never needs to be less than the 8 bytes the union has anyway.
-  if (int_bytes < sizeof(U)) int_bytes = sizeof(U);
-  if (int_bytes > UINT16_MAX) int_bytes = sizeof(U);  // big sets go out of line
-  size_t header = sizeof(SetObject) - sizeof(U);
-  void* mem = ::operator new(header + int_bytes);
+  // The room always holds a pointer (out-of-line integers or the table); big
+  // sets start out of line rather than as one huge object.
+  size_t room = int_bytes < sizeof(void*) ? sizeof(void*) : int_bytes;
+  if (room > kMaxRoom) room = sizeof(void*);
+  room = (room + 3) & ~size_t{3};
+  void* mem = ::operator new(kHeader + room);
   auto* s = new (mem) SetObject();
-  s->inline_cap_ = static_cast<uint16_t>(int_bytes);
+  s->hdr_ = static_cast<uint32_t>(room / 4) << kRoomShift;
+  s->set_width(1);
   return s;
 }
 
@@ -25,7 +28,7 @@ SetObject* SetObject::create_for(size_t members, uint8_t width) {
   if (!width) {
     SetObject* s = create();
     s->convert_to_table();
-    s->u_.table->reserve(members);
+    s->table()->reserve(members);
     return s;
   }
   return create(members * width);
@@ -33,26 +36,32 @@ SetObject* SetObject::create_for(size_t members, uint8_t width) {
 
 SetObject::~SetObject() {
   if (is_table())
-    delete u_.table;
-  else if (!inline_cap_)
-    std::free(u_.heap);
+    delete table();
+  else if (external())
+    std::free(ext());
 }
 
 Object* SetObject::clone() const {
   if (is_table()) {
     SetObject* s = create();
-    s->width_ = 0;
-    s->inline_cap_ = 0;
-    s->u_.table = new StrTable(*u_.table);
+    s->set_width(0);
+    s->set_pointer(new StrTable(*table()));
     return s;
   }
-  size_t bytes = static_cast<size_t>(count_) * width_;
+  size_t bytes = static_cast<size_t>(count()) * width();
   SetObject* s = create(bytes);
+  s->set_width(width());
   s->reserve_ints(bytes);
   if (bytes) std::memcpy(s->ints(), ints(), bytes);
-  s->count_ = count_;
-  s->width_ = width_;
+  s->set_count(count());
   return s;
+}
+
+void SetObject::set_count(uint32_t n) {
+  if (external())
+    ext()->count = n;
+  else
+    hdr_ = (hdr_ & ~kCountMask) | n;
 }
 
 std::string_view SetObject::format(int64_t v, char* buf) {
@@ -67,9 +76,10 @@ uint8_t SetObject::width_for(int64_t v) {
 }
 
 int64_t SetObject::at(uint32_t i) const {
-  const char* p = ints() + static_cast<size_t>(i) * width_;
-  switch (width_) {
-    case 1: return static_cast<int8_t>(*p);
+  const char* p = ints() + static_cast<size_t>(i) * width();
+  switch (width()) {
+    case 1:
+      return static_cast<int8_t>(*p);
     case 2: {
       int16_t v;
       std::memcpy(&v, p, 2);
@@ -91,7 +101,9 @@ int64_t SetObject::at(uint32_t i) const {
 void SetObject::put(char* base, uint8_t width, uint32_t i, int64_t v) {
   char* p = base + static_cast<size_t>(i) * width;
   switch (width) {
-    case 1: *p = static_cast<char>(static_cast<int8_t>(v)); break;
+    case 1:
+      *p = static_cast<char>(static_cast<int8_t>(v));
+      break;
     case 2: {
       auto x = static_cast<int16_t>(v);
       std::memcpy(p, &x, 2);
@@ -102,12 +114,13 @@ void SetObject::put(char* base, uint8_t width, uint32_t i, int64_t v) {
       std::memcpy(p, &x, 4);
       break;
     }
-    default: std::memcpy(p, &v, 8);
+    default:
+      std::memcpy(p, &v, 8);
   }
 }
 
 uint32_t SetObject::search(int64_t v, bool* found) const {
-  uint32_t lo = 0, hi = count_;
+  uint32_t lo = 0, hi = count();
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     int64_t m = at(mid);
@@ -125,76 +138,85 @@ uint32_t SetObject::search(int64_t v, bool* found) const {
 }
 
 void SetObject::reserve_ints(size_t bytes) {
-  if (inline_cap_) {
-    if (bytes <= inline_cap_) return;
-    // Out of line from now on: the inline room is too small.
-    char* heap = static_cast<char*>(std::malloc(bytes));
-    if (!heap) throw std::bad_alloc();
-    std::memcpy(heap, u_.inl, static_cast<size_t>(count_) * width_);
-    inline_cap_ = 0;
-    u_.heap = heap;
+  if (!external()) {
+    // The inline count field is 16 bits; past it (or the room) go out of line.
+    if (bytes <= room() && bytes / width() <= kCountMask) return;
+    uint32_t n = count();
+    auto* block = static_cast<Ints*>(std::malloc(sizeof(Ints) + bytes));
+    if (!block) throw std::bad_alloc();
+    block->count = n;
+    block->cap = static_cast<uint32_t>(bytes);
+    std::memcpy(block->data(), inline_bytes(), static_cast<size_t>(n) * width());
+    hdr_ = (hdr_ & ~kCountMask) | kExternal;
+    set_pointer(block);
     return;
   }
+  Ints* block = ext();
+  if (block->cap == bytes) return;
   // Exact size: intsets are small and mostly built once.
-  char* heap = static_cast<char*>(std::realloc(u_.heap, bytes ? bytes : 1));
-  if (!heap) throw std::bad_alloc();
-  u_.heap = heap;
+  block = static_cast<Ints*>(std::realloc(block, sizeof(Ints) + bytes));
+  if (!block) throw std::bad_alloc();
+  block->cap = static_cast<uint32_t>(bytes);
+  set_pointer(block);
 }
 
 bool SetObject::int_add(int64_t v, const SetLimits& limits) {
   bool found;
   uint32_t pos = search(v, &found);
   if (found) return false;
-  if (count_ + 1 > limits.max_intset_entries) {
+  uint32_t n = count();
+  if (n + 1 > limits.max_intset_entries || n + 1 > UINT32_MAX / 8) {
     convert_to_table();
     char buf[24];
-    return u_.table->add(format(v, buf));
+    return table()->add(format(v, buf));
   }
   uint8_t w = width_for(v);
-  if (w > width_) {
+  if (w > width()) {
     // Widen every member; the new value is the smallest or the largest, so
     // it goes to one end.
-    size_t bytes = static_cast<size_t>(count_ + 1) * w;
+    size_t bytes = static_cast<size_t>(n + 1) * w;
     char* tmp = static_cast<char*>(std::malloc(bytes));
     if (!tmp) throw std::bad_alloc();
     uint32_t shift = v < 0 ? 1 : 0;
-    for (uint32_t i = 0; i < count_; ++i) put(tmp, w, i + shift, at(i));
-    put(tmp, w, v < 0 ? 0 : count_, v);
+    for (uint32_t i = 0; i < n; ++i) put(tmp, w, i + shift, at(i));
+    put(tmp, w, v < 0 ? 0 : n, v);
+    // Nothing to carry over: tmp already holds every member at the new width.
+    set_count(0);
+    set_width(w);
     reserve_ints(bytes);
     std::memcpy(ints(), tmp, bytes);
     std::free(tmp);
-    width_ = w;
-    ++count_;
+    set_count(n + 1);
     return true;
   }
-  reserve_ints(static_cast<size_t>(count_ + 1) * width_);
+  reserve_ints(static_cast<size_t>(n + 1) * width());
   char* base = ints();
-  std::memmove(base + static_cast<size_t>(pos + 1) * width_, base + static_cast<size_t>(pos) * width_,
-               static_cast<size_t>(count_ - pos) * width_);
-  put(base, width_, pos, v);
-  ++count_;
+  size_t wd = width();
+  std::memmove(base + (pos + 1) * wd, base + pos * wd, (n - pos) * wd);
+  put(base, width(), pos, v);
+  set_count(n + 1);
   return true;
 }
 
 void SetObject::int_remove_at(uint32_t i) {
+  uint32_t n = count();
   char* base = ints();
-  std::memmove(base + static_cast<size_t>(i) * width_, base + static_cast<size_t>(i + 1) * width_,
-               static_cast<size_t>(count_ - i - 1) * width_);
-  --count_;
-  if (!inline_cap_ && count_) reserve_ints(static_cast<size_t>(count_) * width_);
+  size_t wd = width();
+  std::memmove(base + i * wd, base + (i + 1) * wd, (n - i - 1) * wd);
+  set_count(n - 1);
+  if (external() && n > 1) reserve_ints((n - 1) * wd);
 }
 
 void SetObject::convert_to_table() {
   auto* t = new StrTable;
-  t->reserve(count_);
   if (!is_table()) {
+    t->reserve(count());
     for_each([&](std::string_view m) { t->add(m); });
-    if (!inline_cap_) std::free(u_.heap);
+    if (external()) std::free(ext());
   }
-  inline_cap_ = 0;
-  width_ = 0;
-  count_ = 0;
-  u_.table = t;
+  hdr_ &= ~(kCountMask | kExternal);
+  set_width(0);
+  set_pointer(t);
 }
 
 bool SetObject::add(std::string_view member, const SetLimits& limits) {
@@ -203,11 +225,11 @@ bool SetObject::add(std::string_view member, const SetLimits& limits) {
     if (member.size() <= 20 && parse_int64(member, &v)) return int_add(v, limits);
     convert_to_table();
   }
-  return u_.table->add(member);
+  return table()->add(member);
 }
 
 bool SetObject::remove(std::string_view member) {
-  if (is_table()) return u_.table->erase(member);
+  if (is_table()) return table()->erase(member);
   int64_t v;
   if (member.size() > 20 || !parse_int64(member, &v)) return false;
   bool found;
@@ -218,7 +240,7 @@ bool SetObject::remove(std::string_view member) {
 }
 
 bool SetObject::contains(std::string_view member) const {
-  if (is_table()) return u_.table->find(member) != nullptr;
+  if (is_table()) return table()->find(member) != nullptr;
   int64_t v;
   if (member.size() > 20 || !parse_int64(member, &v)) return false;
   bool found;
@@ -227,17 +249,17 @@ bool SetObject::contains(std::string_view member) const {
 }
 
 std::string_view SetObject::random(char* scratch) const {
-  if (is_table()) return u_.table->random()->key();
-  return format(at(static_cast<uint32_t>(fast_random() % count_)), scratch);
+  if (is_table()) return table()->random()->key();
+  return format(at(static_cast<uint32_t>(fast_random() % count())), scratch);
 }
 
 std::string SetObject::pop_random() {
   if (is_table()) {
-    std::string m(u_.table->random()->key());
-    u_.table->erase(m);
+    std::string m(table()->random()->key());
+    table()->erase(m);
     return m;
   }
-  auto i = static_cast<uint32_t>(fast_random() % count_);
+  auto i = static_cast<uint32_t>(fast_random() % count());
   char buf[24];
   std::string m(format(at(i), buf));
   int_remove_at(i);
@@ -245,10 +267,10 @@ std::string SetObject::pop_random() {
 }
 
 size_t SetObject::memory() const {
-  size_t header = sizeof(SetObject) - sizeof(U);
-  if (is_table()) return sizeof(SetObject) + u_.table->memory();
-  if (inline_cap_) return header + inline_cap_;
-  return sizeof(SetObject) + static_cast<size_t>(count_) * width_;
+  size_t self = kHeader + room();
+  if (is_table()) return self + table()->memory();
+  if (external()) return self + sizeof(Ints) + ext()->cap;
+  return self;
 }
 
 }  // namespace kvd::engine

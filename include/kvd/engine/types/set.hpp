@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -20,9 +21,11 @@ struct SetLimits {
 // at most set-max-intset-entries of them, else a StrTable ("hashtable"). This
 // is Redis 7.0's scheme (7.2 added a listpack step in between).
 //
-// Small intsets live inside the object's own allocation: a set of ten small
-// integers is one 32-byte block. When the integers outgrow that space they move
-// to a separate exactly-sized buffer. Unlike Redis, widths start at 1 byte.
+// Small intsets live inside the object's own allocation, right after a 12-byte
+// header (vtable pointer + packed counters): a set of ten integers below 32768
+// is one 32-byte block, where Redis spends a 16-byte robj plus a 32-byte
+// intset. When the integers outgrow that room they move to a separate block.
+// Unlike Redis, widths start at 1 byte.
 class SetObject final : public Object {
  public:
   // A new empty intset with room for `int_bytes` bytes of integers inline.
@@ -42,8 +45,8 @@ class SetObject final : public Object {
   size_t element_count() const override { return size(); }
   Object* clone() const override;
 
-  bool is_table() const { return width_ == 0; }
-  size_t size() const { return is_table() ? u_.table->size() : count_; }
+  bool is_table() const { return width() == 0; }
+  size_t size() const { return is_table() ? table()->size() : count(); }
 
   // Returns true when added; converts to the table when needed.
   bool add(std::string_view member, const SetLimits& limits);
@@ -58,11 +61,11 @@ class SetObject final : public Object {
   template <typename F>
   void for_each(F&& fn) const {
     if (is_table()) {
-      u_.table->for_each([&](const StrNode* n) { fn(n->key()); });
+      table()->for_each([&](const StrNode* n) { fn(n->key()); });
       return;
     }
     char buf[24];
-    for (uint32_t i = 0; i < count_; ++i) fn(format(at(i), buf));
+    for (uint32_t i = 0, n = count(); i < n; ++i) fn(format(at(i), buf));
   }
   // One SCAN step; the intset encoding returns everything with cursor 0.
   template <typename F>
@@ -71,18 +74,53 @@ class SetObject final : public Object {
       for_each(fn);
       return 0;
     }
-    return u_.table->scan(cursor, [&](const StrNode* n) { fn(n->key()); });
+    return table()->scan(cursor, [&](const StrNode* n) { fn(n->key()); });
   }
   size_t memory() const;
 
  private:
+  // Bytes before the inline integers: the vtable pointer and hdr_.
+  static constexpr size_t kHeader = 12;
+  // hdr_ bits: inline count (0-15), width (16-19, 0 = table), out-of-line
+  // (20), inline room in 4-byte units (21-31).
+  static constexpr uint32_t kCountMask = 0xFFFF;
+  static constexpr int kWidthShift = 16;
+  static constexpr uint32_t kExternal = 1u << 20;
+  static constexpr int kRoomShift = 21;
+  static constexpr size_t kMaxRoom = (size_t{1} << 11) * 4 - 4;
+  // Out-of-line integers: a block with its own count.
+  struct Ints {
+    uint32_t count;
+    uint32_t cap;  // bytes
+    char* data() { return reinterpret_cast<char*>(this + 1); }
+  };
+
   SetObject() = default;
   static std::string_view format(int64_t v, char* buf);
 
-  const char* ints() const { return inline_cap_ ? u_.inl : u_.heap; }
-  char* ints() { return inline_cap_ ? u_.inl : u_.heap; }
+  uint8_t width() const { return static_cast<uint8_t>((hdr_ >> kWidthShift) & 0xF); }
+  void set_width(uint8_t w) {
+    hdr_ = (hdr_ & ~(0xFu << kWidthShift)) | (uint32_t{w} << kWidthShift);
+  }
+  bool external() const { return hdr_ & kExternal; }
+  size_t room() const { return (hdr_ >> kRoomShift) * 4; }
+  char* inline_bytes() { return reinterpret_cast<char*>(this) + kHeader; }
+  const char* inline_bytes() const { return reinterpret_cast<const char*>(this) + kHeader; }
+  void* pointer() const {
+    void* p;
+    std::memcpy(&p, inline_bytes(), sizeof p);
+    return p;
+  }
+  void set_pointer(void* p) { std::memcpy(inline_bytes(), &p, sizeof p); }
+  StrTable* table() const { return static_cast<StrTable*>(pointer()); }
+  Ints* ext() const { return static_cast<Ints*>(pointer()); }
+  uint32_t count() const { return external() ? ext()->count : hdr_ & kCountMask; }
+  void set_count(uint32_t n);
+  const char* ints() const { return external() ? ext()->data() : inline_bytes(); }
+  char* ints() { return external() ? ext()->data() : inline_bytes(); }
+
   int64_t at(uint32_t i) const;
-  void put(char* base, uint8_t width, uint32_t i, int64_t v);
+  static void put(char* base, uint8_t width, uint32_t i, int64_t v);
   // Index of v, or of its insertion point with *found = false.
   uint32_t search(int64_t v, bool* found) const;
   bool int_add(int64_t v, const SetLimits& limits);
@@ -91,15 +129,8 @@ class SetObject final : public Object {
   void reserve_ints(size_t bytes);
   void convert_to_table();
 
-  uint32_t count_ = 0;      // integers (intset encoding)
-  uint8_t width_ = 1;       // bytes per integer; 0 = table encoding
-  uint8_t pad_ = 0;
-  uint16_t inline_cap_ = 0;  // bytes of inline integer room; 0 = out of line
-  union U {
-    char* heap;       // out-of-line integers
-    StrTable* table;  // table encoding
-    char inl[8];      // inline integers (the allocation may extend past this)
-  } u_{};
+  uint32_t hdr_ = 0;
+  char pad_[4] = {};  // start of the inline room (the allocation extends it)
 };
 
 }  // namespace kvd::engine
