@@ -97,6 +97,11 @@ bool pop_zset(CommandContext& ctx, std::string_view key, ZSet* z, bool max, int6
 
 namespace {
 
+// Uniform in [0, n): the high bits of the 128-bit product, not a modulo.
+size_t random_below(size_t n) {
+  return static_cast<size_t>((static_cast<unsigned __int128>(fast_random()) * n) >> 64);
+}
+
 bool arg_long(CommandContext& ctx, std::string_view s, int64_t* v) {
   return arg_int64(ctx, s, v);
 }
@@ -104,9 +109,15 @@ bool arg_long(CommandContext& ctx, std::string_view s, int64_t* v) {
 // getRangeLongFromObjectOrReply: an integer within [lo, hi] or the given error.
 bool arg_range(CommandContext& ctx, std::string_view s, int64_t lo, int64_t hi, const char* msg,
                int64_t* v) {
-  if (!arg_int64(ctx, s, v)) return false;
+  // As Redis, a given message also stands for "not an integer".
+  if (!parse_int64(s, v)) {
+    ctx.out.error(msg ? msg : err::kNotInteger);
+    return false;
+  }
   if (*v < lo || *v > hi) {
-    ctx.out.error(msg);
+    ctx.out.error(msg ? msg
+                      : "ERR value is out of range, value must between -9223372036854775807 and "
+                        "9223372036854775807");
     return false;
   }
   return true;
@@ -694,7 +705,7 @@ void zrandmember_with_count(CommandContext& ctx, int64_t l, bool withscores) {
     auto count = static_cast<uint64_t>(-l);
     reply_pairs_header(ctx, count, withscores);
     for (uint64_t i = 0; i < count; ++i) {
-      z->at(fast_random() % size, &m, &s);
+      z->at(random_below(size), &m, &s);
       reply_pair(ctx, m, s, withscores);
     }
     return;
@@ -712,12 +723,12 @@ void zrandmember_with_count(CommandContext& ctx, int64_t l, bool withscores) {
   if (count * 3 > size) {
     ranks.resize(size);
     for (size_t i = 0; i < size; ++i) ranks[i] = i;
-    for (size_t i = 0; i < count; ++i) std::swap(ranks[i], ranks[i + fast_random() % (size - i)]);
+    for (size_t i = 0; i < count; ++i) std::swap(ranks[i], ranks[i + random_below(size - i)]);
     ranks.resize(count);
   } else {
     std::unordered_set<size_t> seen;
     while (ranks.size() < count) {
-      size_t r = fast_random() % size;
+      size_t r = random_below(size);
       if (seen.insert(r).second) ranks.push_back(r);
     }
   }
@@ -731,10 +742,7 @@ void zrandmember_with_count(CommandContext& ctx, int64_t l, bool withscores) {
 void cmd_zrandmember(CommandContext& ctx) {
   if (ctx.args.size() >= 3) {
     int64_t l;
-    if (!arg_range(ctx, ctx.args[2], -LONG_MAX, LONG_MAX,
-                   "ERR value is out of range, must be between -9223372036854775807 and "
-                   "9223372036854775807",
-                   &l)) {
+    if (!arg_range(ctx, ctx.args[2], -LONG_MAX, LONG_MAX, nullptr, &l)) {
       return;
     }
     if (ctx.args.size() > 4 || (ctx.args.size() == 4 && !iequals(ctx.args[3], "withscores"))) {
@@ -758,7 +766,7 @@ void cmd_zrandmember(CommandContext& ctx) {
   ZSet* z = zset_of(e);
   std::string_view m;
   double s;
-  z->at(fast_random() % z->size(), &m, &s);
+  z->at(random_below(z->size()), &m, &s);
   ctx.out.bulk(m);
 }
 
@@ -929,11 +937,8 @@ void setop_generic(CommandContext& ctx, size_t numkeys_idx, std::string_view dst
       withscores = true;
       ++j;
     } else if (card_only && remaining >= 2 && iequals(a, "limit")) {
-      if (!arg_int64(ctx, ctx.args[j + 1], &limit)) return;
-      if (limit < 0) {
-        ctx.out.error("ERR LIMIT can't be negative");
+      if (!arg_range(ctx, ctx.args[j + 1], 0, LONG_MAX, "ERR LIMIT can't be negative", &limit))
         return;
-      }
       j += 2;
     } else {
       ctx.out.error(err::kSyntax);
