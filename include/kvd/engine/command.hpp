@@ -139,6 +139,8 @@ void register_hash_commands(CommandTable& t);
 void register_set_commands(CommandTable& t);
 void register_hyperloglog_commands(CommandTable& t);
 void register_memory_commands(CommandTable& t);
+// Wires SORT and the zset set-inputs to the collection types (types/type_adapters.cpp).
+void install_type_adapters();
 void register_transaction_commands(CommandTable& t);
 void register_pubsub_commands(CommandTable& t);
 void register_sort_commands(CommandTable& t);
