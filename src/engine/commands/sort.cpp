@@ -239,6 +239,7 @@ void store_result(CommandContext& ctx, const SortOptions& o, std::vector<std::st
   }
   ctx.db.set(o.store, make_list(std::move(out)));
   key_changed(ctx, 'l', "sortstore", o.store);
+  ctx.engine.signal_key_ready(ctx.db.id(), o.store);  // BLPOP may wait on it
   ctx.dirty = n;
   ctx.out.integer(n);
 }
