@@ -267,7 +267,22 @@ void Config::register_all() {
   enumeration("maxmemory-policy", &v.maxmemory_policy,
               {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
                "allkeys-lfu", "allkeys-random", "noeviction"});
-  integer("io-threads", &v.io_threads, 1, 128, false);
+  {
+    // The I/O thread group is not built yet: refuse more than one thread
+    // rather than accept a setting that would silently do nothing.
+    auto p = std::make_unique<Param>();
+    p->name = "io-threads";
+    p->is_mutable = false;
+    p->get = [&v] { return int_to_string(v.io_threads); };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      int64_t n;
+      if (!parse_int64(a[0], &n)) return "argument couldn't be parsed into an integer";
+      if (n != 1) return "io-threads other than 1 is not supported by kvd yet";
+      v.io_threads = n;
+      return "";
+    };
+    add(std::move(p));
+  }
   boolean("lazyfree-lazy-user-del", &v.lazyfree_lazy_user_del);
   boolean("lazyfree-lazy-user-flush", &v.lazyfree_lazy_user_flush);
   string("dir", &v.dir);
