@@ -16,7 +16,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
-      libasio-dev libspdlog-dev libcli11-dev libgtest-dev libhiredis-dev libmimalloc-dev \
+      libasio-dev libspdlog-dev libcli11-dev libgtest-dev libhiredis-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -39,7 +39,7 @@ RUN groupadd --system --gid 999 kvd \
 # which is essential in bookworm-slim.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libspdlog1.10 libfmt9 libmimalloc2.0 \
+      libspdlog1.10 libfmt9 libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /src/build/kvd /usr/local/bin/kvd
