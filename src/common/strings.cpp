@@ -255,13 +255,20 @@ bool parse_memory(std::string_view s, int64_t* out) {
     return l.size() > n && l.compare(l.size() - n, n, suf) == 0;
   };
   size_t cut = 0;
-  if (ends("gb")) mul = 1024LL * 1024 * 1024, cut = 2;
-  else if (ends("mb")) mul = 1024LL * 1024, cut = 2;
-  else if (ends("kb")) mul = 1024, cut = 2;
-  else if (ends("g")) mul = 1000LL * 1000 * 1000, cut = 1;
-  else if (ends("m")) mul = 1000LL * 1000, cut = 1;
-  else if (ends("k")) mul = 1000, cut = 1;
-  else if (ends("b")) mul = 1, cut = 1;
+  if (ends("gb"))
+    mul = 1024LL * 1024 * 1024, cut = 2;
+  else if (ends("mb"))
+    mul = 1024LL * 1024, cut = 2;
+  else if (ends("kb"))
+    mul = 1024, cut = 2;
+  else if (ends("g"))
+    mul = 1000LL * 1000 * 1000, cut = 1;
+  else if (ends("m"))
+    mul = 1000LL * 1000, cut = 1;
+  else if (ends("k"))
+    mul = 1000, cut = 1;
+  else if (ends("b"))
+    mul = 1, cut = 1;
   int64_t v;
   if (!parse_int64(std::string_view(l).substr(0, l.size() - cut), &v)) return false;
   if (v != 0 && (v > INT64_MAX / mul || v < INT64_MIN / mul)) return false;

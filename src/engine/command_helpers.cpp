@@ -77,7 +77,9 @@ bool arg_db_index(CommandContext& ctx, std::string_view s, int* out) {
   return true;
 }
 
-std::string command_name(const CommandContext& ctx) { return to_lower(ctx.args[0]); }
+std::string command_name(const CommandContext& ctx) {
+  return to_lower(ctx.args[0]);
+}
 
 void reply_invalid_expire(CommandContext& ctx) {
   ctx.out.error("ERR invalid expire time in '" + command_name(ctx) + "' command");

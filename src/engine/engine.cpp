@@ -157,7 +157,8 @@ void Engine::reset_stats() {
   }
 }
 
-void Engine::reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg) {
+void Engine::reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec,
+                    std::string msg) {
   out.error(msg);
   // A command rejected while queueing makes EXEC fail with EXECABORT.
   if (c.tx && c.tx->in_multi) c.tx->dirty_exec = true;

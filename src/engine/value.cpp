@@ -9,12 +9,18 @@ namespace kvd::engine {
 
 const char* type_name(ValueType t) {
   switch (t) {
-    case ValueType::kString: return "string";
-    case ValueType::kList: return "list";
-    case ValueType::kHash: return "hash";
-    case ValueType::kSet: return "set";
-    case ValueType::kZSet: return "zset";
-    case ValueType::kStream: return "stream";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kList:
+      return "list";
+    case ValueType::kHash:
+      return "hash";
+    case ValueType::kSet:
+      return "set";
+    case ValueType::kZSet:
+      return "zset";
+    case ValueType::kStream:
+      return "stream";
   }
   return "none";
 }
@@ -78,13 +84,16 @@ ValueType Value::type() const {
 
 std::string_view Value::str(char* scratch) const {
   switch (repr()) {
-    case kInt: return std::string_view(scratch, format_int64(int_value(), scratch));
-    case kInline: return std::string_view(reinterpret_cast<const char*>(bytes_), bytes_[14]);
+    case kInt:
+      return std::string_view(scratch, format_int64(int_value(), scratch));
+    case kInline:
+      return std::string_view(reinterpret_cast<const char*>(bytes_), bytes_[14]);
     case kHeap: {
       HeapStr* h = heap();
       return std::string_view(h->data(), h->len);
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 
@@ -111,14 +120,17 @@ size_t Value::heap_bytes() const {
 
 const char* Value::encoding() const {
   switch (repr()) {
-    case kInt: return "int";
-    case kInline: return (bytes_[15] & kRawFlag) ? "raw" : "embstr";
+    case kInt:
+      return "int";
+    case kInline:
+      return (bytes_[15] & kRawFlag) ? "raw" : "embstr";
     case kHeap: {
       // Redis reports embstr for strings created at 44 bytes or less.
       if (bytes_[15] & kRawFlag) return "raw";
       return heap()->len <= 44 ? "embstr" : "raw";
     }
-    case kObject: return object()->encoding();
+    case kObject:
+      return object()->encoding();
   }
   return "none";
 }
@@ -155,8 +167,10 @@ size_t Value::append(std::string_view s) {
 }
 
 void Value::destroy() {
-  if (repr() == kHeap) std::free(heap());
-  else if (repr() == kObject) delete object();
+  if (repr() == kHeap)
+    std::free(heap());
+  else if (repr() == kObject)
+    delete object();
   std::memset(bytes_, 0, sizeof bytes_);
 }
 

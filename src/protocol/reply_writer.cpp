@@ -72,23 +72,33 @@ void ReplyWriter::bulk(std::string_view s) {
 }
 
 void ReplyWriter::null() {
-  if (resp_ >= 3) out_->append("_\r\n", 3);
-  else out_->append("$-1\r\n", 5);
+  if (resp_ >= 3)
+    out_->append("_\r\n", 3);
+  else
+    out_->append("$-1\r\n", 5);
 }
 
 void ReplyWriter::null_array() {
-  if (resp_ >= 3) out_->append("_\r\n", 3);
-  else out_->append("*-1\r\n", 5);
+  if (resp_ >= 3)
+    out_->append("_\r\n", 3);
+  else
+    out_->append("*-1\r\n", 5);
 }
 
 void ReplyWriter::map(int64_t n) {
-  if (resp_ >= 3) prefixed_number('%', n);
-  else prefixed_number('*', n * 2);
+  if (resp_ >= 3)
+    prefixed_number('%', n);
+  else
+    prefixed_number('*', n * 2);
 }
 
-void ReplyWriter::set(int64_t n) { prefixed_number(resp_ >= 3 ? '~' : '*', n); }
+void ReplyWriter::set(int64_t n) {
+  prefixed_number(resp_ >= 3 ? '~' : '*', n);
+}
 
-void ReplyWriter::push(int64_t n) { prefixed_number(resp_ >= 3 ? '>' : '*', n); }
+void ReplyWriter::push(int64_t n) {
+  prefixed_number(resp_ >= 3 ? '>' : '*', n);
+}
 
 void ReplyWriter::dbl(double v) {
   std::string s = format_double(v);
@@ -102,8 +112,10 @@ void ReplyWriter::dbl(double v) {
 }
 
 void ReplyWriter::boolean(bool v) {
-  if (resp_ >= 3) out_->append(v ? "#t\r\n" : "#f\r\n", 4);
-  else integer(v ? 1 : 0);
+  if (resp_ >= 3)
+    out_->append(v ? "#t\r\n" : "#f\r\n", 4);
+  else
+    integer(v ? 1 : 0);
 }
 
 void ReplyWriter::verbatim(std::string_view s, std::string_view fmt) {

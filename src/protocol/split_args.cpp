@@ -12,7 +12,9 @@ int hex_value(char c) {
   return -1;
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0';
+}
 
 }  // namespace
 
@@ -36,12 +38,24 @@ std::optional<std::vector<std::string>> split_args(std::string_view line) {
         } else if (c == '\\' && i + 1 < n) {
           ++i;
           switch (line[i]) {
-            case 'n': cur.push_back('\n'); break;
-            case 'r': cur.push_back('\r'); break;
-            case 't': cur.push_back('\t'); break;
-            case 'b': cur.push_back('\b'); break;
-            case 'a': cur.push_back('\a'); break;
-            default: cur.push_back(line[i]); break;
+            case 'n':
+              cur.push_back('\n');
+              break;
+            case 'r':
+              cur.push_back('\r');
+              break;
+            case 't':
+              cur.push_back('\t');
+              break;
+            case 'b':
+              cur.push_back('\b');
+              break;
+            case 'a':
+              cur.push_back('\a');
+              break;
+            default:
+              cur.push_back(line[i]);
+              break;
           }
         } else if (c == '"') {
           // A closing quote must be followed by a blank or the end.

@@ -56,15 +56,21 @@ class EngineHarness {
 inline std::string bulk(std::string_view s) {
   return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
 }
-inline std::string integer(long long v) { return ":" + std::to_string(v) + "\r\n"; }
+inline std::string integer(long long v) {
+  return ":" + std::to_string(v) + "\r\n";
+}
 inline std::string line(char prefix, std::string_view s) {
   std::string r(1, prefix);
   r.append(s);
   r.append("\r\n");
   return r;
 }
-inline std::string simple(std::string_view s) { return line('+', s); }
-inline std::string error(std::string_view s) { return line('-', s); }
+inline std::string simple(std::string_view s) {
+  return line('+', s);
+}
+inline std::string error(std::string_view s) {
+  return line('-', s);
+}
 inline const std::string kOk = "+OK\r\n";
 inline const std::string kNil = "$-1\r\n";
 

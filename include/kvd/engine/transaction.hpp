@@ -20,8 +20,8 @@ struct WatchedKey {
 // A client's MULTI queue and WATCH list (Client::tx).
 struct TransactionState {
   bool in_multi = false;
-  bool dirty_cas = false;   // a watched key changed: EXEC replies a null array
-  bool dirty_exec = false;  // a command was rejected while queueing: EXECABORT
+  bool dirty_cas = false;    // a watched key changed: EXEC replies a null array
+  bool dirty_exec = false;   // a command was rejected while queueing: EXECABORT
   bool has_denyoom = false;  // a queued command may grow memory (EXEC checks maxmemory)
   std::vector<std::vector<std::string>> queue;
   std::vector<WatchedKey> watched;

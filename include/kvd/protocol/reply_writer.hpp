@@ -30,8 +30,8 @@ class ReplyWriter {
   void null();        // missing bulk: $-1 / _
   void null_array();  // missing array: *-1 / _
   void array(int64_t n) { prefixed_number('*', n); }
-  void map(int64_t n);  // n key/value pairs: *2n / %n
-  void set(int64_t n);  // *n / ~n
+  void map(int64_t n);   // n key/value pairs: *2n / %n
+  void set(int64_t n);   // *n / ~n
   void push(int64_t n);  // >n in RESP3, *n in RESP2
   void dbl(double v);    // bulk "%.17g" / ,v
   void boolean(bool v);  // :1 / #t

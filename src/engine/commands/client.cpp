@@ -78,11 +78,10 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
        " db=" + n(c.db_index) + " sub=" + n(subs(c, 0)) + " psub=" + n(subs(c, 1)) +
        " ssub=" + n(subs(c, 2)) +
        " multi=" + n(in_multi(c) ? static_cast<int64_t>(c.tx->queue.size()) : -1) +
-       " qbuf=" + n(qbuf) +
-       " qbuf-free=" + n(qbuf_free) + " argv-mem=0 multi-mem=0 rbs=" + n(oalloc) +
-       " rbp=" + n(oalloc) + " obl=" + n(obl) + " oll=0 omem=" + n(oalloc) +
-       " tot-mem=" + n(tot) +
-       " events=r cmd=" + c.last_command + " user=" + c.user + " redir=-1 resp=" + n(c.resp);
+       " qbuf=" + n(qbuf) + " qbuf-free=" + n(qbuf_free) +
+       " argv-mem=0 multi-mem=0 rbs=" + n(oalloc) + " rbp=" + n(oalloc) + " obl=" + n(obl) +
+       " oll=0 omem=" + n(oalloc) + " tot-mem=" + n(tot) + " events=r cmd=" + c.last_command +
+       " user=" + c.user + " redir=-1 resp=" + n(c.resp);
   return s;
 }
 
@@ -394,22 +393,21 @@ void register_client_commands(CommandTable& t) {
   CommandSpec unblock = sub("unblock", -3, true, cmd_client_unblock,
                             "Unblock a client blocked in a blocking command");
   unblock.since = "5.0.0";
-  CommandSpec reply = sub("reply", 3, false, cmd_client_reply,
-                          "Instruct the server whether to reply to commands");
+  CommandSpec reply =
+      sub("reply", 3, false, cmd_client_reply, "Instruct the server whether to reply to commands");
   reply.since = "3.2.0";
   CommandSpec help = sub("help", 2, false, cmd_client_help, "Show CLIENT's subcommands");
   help.flags = kLoading | kStale;
   help.since = "5.0.0";
-  t.add(
-      {.name = "client",
-       .arity = -2,
-       .acl = "@slow",
-       .group = "connection",
-       .summary = "A container for client connection commands",
-       .since = "2.4.0",
-       .complexity = "Depends on subcommand.",
-       .subcommands = {id, info, list, kill, setname, getname, setinfo, no_evict, no_touch,
-                       unblock, reply, help}});
+  t.add({.name = "client",
+         .arity = -2,
+         .acl = "@slow",
+         .group = "connection",
+         .summary = "A container for client connection commands",
+         .since = "2.4.0",
+         .complexity = "Depends on subcommand.",
+         .subcommands = {id, info, list, kill, setname, getname, setinfo, no_evict, no_touch,
+                         unblock, reply, help}});
 }
 
 }  // namespace kvd::engine

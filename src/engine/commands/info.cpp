@@ -10,8 +10,8 @@
 #include "kvd/common/version.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
-#include "kvd/engine/pubsub.hpp"
 #include "kvd/engine/memory.hpp"
+#include "kvd/engine/pubsub.hpp"
 
 // INFO: the sections and field names of Redis 7.0, so monitoring tools and
 // client libraries parse kvd's output unchanged. Fields about features kvd
@@ -195,11 +195,11 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("pubsub_channels", e.pubsub().channel_count());
   t.field("pubsub_patterns", e.pubsub().pattern_count());
   t.field("pubsubshard_channels", e.pubsub().shard_channel_count());
-  t.zeros({"latest_fork_usec",
-           "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
-           "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
-           "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
-           "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes"});
+  t.zeros({"latest_fork_usec", "total_forks", "migrate_cached_sockets",
+           "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
+           "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
+           "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
+           "tracking_total_prefixes"});
   t.field("unexpected_error_replies", s.unexpected_error_replies);
   t.field("total_error_replies", s.total_error_replies);
   t.field("dump_payload_sanitizations", "0");

@@ -120,7 +120,8 @@ void set_generic(CommandContext& ctx, const StringOptions& o, std::string_view v
   Entry* e = ctx.db.set(key, Value::from_string(value), o.keepttl);
   if (o.expire != ExpireKind::kNone) ctx.db.set_expire(e, when_ms);
   key_changed(ctx, '$', "set", key);
-  if (o.expire != ExpireKind::kNone) ctx.engine.notify_keyspace_event('g', "expire", key, ctx.db.id());
+  if (o.expire != ExpireKind::kNone)
+    ctx.engine.notify_keyspace_event('g', "expire", key, ctx.db.id());
   if (!o.get) ok(ctx);
 }
 
