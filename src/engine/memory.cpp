@@ -28,7 +28,9 @@ size_t allocator_used_memory() {
 #else
   struct mallinfo2 mi = mallinfo2();
   // uordblks: in-use bytes in the arenas; hblkhd: bytes in mmap()ed blocks.
-  return mi.uordblks + mi.hblkhd;
+  size_t used = mi.uordblks + mi.hblkhd;
+  // Zero means malloc is not glibc's (a sanitizer's, say): report RSS instead.
+  return used ? used : resident_memory();
 #endif
 }
 

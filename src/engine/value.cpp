@@ -41,7 +41,7 @@ Value Value::from_string(std::string_view s) {
 Value Value::text_string(std::string_view s) {
   Value r;
   if (s.size() <= kInlineCap) {
-    std::memcpy(r.bytes_, s.data(), s.size());
+    if (!s.empty()) std::memcpy(r.bytes_, s.data(), s.size());
     r.bytes_[14] = static_cast<unsigned char>(s.size());
     r.bytes_[15] = kInline;
     return r;

@@ -20,7 +20,7 @@ void ReplyWriter::simple(std::string_view s) {
   char buf[128];
   if (s.size() + 3 <= sizeof buf) {
     buf[0] = '+';
-    std::memcpy(buf + 1, s.data(), s.size());
+    if (!s.empty()) std::memcpy(buf + 1, s.data(), s.size());
     buf[s.size() + 1] = '\r';
     buf[s.size() + 2] = '\n';
     out_->append(buf, s.size() + 3);
@@ -60,7 +60,8 @@ void ReplyWriter::bulk(std::string_view s) {
   if (s.size() <= 256) {
     char small[300];
     std::memcpy(small, buf, n);
-    std::memcpy(small + n, s.data(), s.size());
+    // An empty view may carry a null pointer, which memcpy must not see.
+    if (!s.empty()) std::memcpy(small + n, s.data(), s.size());
     small[n + s.size()] = '\r';
     small[n + s.size() + 1] = '\n';
     out_->append(small, n + s.size() + 2);

@@ -18,6 +18,7 @@ class OutputBuffer {
   static constexpr size_t kBlockSize = 16 * 1024;
 
   void append(const char* p, size_t n) {
+    if (n == 0) return;  // p may be null for an empty view
     if (!blocks_.empty()) {
       Block& b = blocks_.back();
       if (b.cap - b.end >= n) {
