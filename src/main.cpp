@@ -4,6 +4,7 @@
 // Directives given as flags override the file, exactly as redis-server does.
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -165,6 +166,22 @@ int main(int argc, char** argv) {
         "Warning: no config file specified, using the default config. In order to "
         "specify a config file use {} /path/to/kvd.conf",
         argv[0]);
+  }
+
+  // Like redis-server: make room for maxclients plus our own descriptors.
+  {
+    rlimit rl{};
+    rlim_t want = static_cast<rlim_t>(v.maxclients) + 32;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+      rlim_t target = rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
+      rl.rlim_cur = target;
+      if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || target < want) {
+        spdlog::warn(
+            "You requested maxclients of {} requiring at least {} max file descriptors, "
+            "but the limit allows {}.",
+            v.maxclients, want, static_cast<unsigned long long>(target));
+      }
+    }
   }
 
   kvd::server::Server server(config, executable);
