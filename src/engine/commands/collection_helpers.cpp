@@ -24,8 +24,8 @@ bool parse_scan_cursor(CommandContext& ctx, std::string_view s, uint64_t* out) {
   return true;
 }
 
-bool parse_collection_scan_options(CommandContext& ctx, CollectionScanArgs* a) {
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
+bool parse_scan_options(CommandContext& ctx, size_t first, CollectionScanArgs* a, bool allow_type) {
+  for (size_t i = first; i < ctx.args.size(); i += 2) {
     std::string_view opt = ctx.args[i];
     bool has_value = i + 1 < ctx.args.size();
     if (has_value && iequals(opt, "count")) {
@@ -36,7 +36,11 @@ bool parse_collection_scan_options(CommandContext& ctx, CollectionScanArgs* a) {
       }
     } else if (has_value && iequals(opt, "match")) {
       a->pattern = ctx.args[i + 1];
+      // Exactly "*" matches everything: skip matching (it would reject "").
       a->use_pattern = a->pattern != "*";
+    } else if (has_value && allow_type && iequals(opt, "type")) {
+      a->type = ctx.args[i + 1];
+      a->use_type = true;
     } else {
       ctx.out.error(err::kSyntax);
       return false;

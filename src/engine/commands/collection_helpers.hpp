@@ -15,13 +15,17 @@ struct CollectionScanArgs {
   int64_t count = 10;
   std::string_view pattern;
   bool use_pattern = false;
+  std::string_view type;  // SCAN ... TYPE (keyspace SCAN only)
+  bool use_type = false;
 };
 
 // The cursor of a *SCAN command, parsed as Redis's strtoul does; replies
 // "ERR invalid cursor" and returns false on failure.
 bool parse_scan_cursor(CommandContext& ctx, std::string_view s, uint64_t* out);
-// MATCH/COUNT options from args[3] on; replies the error and returns false.
-bool parse_collection_scan_options(CommandContext& ctx, CollectionScanArgs* a);
+// MATCH/COUNT (and TYPE when allow_type) options from args[first] on, for SCAN,
+// HSCAN, SSCAN and ZSCAN; replies the error and returns false.
+bool parse_scan_options(CommandContext& ctx, size_t first, CollectionScanArgs* a,
+                        bool allow_type = false);
 // Whether a member passes the MATCH filter.
 bool scan_match(const CollectionScanArgs& a, std::string_view member);
 

@@ -339,7 +339,7 @@ void cmd_hscan(CommandContext& ctx) {
   if (!parse_scan_cursor(ctx, ctx.args[2], &a.cursor)) return;
   HashObject* h;
   if (!read_hash(ctx, ctx.args[1], &h)) return;
-  if (h && !parse_collection_scan_options(ctx, &a)) return;
+  if (h && !parse_scan_options(ctx, 3, &a)) return;
   std::vector<std::pair<std::string_view, std::string_view>> found;
   uint64_t cursor = 0;
   if (h) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "collection_helpers.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
 #include "kvd/engine/keyspace_events.hpp"
@@ -104,58 +105,9 @@ void cmd_keys(CommandContext& ctx) {
 
 // ---------------------------------------------------------------- SCAN
 
-// Redis parses the cursor with strtoul: leading '+'/'-' and zeros are accepted
-// ("-1" wraps around), an empty string is cursor 0, leading blanks, trailing
-// garbage and overflow are errors.
-bool parse_cursor(CommandContext& ctx, std::string_view s, uint64_t* out) {
-  std::string buf(s);  // strtoull needs a terminated string
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(buf.c_str()[0])) || *end != '\0' || errno == ERANGE) {
-    ctx.out.error("ERR invalid cursor");
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-struct ScanOptions {
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::string_view type;
-  bool use_type = false;
-};
-
-bool parse_scan_options(CommandContext& ctx, ScanOptions* o) {
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    std::string_view opt = ctx.args[i];
-    bool has_value = i + 1 < ctx.args.size();
-    if (has_value && iequals(opt, "count")) {
-      if (!arg_int64(ctx, ctx.args[i + 1], &o->count)) return false;
-      if (o->count < 1) {
-        ctx.out.error(err::kSyntax);
-        return false;
-      }
-    } else if (has_value && iequals(opt, "match")) {
-      o->pattern = ctx.args[i + 1];
-      // Exactly "*" matches everything: skip matching (it would reject "").
-      o->use_pattern = o->pattern != "*";
-    } else if (has_value && iequals(opt, "type")) {
-      o->type = ctx.args[i + 1];
-      o->use_type = true;
-    } else {
-      ctx.out.error(err::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 // Drops keys that do not match the pattern or type, and expired keys (which are
 // deleted on the way, as Redis's SCAN does).
-bool scan_keeps(CommandContext& ctx, const ScanOptions& o, const std::string& key) {
+bool scan_keeps(CommandContext& ctx, const CollectionScanArgs& o, const std::string& key) {
   if (o.use_pattern && !glob_match(o.pattern, key)) return false;
   if (o.use_type) {
     Entry* e = lookup_read_notouch(ctx, key);
@@ -166,9 +118,9 @@ bool scan_keeps(CommandContext& ctx, const ScanOptions& o, const std::string& ke
 
 void cmd_scan(CommandContext& ctx) {
   uint64_t cursor;
-  if (!parse_cursor(ctx, ctx.args[1], &cursor)) return;
-  ScanOptions o;
-  if (!parse_scan_options(ctx, &o)) return;
+  if (!parse_scan_cursor(ctx, ctx.args[1], &cursor)) return;
+  CollectionScanArgs o;
+  if (!parse_scan_options(ctx, 2, &o, /*allow_type=*/true)) return;
 
   // Keys are copied out first: filtering may delete expired entries.
   std::vector<std::string> keys;

@@ -469,7 +469,7 @@ void cmd_sscan(CommandContext& ctx) {
   if (!parse_scan_cursor(ctx, ctx.args[2], &a.cursor)) return;
   SetObject* s;
   if (!read_set(ctx, ctx.args[1], &s)) return;
-  if (s && !parse_collection_scan_options(ctx, &a)) return;
+  if (s && !parse_scan_options(ctx, 3, &a)) return;
   std::vector<std::string> found;
   uint64_t cursor = 0;
   if (s) {

@@ -4,6 +4,8 @@
 // ZREMRANGEBY* ZSCAN. Replies and errors follow Redis 7.0.
 #include "kvd/engine/commands/zset_common.hpp"
 
+#include "collection_helpers.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -1024,42 +1026,14 @@ void cmd_zintercard(CommandContext& ctx) {
 
 // -------------------------------------------------------------------- ZSCAN
 
-bool parse_scan_cursor(CommandContext& ctx, std::string_view s, uint64_t* out) {
-  std::string buf(s);
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (buf.empty() || std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.out.error("ERR invalid cursor");
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
 void cmd_zscan(CommandContext& ctx) {
   uint64_t cursor;
   if (!parse_scan_cursor(ctx, ctx.args[2], &cursor)) return;
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    bool has = i + 1 < ctx.args.size();
-    if (iequals(ctx.args[i], "count") && has) {
-      if (!arg_int64(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.out.error(err::kSyntax);
-        return;
-      }
-    } else if (iequals(ctx.args[i], "match") && has) {
-      pattern = ctx.args[i + 1];
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      ctx.out.error(err::kSyntax);
-      return;
-    }
-  }
+  CollectionScanArgs opts;
+  if (!parse_scan_options(ctx, 3, &opts)) return;
+  const int64_t count = opts.count;
+  const std::string_view pattern = opts.pattern;
+  const bool use_pattern = opts.use_pattern;
   Entry* e;
   if (!lookup_read_typed(ctx, ctx.args[1], ValueType::kZSet, &e)) return;
   std::vector<std::pair<std::string, double>> items;
