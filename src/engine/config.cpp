@@ -268,8 +268,7 @@ void Config::register_all() {
               {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
                "allkeys-lfu", "allkeys-random", "noeviction"});
   {
-    // The I/O thread group is not built yet: refuse more than one thread
-    // rather than accept a setting that would silently do nothing.
+    // Redis's range; the main thread counts as one of the N.
     auto p = std::make_unique<Param>();
     p->name = "io-threads";
     p->is_mutable = false;
@@ -277,12 +276,13 @@ void Config::register_all() {
     p->set = [&v](const std::vector<std::string>& a) -> std::string {
       int64_t n;
       if (!parse_int64(a[0], &n)) return "argument couldn't be parsed into an integer";
-      if (n != 1) return "io-threads other than 1 is not supported by kvd yet";
+      if (n < 1 || n > 128) return "argument must be between 1 and 128 inclusive";
       v.io_threads = n;
       return "";
     };
     add(std::move(p));
   }
+  boolean("io-threads-do-reads", &v.io_threads_do_reads, false);
   boolean("lazyfree-lazy-user-del", &v.lazyfree_lazy_user_del);
   boolean("lazyfree-lazy-user-flush", &v.lazyfree_lazy_user_flush);
   string("dir", &v.dir);

@@ -143,6 +143,7 @@ void Engine::reset_stats() {
   stats_.rejected_connections = 0;
   stats_.net_input_bytes = 0;
   stats_.net_output_bytes = 0;
+  stats_.command_usec = 0;
   stats_.keyspace_hits = 0;
   stats_.keyspace_misses = 0;
   stats_.total_error_replies = 0;
@@ -235,6 +236,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out) {
   if (dt < 0) dt = 0;  // the wall clock stepped back
   ++spec->stats.calls;
   spec->stats.usec += static_cast<uint64_t>(dt);
+  stats_.command_usec += static_cast<uint64_t>(dt);
   ++stats_.total_commands;
   if (out.errors() != errors_before) {
     ++spec->stats.failed_calls;

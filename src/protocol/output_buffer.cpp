@@ -60,6 +60,21 @@ void OutputBuffer::consume(size_t n) {
   }
 }
 
+void OutputBuffer::take_from(OutputBuffer& other) {
+  if (other.size_ == 0) return;
+  if (other.size_ <= kBlockSize / 4) {
+    for (const auto& b : other.blocks_) append(b.data.get() + b.start, b.end - b.start);
+    other.consume(other.size_);
+    return;
+  }
+  for (auto& b : other.blocks_) {
+    if (b.end != b.start) blocks_.push_back(std::move(b));
+  }
+  size_ += other.size_;
+  other.blocks_.clear();
+  other.size_ = 0;
+}
+
 void OutputBuffer::release_if_empty() {
   if (size_ == 0) blocks_.clear();
 }

@@ -1,334 +1,70 @@
 #include "kvd/server/connection.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
-#include <spdlog/spdlog.h>
-#include <cerrno>
-
-#include "kvd/engine/pubsub.hpp"
 #include "kvd/server/server.hpp"
 
 namespace kvd::server {
 namespace {
 
-std::string endpoint_string(const asio::generic::stream_protocol::endpoint& ep, bool unix_socket) {
-  if (unix_socket) return std::string(ep.data()->sa_data[0] ? "" : "") + "/unixsocket:0";
+std::string endpoint_string(const asio::generic::stream_protocol::endpoint& ep) {
   const sockaddr* sa = ep.data();
   char host[INET6_ADDRSTRLEN] = {0};
-  int port = 0;
   if (sa->sa_family == AF_INET) {
     auto* in = reinterpret_cast<const sockaddr_in*>(sa);
     inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    port = ntohs(in->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
+    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
   }
   if (sa->sa_family == AF_INET6) {
     auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
     inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    port = ntohs(in6->sin6_port);
-    return std::string(host) + ":" + std::to_string(port);
+    return std::string(host) + ":" + std::to_string(ntohs(in6->sin6_port));
   }
   return "?:0";
 }
 
 }  // namespace
 
-Connection::Connection(Server& server, Socket socket, bool unix_socket)
-    : server_(server),
-      socket_(std::move(socket)),
-      unix_(unix_socket),
-      parser_(protocol::RequestParser::Limits{server.config().v().proto_max_bulk_len}),
-      writer_(out_) {
+void Connection::describe_and_tune(Socket& socket) {
   std::error_code ec;
+  socket.non_blocking(true, ec);
   if (unix_) {
     peer_ = "/unixsocket:0";
-    local_ = server.config().v().unixsocket + ":0";
-  } else {
-    auto rep = socket_.remote_endpoint(ec);
-    if (!ec) peer_ = endpoint_string(rep, false);
-    auto lep = socket_.local_endpoint(ec);
-    if (!ec) local_ = endpoint_string(lep, false);
+    local_ = server_.config().v().unixsocket + ":0";
+    return;
   }
-  auto& eng = server_.engine();
-  client_.id = eng.next_client_id();
-  client_.created_ms = client_.last_interaction_ms = eng.clock().now_ms();
-  client_.authenticated = eng.config().v().requirepass.empty();
-  client_.conn = this;
-  client_.writer = &writer_;
-}
+  auto rep = socket.remote_endpoint(ec);
+  if (!ec) peer_ = endpoint_string(rep);
+  auto lep = socket.local_endpoint(ec);
+  if (!ec) local_ = endpoint_string(lep);
 
-Connection::~Connection() = default;
-
-int Connection::fd() const {
-  return closed_ ? -1 : const_cast<Socket&>(socket_).native_handle();
-}
-
-void Connection::start() {
-  std::error_code ec;
-  socket_.non_blocking(true, ec);
-  if (!unix_) {
-    int one = 1;
-    setsockopt(fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    int64_t keepalive = server_.config().v().tcp_keepalive;
-    if (keepalive > 0) {
-      setsockopt(fd(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+  int fd = socket.native_handle();
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  int64_t keepalive = server_.config().v().tcp_keepalive;
+  if (keepalive > 0) {
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
 #ifdef TCP_KEEPIDLE
-      int idle = static_cast<int>(keepalive);
-      int intvl = idle / 3 > 0 ? idle / 3 : 1;
-      int cnt = 3;
-      setsockopt(fd(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-      setsockopt(fd(), IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
-      setsockopt(fd(), IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    int idle = static_cast<int>(keepalive);
+    int intvl = idle / 3 > 0 ? idle / 3 : 1;
+    int cnt = 3;
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
 #endif
-    }
-  }
-  server_.engine().add_client(&client_);
-  wait_readable();
-}
-
-void Connection::close() {
-  if (closed_) return;
-  closed_ = true;
-  std::error_code ec;
-  socket_.cancel(ec);
-  socket_.close(ec);
-  server_.engine().remove_client(&client_);
-  server_.on_connection_closed(this);
-}
-
-void Connection::close_soon() {
-  close_after_write_ = true;
-  // Not closed inline: the engine may be iterating its client list.
-  server_.schedule_close(shared_from_this());
-}
-
-void Connection::wait_readable() {
-  if (reading_ || closed_ || paused_) return;
-  reading_ = true;
-  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const std::error_code& ec) {
-    self->reading_ = false;
-    if (ec || self->closed_) return;
-    self->on_readable();
-  });
-}
-
-void Connection::reserve_input(size_t need) {
-  if (in_start_ > 0 && (in_start_ == in_end_ || in_start_ >= in_.size() / 2)) {
-    // Slide unparsed bytes to the front; the parser's offsets are relative to
-    // the command start, so this is safe mid-command.
-    std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
-    in_end_ -= in_start_;
-    in_start_ = 0;
-  }
-  if (in_.size() - in_end_ < need) in_.resize(in_end_ + need);
-}
-
-Connection::ReadResult Connection::read_once() {
-  size_t want = kReadChunk;
-  size_t expected = parser_.bytes_expected();
-  size_t have = in_end_ - in_start_;
-  if (expected > have && expected - have > want) want = expected - have;
-  reserve_input(want);
-  size_t space = in_.size() - in_end_;
-  while (true) {
-    ssize_t n = ::read(fd(), in_.data() + in_end_, space);
-    if (n > 0) {
-      in_end_ += static_cast<size_t>(n);
-      server_.engine().stats().net_input_bytes += static_cast<uint64_t>(n);
-      client_.last_interaction_ms = server_.engine().clock().now_ms();
-      int64_t limit = server_.config().v().client_query_buffer_limit;
-      if (static_cast<int64_t>(in_end_ - in_start_) > limit) {
-        spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
-                     client_.id, peer_, in_end_ - in_start_);
-        ++server_.engine().stats().client_qbuf_limit_disconnections;
-        close();
-        return ReadResult::kClosed;
-      }
-      return static_cast<size_t>(n) == space ? ReadResult::kFull : ReadResult::kDrained;
-    }
-    if (n == 0) {
-      close();
-      return ReadResult::kClosed;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return ReadResult::kDrained;
-    close();
-    return ReadResult::kClosed;
   }
 }
 
-void Connection::on_readable() {
-  // A read that fills the offered space may have left bytes in the socket, and
-  // edge-triggered readiness would not report them again: keep reading until a
-  // short read (or backpressure pauses us).
-  while (true) {
-    ReadResult r = read_once();
-    if (r == ReadResult::kClosed) return;
-    process_input();
-    if (closed_) return;
-    if (r != ReadResult::kFull || paused_ || close_after_write_) break;
-  }
-  flush();
-  if (closed_) return;
-  wait_readable();
-}
-
-void Connection::process_input() {
-  if (processing_) return;
-  processing_ = true;
+void Connection::init_client(engine::Client& client, protocol::ReplyWriter& writer) {
   auto& eng = server_.engine();
-  while (!closed_ && !close_after_write_ && !client_.blocked && in_start_ < in_end_) {
-    if (out_.size() >= pause_threshold()) {
-      paused_ = true;
-      break;
-    }
-    auto st = parser_.parse(in_.data() + in_start_, in_end_ - in_start_);
-    if (st == protocol::RequestParser::Status::kNeedMore) break;
-    if (st == protocol::RequestParser::Status::kError) {
-      protocol_error(parser_.error());
-      break;
-    }
-    const auto& args = parser_.args();
-    if (!args.empty()) {
-      writer_.set_resp(client_.resp);
-      eng.execute(client_, engine::Args(args.data(), args.size()), writer_);
-    }
-    in_start_ += parser_.consumed();
-    if (client_.close_after_reply) close_after_write_ = true;
-    if (output_limit_reached(client_.last_interaction_ms)) break;
-  }
-  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
-  processing_ = false;
-  if (client_.blocked) server_.arm_block_timer();
-}
-
-void Connection::schedule_flush() {
-  if (flush_scheduled_ || closed_) return;
-  flush_scheduled_ = true;
-  asio::post(server_.io(), [self = shared_from_this()] {
-    self->flush_scheduled_ = false;
-    if (!self->closed_ && !self->writing_) self->flush();
-  });
-}
-
-void Connection::resume() {
-  asio::post(server_.io(), [self = shared_from_this()] {
-    if (self->closed_ || self->client_.blocked) return;
-    self->process_input();
-    if (self->closed_) return;
-    self->flush();
-    if (!self->closed_) self->wait_readable();
-  });
-}
-
-size_t Connection::pause_threshold() const {
-  // A configured hard limit above the default bound means the operator accepts
-  // that much buffering: the client then runs until the limit disconnects it,
-  // as in Redis. Without a limit, backpressure alone bounds the memory.
-  int64_t hard = server_.config().v().obuf_normal.hard;
-  return hard > static_cast<int64_t>(kPauseOutputBytes) ? static_cast<size_t>(hard)
-                                                        : kPauseOutputBytes;
-}
-
-void Connection::protocol_error(const std::string& msg) {
-  spdlog::debug("Protocol error ({}) from client: id={} addr={}", msg, client_.id, peer_);
-  writer_.error("ERR " + msg);
-  close_after_write_ = true;
-  in_start_ = in_end_ = 0;
-}
-
-bool Connection::output_limit_reached(int64_t now_ms) {
-  // Subscribers are limited by the pubsub class (client-output-buffer-limit).
-  const auto& lim = engine::in_pubsub_mode(client_) ? server_.config().v().obuf_pubsub
-                                                    : server_.config().v().obuf_normal;
-  size_t used = out_.size();
-  bool hard = lim.hard > 0 && static_cast<int64_t>(used) >= lim.hard;
-  bool soft = false;
-  if (lim.soft > 0 && static_cast<int64_t>(used) >= lim.soft) {
-    if (soft_limit_since_ms_ < 0) soft_limit_since_ms_ = now_ms;
-    soft = now_ms - soft_limit_since_ms_ >= lim.soft_seconds * 1000;
-  } else {
-    soft_limit_since_ms_ = -1;
-  }
-  if (!hard && !soft) return false;
-  spdlog::warn(
-      "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer "
-      "limits.",
-      client_.id, peer_);
-  ++server_.engine().stats().client_outbuf_limit_disconnections;
-  out_.clear();
-  close();
-  return true;
-}
-
-void Connection::flush() {
-  while (!out_.empty() && !closed_) {
-    struct iovec iov[64];
-    int cnt = out_.fill_iovec(iov, 64);
-    ssize_t n = cnt == 1 ? ::send(fd(), iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
-                         : ::writev(fd(), iov, cnt);
-    if (n > 0) {
-      out_.consume(static_cast<size_t>(n));
-      server_.engine().stats().net_output_bytes += static_cast<uint64_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      wait_writable();
-      return;
-    }
-    close();
-    return;
-  }
-  if (closed_) return;
-  if (close_after_write_) {
-    close();
-    return;
-  }
-  if (paused_) {
-    // Drained: resume the commands left in the query buffer, then the socket.
-    paused_ = false;
-    process_input();
-    if (!out_.empty()) {
-      flush();
-      return;
-    }
-    // Readiness edges may have passed while paused: read speculatively.
-    if (!closed_ && !paused_) on_readable();
-  }
-}
-
-void Connection::wait_writable() {
-  if (writing_ || closed_) return;
-  writing_ = true;
-  socket_.async_wait(Socket::wait_write, [self = shared_from_this()](const std::error_code& ec) {
-    self->writing_ = false;
-    if (ec || self->closed_) return;
-    self->flush();
-    if (!self->closed_) self->wait_readable();
-  });
-}
-
-void Connection::on_cron(int64_t now_ms) {
-  if (closed_) return;
-  int64_t timeout = server_.config().v().timeout;
-  if (timeout > 0 && now_ms - client_.last_interaction_ms > timeout * 1000 && out_.empty()) {
-    spdlog::debug("Closing idle client id={}", client_.id);
-    close();
-    return;
-  }
-  if (soft_limit_since_ms_ >= 0 && output_limit_reached(now_ms)) return;
-  // Return buffers of connections idle for 2 s, as Redis does: an idle
-  // connection should cost little more than its socket.
-  if (now_ms - client_.last_interaction_ms > 2000) {
-    if (in_start_ == in_end_ && !in_.empty() && !parser_.bytes_expected()) {
-      std::vector<char>().swap(in_);
-      in_start_ = in_end_ = 0;
-    }
-    out_.release_if_empty();
-  }
+  client.id = eng.next_client_id();
+  client.created_ms = client.last_interaction_ms = eng.clock().now_ms();
+  client.authenticated = eng.config().v().requirepass.empty();
+  client.conn = this;
+  client.writer = &writer;
 }
 
 }  // namespace kvd::server

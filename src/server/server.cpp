@@ -5,9 +5,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "kvd/server/connection.hpp"
 #include "kvd/server/logging.hpp"
+#include "kvd/server/loop_connection.hpp"
 #include "kvd/server/process.hpp"
+#include "kvd/server/threaded_connection.hpp"
 
 namespace kvd::server {
 namespace {
@@ -55,6 +56,10 @@ Server::Server(engine::Config& config, std::string executable)
       block_timer_(io_),
       signals_(io_) {
   engine_.set_hooks(this);
+  if (config_.v().io_threads > 1) {
+    io_threads_ = std::make_unique<IoThreadGroup>(io_, static_cast<int>(config_.v().io_threads));
+    sync_io_threads();
+  }
   config_.on_change("loglevel", [this] { set_log_level(config_.v().loglevel); });
 }
 
@@ -132,6 +137,7 @@ bool Server::listen() {
 void Server::accept_tcp(TcpListener& l) {
   l.acceptor.async_accept([this, &l](const std::error_code& ec, asio::ip::tcp::socket s) {
     if (stopping_) return;
+    meter_.begin_work();
     if (!ec) {
       std::error_code e2;
       auto peer = s.remote_endpoint(e2);
@@ -155,6 +161,7 @@ void Server::accept_unix(UnixListener& l) {
   l.acceptor.async_accept(
       [this, &l](const std::error_code& ec, asio::local::stream_protocol::socket s) {
         if (stopping_) return;
+        meter_.begin_work();
         if (!ec) {
           asio::generic::stream_protocol::socket g(io_, asio::generic::stream_protocol(AF_UNIX, 0),
                                                    s.release());
@@ -185,7 +192,12 @@ void Server::admit(asio::generic::stream_protocol::socket socket, bool unix_sock
     send_and_close(socket, "-ERR max number of clients reached\r\n");
     return;
   }
-  auto c = std::make_shared<Connection>(*this, std::move(socket), unix_socket);
+  std::shared_ptr<Connection> c;
+  if (io_threads_) {
+    c = std::make_shared<ThreadedConnection>(*this, *io_threads_, std::move(socket), unix_socket);
+  } else {
+    c = std::make_shared<LoopConnection>(*this, std::move(socket), unix_socket);
+  }
   connections_[c.get()] = c;
   c->start();
 }
@@ -213,6 +225,7 @@ void Server::arm_block_timer() {
   block_timer_.expires_after(std::chrono::milliseconds(wait > 0 ? wait : 0));
   block_timer_.async_wait([this](const std::error_code& ec) {
     if (ec) return;
+    meter_.begin_work();
     block_timer_deadline_ = -1;
     engine_.expire_blocked_clients(clock_.now_ms());
     arm_block_timer();
@@ -230,6 +243,9 @@ void Server::schedule_cron() {
 }
 
 void Server::on_cron() {
+  meter_.begin_work();
+  sync_io_threads();
+  meter_.sample();
   engine_.cron();
   int64_t now = clock_.now_ms();
   std::vector<std::shared_ptr<Connection>> conns;
@@ -278,7 +294,23 @@ std::string Server::request_shutdown(Shutdown mode) {
   return "";
 }
 
-engine::ServerHooks::Info Server::info() const {
+void Server::sync_io_threads() {
+  if (!io_threads_) return;
+  engine_.stats().net_output_bytes += io_threads_->take_output_bytes();
+  engine_.stats().client_qbuf_limit_disconnections +=
+      io_threads_->take_query_buffer_limit_disconnections();
+  // The backpressure bound of LoopConnection::pause_threshold(), for the threads.
+  int64_t hard = config_.v().obuf_normal.hard;
+  size_t pause = hard > static_cast<int64_t>(LoopConnection::kPauseOutputBytes)
+                     ? static_cast<size_t>(hard)
+                     : LoopConnection::kPauseOutputBytes;
+  io_threads_->pause_output_bytes.store(pause, std::memory_order_relaxed);
+  io_threads_->query_buffer_limit.store(config_.v().client_query_buffer_limit,
+                                        std::memory_order_relaxed);
+}
+
+engine::ServerHooks::Info Server::info() {
+  sync_io_threads();
   Info i;
   i.tcp_port = bound_port_ ? bound_port_ : config_.v().port;
   i.config_file = config_.config_file;
@@ -294,7 +326,15 @@ engine::ServerHooks::Info Server::info() const {
 #else
   i.multiplexing_api = "kqueue";
 #endif
-  i.io_threads_active = 0;
+  i.io_threads_active = io_threads_ ? 1 : 0;
+  if (io_threads_) {
+    i.io_threaded_reads_processed = io_threads_->reads_processed();
+    i.io_threaded_writes_processed = io_threads_->writes_processed();
+  }
+  i.eventloop_cycles = meter_.cycles();
+  i.eventloop_duration_sum = meter_.duration_sum_us();
+  i.instantaneous_eventloop_cycles_per_sec = meter_.cycles_per_sec();
+  i.instantaneous_eventloop_duration_usec = meter_.average_duration_us();
   return i;
 }
 
@@ -302,7 +342,13 @@ int Server::run() {
   watch_signals();
   schedule_cron();
   spdlog::info("Ready to accept connections");
-  io_.run();
+  // run_one() sleeps until work arrives and runs the first handler; poll() runs
+  // the rest that are ready. Together they are one cycle of the loop.
+  while (io_.run_one() > 0) {
+    io_.poll();
+    meter_.end_cycle();
+  }
+  if (io_threads_) io_threads_->stop();
   engine_.freer().drain();
   return 0;
 }

@@ -82,6 +82,9 @@ TEST(Server, ThousandConcurrentClients) {
 TEST(Server, MaxClientsRefusesWithVisibleError) {
   KvdProcess kvd({"--maxclients", "2"});
   auto a = kvd.connect();
+  // The start-up probe's connection is closed asynchronously (by an I/O thread
+  // first, when there are some): wait until only `a` counts.
+  ASSERT_TRUE(wait_until([&] { return info_field(a.get(), "connected_clients") == "1"; }));
   auto b = kvd.connect();
   ASSERT_EQ(KvdProcess::command(a.get(), {"PING"})->type, REDIS_REPLY_STATUS);
   ASSERT_EQ(KvdProcess::command(b.get(), {"PING"})->type, REDIS_REPLY_STATUS);

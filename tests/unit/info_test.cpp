@@ -104,7 +104,7 @@ TEST(InfoCommand, ServerFields) {
 class FakeHooks : public engine::ServerHooks {
  public:
   std::string request_shutdown(Shutdown) override { return ""; }
-  Info info() const override {
+  Info info() override {
     Info i;
     i.tcp_port = 7301;
     i.config_file = "/etc/kvd.conf";

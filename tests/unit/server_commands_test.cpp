@@ -17,7 +17,7 @@ class FakeHooks : public engine::ServerHooks {
     modes.push_back(mode);
     return refuse;
   }
-  Info info() const override { return info_; }
+  Info info() override { return info_; }
   std::vector<Shutdown> modes;
   std::string refuse;
   Info info_;

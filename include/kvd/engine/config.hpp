@@ -45,6 +45,9 @@ struct ConfigValues {
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
   int64_t io_threads = 1;
+  // Accepted for redis.conf compatibility: kvd's I/O threads always read and
+  // parse as well as write.
+  bool io_threads_do_reads = false;
   bool lazyfree_lazy_user_del = false;
   bool lazyfree_lazy_user_flush = false;
   std::string dir = ".";

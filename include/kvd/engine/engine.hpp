@@ -27,6 +27,7 @@ struct Stats {
   uint64_t rejected_connections = 0;
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
+  uint64_t command_usec = 0;  // time spent running commands (eventloop_duration_cmd_sum)
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t total_error_replies = 0;
@@ -76,8 +77,16 @@ class ServerHooks {
     size_t max_output_buffer = 0;
     std::string multiplexing_api;
     int64_t io_threads_active = 0;
+    uint64_t io_threaded_reads_processed = 0;
+    uint64_t io_threaded_writes_processed = 0;
+    // The main loop's wake-ups that did work, and how long that work took.
+    uint64_t eventloop_cycles = 0;
+    uint64_t eventloop_duration_sum = 0;  // microseconds
+    int64_t instantaneous_eventloop_cycles_per_sec = 0;
+    int64_t instantaneous_eventloop_duration_usec = 0;
   };
-  virtual Info info() const = 0;
+  // Not const: the server folds counters kept by other threads into Stats first.
+  virtual Info info() = 0;
 };
 
 // The in-process store and command executor. Pure: no sockets, time from the

@@ -42,6 +42,10 @@ class OutputBuffer {
   // Drops n bytes from the front (they were written).
   void consume(size_t n);
   void clear();
+  // Moves all of other's pending bytes to the end of this buffer, leaving other
+  // empty. Small amounts are copied (both sides keep their spare block, so a
+  // request-reply exchange allocates nothing); large ones move whole blocks.
+  void take_from(OutputBuffer& other);
   // Frees the spare block kept for reuse when nothing is pending.
   void release_if_empty();
   std::string to_string() const;

@@ -4,92 +4,48 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "kvd/engine/client.hpp"
-#include "kvd/protocol/output_buffer.hpp"
-#include "kvd/protocol/reply_writer.hpp"
-#include "kvd/protocol/request_parser.hpp"
 
 namespace kvd::server {
 
 class Server;
 
-// One client connection: reads into its query buffer, parses every complete
-// command, runs them on the engine, and writes replies with a direct
-// non-blocking write at the end of the batch. It waits for writability only when
-// the kernel's send buffer is full, and stops reading while too many reply
-// bytes are pending (backpressure), so a client that never reads cannot grow
-// the server's memory without bound.
+// What the server needs of a client connection, whichever thread serves its
+// socket: LoopConnection (io-threads 1, all on the main loop) or
+// ThreadedConnection (socket work on an I/O thread). Every method here is
+// called on the main thread.
 class Connection : public std::enable_shared_from_this<Connection>, public engine::ConnectionView {
  public:
   using Socket = asio::generic::stream_protocol::socket;
 
-  // Reading pauses while this many reply bytes wait for the client (or the
-  // normal class's hard limit, when one is configured above it).
-  static constexpr size_t kPauseOutputBytes = 1024 * 1024;
-  static constexpr size_t kReadChunk = 16 * 1024;
+  ~Connection() override = default;
 
-  Connection(Server& server, Socket socket, bool unix_socket);
-  ~Connection() override;
-
-  void start();
-  // Closes now: cancels pending waits and unregisters from the server.
-  void close();
-  bool closed() const { return closed_; }
-
-  engine::Client& client() { return client_; }
+  virtual void start() = 0;
+  // Closes now: unregisters from the engine and the server.
+  virtual void close() = 0;
+  virtual bool closed() const = 0;
+  virtual engine::Client& client() = 0;
   // Cron duties: idle timeout, soft output limits, returning idle buffers.
-  void on_cron(int64_t now_ms);
+  virtual void on_cron(int64_t now_ms) = 0;
 
   // engine::ConnectionView
   std::string peer_address() const override { return peer_; }
   std::string local_address() const override { return local_; }
-  int fd() const override;
-  size_t query_buffer_used() const override { return in_end_ - in_start_; }
-  size_t query_buffer_free() const override { return in_.size() - in_end_; }
-  size_t output_pending() const override { return out_.size(); }
-  size_t output_allocated() const override { return out_.allocated(); }
   bool is_unix_socket() const override { return unix_; }
-  void close_soon() override;
-  void schedule_flush() override;
-  void resume() override;
 
- private:
-  void wait_readable();
-  void on_readable();
-  enum class ReadResult { kClosed, kDrained, kFull };
-  // One non-blocking read into the query buffer.
-  ReadResult read_once();
-  void process_input();
-  void flush();
-  void wait_writable();
-  void protocol_error(const std::string& msg);
-  bool output_limit_reached(int64_t now_ms);
-  size_t pause_threshold() const;
-  void reserve_input(size_t need);
+ protected:
+  Connection(Server& server, bool unix_socket) : server_(server), unix_(unix_socket) {}
+
+  // Records the peer and local addresses of a freshly accepted socket and sets
+  // TCP_NODELAY and keepalive as configured.
+  void describe_and_tune(Socket& socket);
+  // Gives the engine's client record its id, times and reply writer.
+  void init_client(engine::Client& client, protocol::ReplyWriter& writer);
 
   Server& server_;
-  Socket socket_;
   bool unix_;
   std::string peer_, local_;
-  engine::Client client_;
-  protocol::RequestParser parser_;
-  protocol::OutputBuffer out_;
-  protocol::ReplyWriter writer_;
-
-  std::vector<char> in_;
-  size_t in_start_ = 0;  // first unparsed byte
-  size_t in_end_ = 0;    // end of received bytes
-
-  bool reading_ = false;     // an async wait for readability is pending
-  bool writing_ = false;     // an async wait for writability is pending
-  bool paused_ = false;      // not reading: too much output pending
-  bool processing_ = false;  // inside process_input (re-entrancy guard)
-  bool close_after_write_ = false;
-  bool flush_scheduled_ = false;
-  bool closed_ = false;
-  int64_t soft_limit_since_ms_ = -1;
 };
 
 }  // namespace kvd::server

@@ -9,13 +9,16 @@
 #include "kvd/engine/clock.hpp"
 #include "kvd/engine/config.hpp"
 #include "kvd/engine/engine.hpp"
+#include "kvd/server/io_threads.hpp"
+#include "kvd/server/loop_meter.hpp"
 
 namespace kvd::server {
 
 class Connection;
 
-// The reactor: one io_context thread owns the listeners, every connection, the
-// cron timer and the signal handlers, and runs every command on the engine.
+// The reactor: one io_context thread owns the listeners, the cron timer and the
+// signal handlers, and runs every command on the engine. With io-threads 1 it
+// also serves every client socket; with more, I/O threads serve the sockets.
 class Server final : public engine::ServerHooks {
  public:
   Server(engine::Config& config, std::string executable);
@@ -31,6 +34,7 @@ class Server final : public engine::ServerHooks {
   asio::io_context& io() { return io_; }
   engine::Engine& engine() { return engine_; }
   engine::Config& config() { return config_; }
+  LoopMeter& meter() { return meter_; }
 
   void on_connection_closed(Connection* c);
   // Connections close here, outside the command that asked (CLIENT KILL).
@@ -40,7 +44,7 @@ class Server final : public engine::ServerHooks {
 
   // engine::ServerHooks
   std::string request_shutdown(Shutdown mode) override;
-  Info info() const override;
+  Info info() override;
 
  private:
   struct TcpListener;
@@ -53,12 +57,17 @@ class Server final : public engine::ServerHooks {
   void on_cron();
   void watch_signals();
   void apply_runtime_config();
+  // Refreshes the limits I/O threads read and folds their counters into Stats.
+  void sync_io_threads();
 
   engine::Config& config_;
   std::string executable_;
   asio::io_context io_{1};
   engine::SystemClock clock_;
   engine::Engine engine_;
+  LoopMeter meter_;
+  // Declared before connections_: connections hold sockets of its threads.
+  std::unique_ptr<IoThreadGroup> io_threads_;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::vector<std::unique_ptr<UnixListener>> unix_listeners_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;

@@ -173,6 +173,7 @@ void section_persistence(CommandContext& ctx, InfoText& t) {
 
 void section_stats(CommandContext& ctx, InfoText& t) {
   Engine& e = ctx.engine;
+  ServerHooks::Info hi = hooks_info(e);  // first: it folds I/O thread counters into Stats
   const Stats& s = e.stats();
   t.field("total_connections_received", s.total_connections);
   t.field("total_commands_processed", s.total_commands);
@@ -203,10 +204,17 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("unexpected_error_replies", s.unexpected_error_replies);
   t.field("total_error_replies", s.total_error_replies);
   t.field("dump_payload_sanitizations", "0");
-  t.zeros({"io_threaded_reads_processed", "io_threaded_writes_processed"});
+  t.field("io_threaded_reads_processed", hi.io_threaded_reads_processed);
+  t.field("io_threaded_writes_processed", hi.io_threaded_writes_processed);
   t.field("client_query_buffer_limit_disconnections", s.client_qbuf_limit_disconnections);
   t.field("client_output_buffer_limit_disconnections", s.client_outbuf_limit_disconnections);
   t.zeros({"reply_buffer_shrinks", "reply_buffer_expands"});
+  // Redis 7.2's event-loop fields.
+  t.field("eventloop_cycles", hi.eventloop_cycles);
+  t.field("eventloop_duration_sum", hi.eventloop_duration_sum);
+  t.field("eventloop_duration_cmd_sum", s.command_usec);
+  t.field("instantaneous_eventloop_cycles_per_sec", hi.instantaneous_eventloop_cycles_per_sec);
+  t.field("instantaneous_eventloop_duration_usec", hi.instantaneous_eventloop_duration_usec);
 }
 
 void section_replication(CommandContext& ctx, InfoText& t) {

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <asio.hpp>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "kvd/server/mailbox.hpp"
+
+namespace kvd::server {
+
+class ThreadedConnection;
+
+// Work the main thread hands to a connection's I/O thread.
+struct IoJob {
+  enum class Kind {
+    kStart,              // take over the accepted socket and start reading
+    kWrite,              // replies are waiting in the hand-off buffer
+    kBatchDone,          // the batch ran (its replies are in the hand-off buffer)
+    kWriteThenContinue,  // replies waiting; tell main once they drained so it goes on
+    kClose,              // write what is pending (waiting if needed), then close
+    kCloseNow,           // one non-blocking write attempt, then close
+    kDrop,               // close without writing (output limit reached)
+    kTrim,               // idle: return the query buffer's memory
+  };
+  std::shared_ptr<ThreadedConnection> conn;
+  Kind kind;
+};
+
+// Work an I/O thread hands to the main thread.
+struct MainJob {
+  enum class Kind {
+    kBatch,   // a batch of parsed commands is ready (or may go on)
+    kClosed,  // the peer went away or the socket failed
+  };
+  std::shared_ptr<ThreadedConnection> conn;
+  Kind kind;
+};
+
+// One I/O thread: its own io_context, sleeping in its reactor when idle.
+class IoThread {
+ public:
+  explicit IoThread(int index);
+  ~IoThread();
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+
+  asio::io_context& io() { return io_; }
+  void send(IoJob job) { inbox_.push(std::move(job)); }
+  // Lets queued jobs run, then ends the thread and waits for it.
+  void stop();
+
+  int index() const { return index_; }
+  std::atomic<int> clients{0};
+  std::atomic<uint64_t> reads_processed{0};
+  std::atomic<uint64_t> writes_processed{0};
+  // Not yet added to the engine's stats (the main thread takes them).
+  std::atomic<uint64_t> output_bytes{0};
+  std::atomic<uint64_t> query_buffer_limit_disconnections{0};
+
+ private:
+  int index_;
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  Mailbox<IoJob> inbox_;
+  std::thread thread_;
+};
+
+// The I/O threads of `io-threads N` (N - 1 threads: as in Redis, the main
+// thread counts as one). Every client socket lives on one I/O thread for its
+// whole life; the main thread only runs commands.
+class IoThreadGroup {
+ public:
+  IoThreadGroup(asio::io_context& main, int threads);
+  ~IoThreadGroup();
+
+  // The thread with the fewest clients, for a new connection.
+  IoThread& pick();
+  void send_to_main(MainJob job) { main_inbox_.push(std::move(job)); }
+  void stop();
+
+  int size() const { return static_cast<int>(threads_.size()); }
+  uint64_t reads_processed() const;
+  uint64_t writes_processed() const;
+  // Output bytes written since the last call (for INFO's net totals).
+  uint64_t take_output_bytes();
+  uint64_t take_query_buffer_limit_disconnections();
+
+  // Limits the I/O threads read without locking the config (the main thread
+  // refreshes them on every cron tick).
+  std::atomic<size_t> pause_output_bytes{1024 * 1024};
+  std::atomic<int64_t> query_buffer_limit{1024LL * 1024 * 1024};
+
+ private:
+  Mailbox<MainJob> main_inbox_;
+  std::vector<std::unique_ptr<IoThread>> threads_;
+};
+
+}  // namespace kvd::server

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <asio.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kvd/protocol/output_buffer.hpp"
+#include "kvd/protocol/reply_writer.hpp"
+#include "kvd/protocol/request_parser.hpp"
+#include "kvd/server/connection.hpp"
+
+namespace kvd::server {
+
+class Server;
+
+// A client connection served entirely by the main loop (io-threads 1): reads into its query buffer,
+// parses every complete command, runs them on the engine, and writes replies with a direct
+// non-blocking write at the end of the batch. It waits for writability only when
+// the kernel's send buffer is full, and stops reading while too many reply
+// bytes are pending (backpressure), so a client that never reads cannot grow
+// the server's memory without bound.
+class LoopConnection final : public Connection {
+ public:
+  // Reading pauses while this many reply bytes wait for the client (or the
+  // normal class's hard limit, when one is configured above it).
+  static constexpr size_t kPauseOutputBytes = 1024 * 1024;
+  static constexpr size_t kReadChunk = 16 * 1024;
+
+  LoopConnection(Server& server, Socket socket, bool unix_socket);
+  ~LoopConnection() override;
+
+  void start() override;
+  void close() override;
+  bool closed() const override { return closed_; }
+  engine::Client& client() override { return client_; }
+  void on_cron(int64_t now_ms) override;
+
+  // engine::ConnectionView
+  int fd() const override;
+  size_t query_buffer_used() const override { return in_end_ - in_start_; }
+  size_t query_buffer_free() const override { return in_.size() - in_end_; }
+  size_t output_pending() const override { return out_.size(); }
+  size_t output_allocated() const override { return out_.allocated(); }
+  void close_soon() override;
+  void schedule_flush() override;
+  void resume() override;
+
+ private:
+  void wait_readable();
+  void on_readable();
+  enum class ReadResult { kClosed, kDrained, kFull };
+  // One non-blocking read into the query buffer.
+  ReadResult read_once();
+  void process_input();
+  void flush();
+  void wait_writable();
+  void protocol_error(const std::string& msg);
+  bool output_limit_reached(int64_t now_ms);
+  size_t pause_threshold() const;
+  void reserve_input(size_t need);
+
+  std::shared_ptr<LoopConnection> self() {
+    return std::static_pointer_cast<LoopConnection>(shared_from_this());
+  }
+
+  Socket socket_;
+  engine::Client client_;
+  protocol::RequestParser parser_;
+  protocol::OutputBuffer out_;
+  protocol::ReplyWriter writer_;
+
+  std::vector<char> in_;
+  size_t in_start_ = 0;  // first unparsed byte
+  size_t in_end_ = 0;    // end of received bytes
+
+  bool reading_ = false;     // an async wait for readability is pending
+  bool writing_ = false;     // an async wait for writability is pending
+  bool paused_ = false;      // not reading: too much output pending
+  bool processing_ = false;  // inside process_input (re-entrancy guard)
+  bool close_after_write_ = false;
+  bool flush_scheduled_ = false;
+  bool closed_ = false;
+  int64_t soft_limit_since_ms_ = -1;
+};
+
+}  // namespace kvd::server

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <asio.hpp>
+#include <functional>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace kvd::server {
+
+// Items sent from any thread to the thread running one io_context. push() wakes
+// the consumer only when the queue goes from empty to non-empty, so a burst of
+// items costs one wake-up and the consumer handles them all in one go. A
+// sleeping consumer costs nothing: it waits in its reactor like any idle loop.
+template <class T>
+class Mailbox {
+ public:
+  using Handler = std::function<void(T&)>;
+
+  Mailbox(asio::io_context& io, Handler handler) : io_(io), handler_(std::move(handler)) {}
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
+
+  void push(T item) {
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      wake = items_.empty();
+      items_.push_back(std::move(item));
+    }
+    if (wake) asio::post(io_, [this] { drain(); });
+  }
+
+ private:
+  // Runs on the consumer's thread.
+  void drain() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      taking_.swap(items_);
+    }
+    for (auto& item : taking_) handler_(item);
+    taking_.clear();
+  }
+
+  asio::io_context& io_;
+  Handler handler_;
+  std::mutex mu_;
+  std::vector<T> items_;   // guarded by mu_
+  std::vector<T> taking_;  // consumer thread only
+};
+
+}  // namespace kvd::server

@@ -1,0 +1,85 @@
+#include "kvd/server/io_threads.hpp"
+
+#include <pthread.h>
+
+#include <string>
+
+#include "kvd/server/threaded_connection.hpp"
+
+namespace kvd::server {
+
+IoThread::IoThread(int index)
+    : index_(index),
+      work_(asio::make_work_guard(io_)),
+      inbox_(io_, [](IoJob& job) { job.conn->on_io_job(job.kind); }) {
+  thread_ = std::thread([this] {
+    std::string name = "kvd-io-" + std::to_string(index_);
+#if defined(__APPLE__)
+    pthread_setname_np(name.c_str());
+#else
+    pthread_setname_np(pthread_self(), name.c_str());
+#endif
+    io_.run();
+  });
+}
+
+IoThread::~IoThread() {
+  stop();
+}
+
+void IoThread::stop() {
+  if (!thread_.joinable()) return;
+  // Posted after every job already queued, so pending closes still happen.
+  asio::post(io_, [this] { io_.stop(); });
+  thread_.join();
+}
+
+IoThreadGroup::IoThreadGroup(asio::io_context& main, int threads)
+    : main_inbox_(main, [](MainJob& job) { job.conn->on_main_job(job.kind); }) {
+  for (int i = 1; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(i));
+}
+
+IoThreadGroup::~IoThreadGroup() {
+  stop();
+}
+
+IoThread& IoThreadGroup::pick() {
+  IoThread* best = threads_.front().get();
+  for (auto& t : threads_) {
+    if (t->clients.load(std::memory_order_relaxed) <
+        best->clients.load(std::memory_order_relaxed)) {
+      best = t.get();
+    }
+  }
+  return *best;
+}
+
+void IoThreadGroup::stop() {
+  for (auto& t : threads_) t->stop();
+}
+
+uint64_t IoThreadGroup::reads_processed() const {
+  uint64_t n = 0;
+  for (const auto& t : threads_) n += t->reads_processed.load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t IoThreadGroup::writes_processed() const {
+  uint64_t n = 0;
+  for (const auto& t : threads_) n += t->writes_processed.load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t IoThreadGroup::take_output_bytes() {
+  uint64_t n = 0;
+  for (auto& t : threads_) n += t->output_bytes.exchange(0, std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t IoThreadGroup::take_query_buffer_limit_disconnections() {
+  uint64_t n = 0;
+  for (auto& t : threads_) n += t->query_buffer_limit_disconnections.exchange(0);
+  return n;
+}
+
+}  // namespace kvd::server

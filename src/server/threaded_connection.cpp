@@ -1,0 +1,452 @@
+#include "kvd/server/threaded_connection.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "kvd/engine/pubsub.hpp"
+#include "kvd/server/server.hpp"
+
+namespace kvd::server {
+
+ThreadedConnection::ThreadedConnection(Server& server, IoThreadGroup& group, Socket socket,
+                                       bool unix_socket)
+    : Connection(server, unix_socket),
+      group_(group),
+      thread_(group.pick()),
+      protocol_(AF_UNIX, 0),
+      writer_(staging_),
+      socket_(thread_.io()),
+      parser_(protocol::RequestParser::Limits{server.config().v().proto_max_bulk_len}) {
+  describe_and_tune(socket);
+  if (!unix_) {
+    std::error_code ec;
+    auto ep = socket.local_endpoint(ec);
+    protocol_ = asio::generic::stream_protocol(ec ? AF_INET : ep.data()->sa_family, IPPROTO_TCP);
+  }
+  // The socket moves to the I/O thread's reactor: the main loop lets go of it
+  // here and the I/O thread registers it in io_start().
+  std::error_code ec;
+  fd_ = socket.release(ec);
+  init_client(client_, writer_);
+  thread_.clients.fetch_add(1, std::memory_order_relaxed);
+}
+
+ThreadedConnection::~ThreadedConnection() {
+  // Never handed to the I/O thread (stopped before it got to it): close here.
+  if (!socket_.is_open() && !io_closed_ && fd_ >= 0) ::close(fd_);
+}
+
+// ------------------------------------------------------------ main thread --
+
+void ThreadedConnection::start() {
+  server_.engine().add_client(&client_);
+  thread_.send({self(), IoJob::Kind::kStart});
+}
+
+void ThreadedConnection::on_main_job(MainJob::Kind kind) {
+  switch (kind) {
+    case MainJob::Kind::kBatch:
+      run_batch();
+      break;
+    case MainJob::Kind::kClosed:
+      if (main_closed_) return;
+      main_closed_ = true;
+      server_.engine().remove_client(&client_);
+      server_.on_connection_closed(this);
+      break;
+  }
+}
+
+size_t ThreadedConnection::query_buffer_used() const {
+  // Commands of a batch the main thread holds back (blocked client, output
+  // backpressure) are still unprocessed query bytes, as in Redis.
+  size_t held = main_has_batch_ && next_command_ < batch_.size() ? batch_.bytes() : 0;
+  return qbuf_used_.load(std::memory_order_relaxed) + held;
+}
+
+void ThreadedConnection::run_batch() {
+  if (main_closed_) return;
+  main_has_batch_ = true;
+  server_.meter().begin_work();
+  auto& eng = server_.engine();
+  eng.stats().net_input_bytes += batch_input_bytes_;
+  batch_input_bytes_ = 0;
+  int64_t read_ms = last_read_ms_.load(std::memory_order_relaxed);
+  if (read_ms > client_.last_interaction_ms) client_.last_interaction_ms = read_ms;
+  trimmed_ = false;
+  const size_t pause = group_.pause_output_bytes.load(std::memory_order_relaxed);
+  while (next_command_ < batch_.size() && !client_.blocked && !close_requested_) {
+    if (staging_.size() + io_pending_.load(std::memory_order_relaxed) >= pause) {
+      // Backpressure: the I/O thread says when the client has read enough.
+      hand_off(IoJob::Kind::kWriteThenContinue);
+      return;
+    }
+    writer_.set_resp(client_.resp);
+    eng.execute(client_, batch_.command(next_command_++), writer_);
+    if (main_closed_) return;
+    if (client_.close_after_reply) close_requested_ = true;
+    if (output_limit_reached(client_.last_interaction_ms)) return;
+  }
+  if (client_.blocked) {
+    // The rest of the batch waits here until the client is served (resume()).
+    server_.arm_block_timer();
+    hand_off(IoJob::Kind::kWrite);
+    return;
+  }
+  if (batch_.has_error() && !close_requested_) {
+    writer_.error("ERR " + batch_.error());
+    close_requested_ = true;
+  }
+  next_command_ = 0;
+  batch_.clear();
+  main_has_batch_ = false;
+  if (close_requested_) {
+    main_close(IoJob::Kind::kClose);
+    return;
+  }
+  hand_off(IoJob::Kind::kBatchDone);
+}
+
+void ThreadedConnection::hand_off(IoJob::Kind kind) {
+  if (!staging_.empty()) {
+    std::lock_guard<std::mutex> lock(out_mu_);
+    handoff_.take_from(staging_);
+  }
+  // Plain writes coalesce: one pending job takes whatever is in the hand-off
+  // buffer when it runs.
+  if (kind == IoJob::Kind::kWrite && write_job_pending_.exchange(true, std::memory_order_acq_rel)) {
+    return;
+  }
+  thread_.send({self(), kind});
+}
+
+void ThreadedConnection::schedule_flush() {
+  if (main_closed_) return;
+  hand_off(IoJob::Kind::kWrite);
+}
+
+void ThreadedConnection::resume() {
+  asio::post(server_.io(), [self = self()] {
+    if (self->main_closed_ || self->client_.blocked) return;
+    self->run_batch();
+  });
+}
+
+void ThreadedConnection::close_soon() {
+  // Not closed inline: the engine may be iterating its client list.
+  server_.schedule_close(shared_from_this());
+}
+
+void ThreadedConnection::close() {
+  main_close(IoJob::Kind::kCloseNow);
+}
+
+void ThreadedConnection::main_close(IoJob::Kind how) {
+  if (main_closed_) return;
+  main_closed_ = true;
+  server_.engine().remove_client(&client_);
+  if (how == IoJob::Kind::kDrop) staging_.clear();
+  hand_off(how);
+  server_.on_connection_closed(this);
+}
+
+size_t ThreadedConnection::output_pending() const {
+  return staging_.size() + io_pending_.load(std::memory_order_relaxed);
+}
+
+size_t ThreadedConnection::output_allocated() const {
+  return staging_.allocated() + io_allocated_.load(std::memory_order_relaxed);
+}
+
+bool ThreadedConnection::output_limit_reached(int64_t now_ms) {
+  const auto& lim = engine::in_pubsub_mode(client_) ? server_.config().v().obuf_pubsub
+                                                    : server_.config().v().obuf_normal;
+  size_t used = output_pending();
+  bool hard = lim.hard > 0 && static_cast<int64_t>(used) >= lim.hard;
+  bool soft = false;
+  if (lim.soft > 0 && static_cast<int64_t>(used) >= lim.soft) {
+    if (soft_limit_since_ms_ < 0) soft_limit_since_ms_ = now_ms;
+    soft = now_ms - soft_limit_since_ms_ >= lim.soft_seconds * 1000;
+  } else {
+    soft_limit_since_ms_ = -1;
+  }
+  if (!hard && !soft) return false;
+  spdlog::warn(
+      "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer "
+      "limits.",
+      client_.id, peer_);
+  ++server_.engine().stats().client_outbuf_limit_disconnections;
+  main_close(IoJob::Kind::kDrop);
+  return true;
+}
+
+void ThreadedConnection::on_cron(int64_t now_ms) {
+  if (main_closed_) return;
+  int64_t last =
+      std::max(client_.last_interaction_ms, last_read_ms_.load(std::memory_order_relaxed));
+  int64_t timeout = server_.config().v().timeout;
+  if (timeout > 0 && now_ms - last > timeout * 1000 && output_pending() == 0) {
+    spdlog::debug("Closing idle client id={}", client_.id);
+    close();
+    return;
+  }
+  if (soft_limit_since_ms_ >= 0 && output_limit_reached(now_ms)) return;
+  // Idle for 2 s: return the buffers, as Redis does, so an idle connection
+  // costs little more than its socket.
+  if (now_ms - last > 2000 && !trimmed_) {
+    trimmed_ = true;
+    staging_.release_if_empty();
+    thread_.send({self(), IoJob::Kind::kTrim});
+  }
+}
+
+// -------------------------------------------------------------- I/O thread --
+
+void ThreadedConnection::on_io_job(IoJob::Kind kind) {
+  if (kind == IoJob::Kind::kStart) {
+    io_start();
+    return;
+  }
+  if (io_closed_) return;
+  if (kind == IoJob::Kind::kTrim) {
+    if (!batch_out_ && in_start_ == in_end_ && !in_.empty() && !parser_.bytes_expected()) {
+      std::vector<char>().swap(in_);
+      in_start_ = in_end_ = 0;
+    }
+    out_.release_if_empty();
+    publish_io_sizes();
+    return;
+  }
+  if (kind == IoJob::Kind::kWrite) write_job_pending_.store(false, std::memory_order_release);
+  take_handoff();
+  switch (kind) {
+    case IoJob::Kind::kBatchDone:
+      batch_out_ = false;
+      break;
+    case IoJob::Kind::kWriteThenContinue:
+      continue_when_flushed_ = true;
+      break;
+    case IoJob::Kind::kClose:
+      input_done_ = true;
+      close_when_flushed_ = true;
+      break;
+    case IoJob::Kind::kCloseNow:
+      // One last non-blocking push of what is pending, then close.
+      input_done_ = true;
+      close_when_flushed_ = true;
+      flush();
+      io_close();
+      return;
+    case IoJob::Kind::kDrop:
+      out_.clear();
+      io_close();
+      return;
+    default:
+      break;
+  }
+  flush();
+  if (io_closed_ || kind != IoJob::Kind::kBatchDone) return;
+  // The batch is back: send the next one, reading first if reading had stopped
+  // (readiness edges seen while no wait was pending are not reported again).
+  if (reading_ || !want_read()) {
+    dispatch();
+  } else {
+    on_readable();
+  }
+}
+
+void ThreadedConnection::io_start() {
+  std::error_code ec;
+  socket_.assign(protocol_, fd_, ec);
+  if (ec) {
+    spdlog::warn("Could not hand a client socket to an I/O thread: {}", ec.message());
+    ::close(fd_);
+    io_closed_ = true;
+    thread_.clients.fetch_sub(1, std::memory_order_relaxed);
+    group_.send_to_main({self(), MainJob::Kind::kClosed});
+    return;
+  }
+  on_readable();
+}
+
+bool ThreadedConnection::want_read() const {
+  if (io_closed_ || input_done_ || paused_) return false;
+  return !batch_out_ || in_end_ - in_start_ < kReadAheadBytes;
+}
+
+void ThreadedConnection::wait_readable() {
+  if (reading_ || !want_read()) return;
+  reading_ = true;
+  socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
+    self->reading_ = false;
+    if (ec || self->io_closed_) return;
+    self->on_readable();
+  });
+}
+
+void ThreadedConnection::on_readable() {
+  // Read until a short read: edge-triggered readiness would not report bytes
+  // left in the socket again.
+  while (want_read()) {
+    ReadResult r = read_once();
+    if (r == ReadResult::kClosed) return;
+    if (r != ReadResult::kFull) break;
+  }
+  dispatch();
+  if (!io_closed_) wait_readable();
+}
+
+ThreadedConnection::ReadResult ThreadedConnection::read_once() {
+  size_t want = kReadChunk;
+  size_t have = in_end_ - in_start_;
+  size_t expected = batch_out_ ? 0 : parser_.bytes_expected();
+  if (expected > have && expected - have > want) want = expected - have;
+  if (in_start_ > 0 && (in_start_ == in_end_ || in_start_ >= in_.size() / 2)) {
+    std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
+    in_end_ -= in_start_;
+    in_start_ = 0;
+  }
+  if (in_.size() - in_end_ < want) in_.resize(in_end_ + want);
+  size_t space = in_.size() - in_end_;
+  while (true) {
+    ssize_t n = ::read(fd_, in_.data() + in_end_, space);
+    if (n > 0) {
+      in_end_ += static_cast<size_t>(n);
+      unreported_input_ += static_cast<uint64_t>(n);
+      thread_.reads_processed.fetch_add(1, std::memory_order_relaxed);
+      last_read_ms_.store(server_.engine().clock().now_ms(), std::memory_order_relaxed);
+      if (static_cast<int64_t>(in_end_ - in_start_) >
+          group_.query_buffer_limit.load(std::memory_order_relaxed)) {
+        spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                     client_.id, peer_, in_end_ - in_start_);
+        thread_.query_buffer_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
+        io_close();
+        return ReadResult::kClosed;
+      }
+      return static_cast<size_t>(n) == space ? ReadResult::kFull : ReadResult::kDrained;
+    }
+    if (n == 0) {
+      io_close();
+      return ReadResult::kClosed;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return ReadResult::kDrained;
+    io_close();
+    return ReadResult::kClosed;
+  }
+}
+
+void ThreadedConnection::dispatch() {
+  if (io_closed_ || batch_out_) return;
+  if (out_.size() >= group_.pause_output_bytes.load(std::memory_order_relaxed)) {
+    paused_ = true;  // flush() resumes once the client has read its replies
+    return;
+  }
+  while (!input_done_ && in_start_ < in_end_) {
+    auto st = parser_.parse(in_.data() + in_start_, in_end_ - in_start_);
+    if (st == protocol::RequestParser::Status::kNeedMore) break;
+    if (st == protocol::RequestParser::Status::kError) {
+      batch_.set_error(parser_.error());
+      input_done_ = true;
+      in_start_ = in_end_ = 0;
+      break;
+    }
+    if (!parser_.args().empty()) batch_.add(parser_.args());
+    in_start_ += parser_.consumed();
+  }
+  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  publish_io_sizes();
+  if (batch_.empty()) return;
+  batch_input_bytes_ = unreported_input_;
+  unreported_input_ = 0;
+  batch_out_ = true;
+  group_.send_to_main({self(), MainJob::Kind::kBatch});
+}
+
+void ThreadedConnection::take_handoff() {
+  std::lock_guard<std::mutex> lock(out_mu_);
+  out_.take_from(handoff_);
+}
+
+void ThreadedConnection::flush() {
+  bool wrote = false;
+  while (!out_.empty() && !io_closed_) {
+    struct iovec iov[64];
+    int cnt = out_.fill_iovec(iov, 64);
+    ssize_t n = cnt == 1 ? ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                         : ::writev(fd_, iov, cnt);
+    if (n > 0) {
+      out_.consume(static_cast<size_t>(n));
+      thread_.output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+      wrote = true;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      publish_io_sizes();
+      wait_writable();
+      return;
+    }
+    io_close();
+    return;
+  }
+  if (wrote) thread_.writes_processed.fetch_add(1, std::memory_order_relaxed);
+  if (io_closed_) return;
+  publish_io_sizes();
+  if (close_when_flushed_) {
+    io_close();
+    return;
+  }
+  if (continue_when_flushed_) {
+    continue_when_flushed_ = false;
+    group_.send_to_main({self(), MainJob::Kind::kBatch});
+  }
+  if (paused_) {
+    paused_ = false;
+    if (!reading_ && want_read()) {
+      on_readable();
+    } else {
+      dispatch();
+    }
+  }
+}
+
+void ThreadedConnection::wait_writable() {
+  if (writing_ || io_closed_) return;
+  writing_ = true;
+  socket_.async_wait(Socket::wait_write, [self = self()](const std::error_code& ec) {
+    self->writing_ = false;
+    if (ec || self->io_closed_) return;
+    self->flush();
+    if (!self->io_closed_) self->wait_readable();
+  });
+}
+
+void ThreadedConnection::io_close() {
+  if (io_closed_) return;
+  io_closed_ = true;
+  std::error_code ec;
+  socket_.cancel(ec);
+  socket_.close(ec);
+  out_.clear();
+  std::vector<char>().swap(in_);
+  in_start_ = in_end_ = 0;
+  publish_io_sizes();
+  thread_.clients.fetch_sub(1, std::memory_order_relaxed);
+  group_.send_to_main({self(), MainJob::Kind::kClosed});
+}
+
+void ThreadedConnection::publish_io_sizes() {
+  io_pending_.store(out_.size(), std::memory_order_relaxed);
+  io_allocated_.store(out_.allocated() + in_.capacity(), std::memory_order_relaxed);
+  qbuf_used_.store(in_end_ - in_start_, std::memory_order_relaxed);
+  qbuf_free_.store(in_.size() - in_end_, std::memory_order_relaxed);
+}
+
+}  // namespace kvd::server
