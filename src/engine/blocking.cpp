@@ -220,6 +220,7 @@ void Engine::forget_client(Client& c) {
   forget_blocking(*this, c);
   forget_watch(c);
   forget_pubsub(c);
+  forget_monitor(c);
 }
 
 int64_t Engine::next_block_deadline() const {

@@ -59,6 +59,7 @@ Engine::Engine(Clock& clock, Config& config)
   register_transaction_commands(commands_);
   register_pubsub_commands(commands_);
   register_sort_commands(commands_);
+  register_monitor_commands(commands_);
   install_type_adapters();
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
@@ -247,6 +248,9 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out) {
   } else if (spec->flags & kWrite) {
     ++stats_.dirty;
   }
+  // After the command, as Redis does, so EXEC follows the commands it ran.
+  // Administrative commands are too dangerous to show.
+  if (!monitors_.empty() && !(spec->flags & (kAdmin | kSkipMonitor))) feed_monitors(c, args);
   // Blocked clients are served after the whole transaction, never inside it.
   if (!c.in_exec) after_command(c);
 }

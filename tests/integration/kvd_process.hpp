@@ -230,4 +230,22 @@ inline void raise_fd_limit(rlim_t want) {
   }
 }
 
+// One field of INFO ("" when absent).
+inline std::string info_field(redisContext* c, const std::string& field) {
+  auto r = KvdProcess::command(c, {"INFO", "everything"});
+  if (!r || r->type != REDIS_REPLY_STRING) return "";
+  std::string info(r->str, r->len);
+  auto pos = info.find("\r\n" + field + ":");
+  if (pos == std::string::npos) return "";
+  pos += 2;
+  auto end = info.find("\r\n", pos);
+  return info.substr(pos + field.size() + 1, end - pos - field.size() - 1);
+}
+
+// The --io-threads value the suite runs with (KVD_TEST_IO_THREADS), 1 if unset.
+inline int env_io_threads() {
+  const char* t = std::getenv("KVD_TEST_IO_THREADS");
+  return t ? std::atoi(t) : 1;
+}
+
 }  // namespace kvd::itest

@@ -18,16 +18,6 @@ std::string resp_command(const std::vector<std::string>& args) {
   return s;
 }
 
-std::string info_field(redisContext* c, const std::string& field) {
-  auto r = KvdProcess::command(c, {"INFO"});
-  if (!r || r->type != REDIS_REPLY_STRING) return "";
-  std::string info(r->str, r->len);
-  auto pos = info.find(field + ":");
-  if (pos == std::string::npos) return "";
-  auto end = info.find("\r\n", pos);
-  return info.substr(pos + field.size() + 1, end - pos - field.size() - 1);
-}
-
 TEST(Server, PipelineOfTenThousandCommandsInOneWrite) {
   KvdProcess kvd;
   int fd = kvd.raw_socket();

@@ -64,6 +64,8 @@ struct Client {
   bool reply_off = false;
   bool reply_skip = false;
   bool reply_skip_next = false;
+  // MONITOR: receives a line for every command run by the server.
+  bool monitor = false;
   std::shared_ptr<BlockState> block;
   std::shared_ptr<TransactionState> tx;
   std::shared_ptr<PubSubState> pubsub;

@@ -144,5 +144,6 @@ void install_type_adapters();
 void register_transaction_commands(CommandTable& t);
 void register_pubsub_commands(CommandTable& t);
 void register_sort_commands(CommandTable& t);
+void register_monitor_commands(CommandTable& t);
 
 }  // namespace kvd::engine

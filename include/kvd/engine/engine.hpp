@@ -142,6 +142,10 @@ class Engine {
   // Pub/Sub (src/engine/commands/pubsub.cpp).
   PubSub& pubsub() { return *pubsub_; }
   void forget_pubsub(Client& c);
+  // MONITOR (commands/monitor.cpp).
+  void add_monitor(Client& c);
+  void forget_monitor(Client& c);
+  void feed_monitors(const Client& c, Args args);
   // RESP2 subscribed clients may run only (un)subscribe, PING, QUIT, RESET:
   // rejects anything else and returns true.
   bool reject_in_pubsub_context(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
@@ -204,6 +208,7 @@ class Engine {
   RateSampler output_rate_;
   int64_t last_sample_us_ = INT64_MIN / 2;
   std::shared_ptr<BlockingRegistry> blocking_;
+  std::vector<Client*> monitors_;
 };
 
 }  // namespace kvd::engine

@@ -29,6 +29,7 @@ ClientType type_of(const Client& c) {
 
 std::string client_flags(const Client& c) {
   std::string f;
+  if (c.monitor) f += 'O';
   if (c.blocked) f += 'b';
   if (in_pubsub_mode(c)) f += 'P';
   if (in_multi(c)) f += 'x';

@@ -163,6 +163,7 @@ void cmd_reset(CommandContext& ctx) {
   Client& c = ctx.client;
   ctx.engine.forget_watch(c);  // discards MULTI, unwatches
   ctx.engine.forget_pubsub(c);
+  ctx.engine.forget_monitor(c);
   c.db_index = 0;
   c.resp = 2;
   ctx.out.set_resp(2);
