@@ -50,11 +50,48 @@ void LoopConnection::close_soon() {
 void LoopConnection::wait_readable() {
   if (reading_ || closed_ || paused_) return;
   reading_ = true;
-  socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
-    self->reading_ = false;
-    if (ec || self->closed_) return;
-    self->on_readable();
-  });
+  if (in_.empty()) {
+    // Idle (no query buffer): wait for readiness without holding a buffer.
+    socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
+      self->reading_ = false;
+      if (ec || self->closed_) return;
+      self->on_readable();
+    });
+    return;
+  }
+  // A read the reactor performs when the socket is readable. Unlike a wait,
+  // re-arming it costs no epoll_ctl: the descriptor stays registered
+  // edge-triggered and the read is tried at once only after a full read.
+  size_t space = prepare_input();
+  socket_.async_read_some(
+      asio::buffer(in_.data() + in_end_, space),
+      [self = self()](const std::error_code& ec, size_t n) { self->on_read(ec, n); });
+}
+
+void LoopConnection::on_read(const std::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec == asio::error::operation_aborted) {
+    if (trim_pending_) {  // cancelled by on_cron to return an idle buffer
+      trim_pending_ = false;
+      std::vector<char>().swap(in_);
+      in_start_ = in_end_ = 0;
+      wait_readable();
+    }
+    return;
+  }
+  trim_pending_ = false;
+  if (ec) {  // end of stream or a socket error
+    close();
+    return;
+  }
+  server_.meter().begin_work();
+  if (!accept_input(n)) return;
+  process_input();
+  if (closed_) return;
+  flush();
+  if (closed_) return;
+  wait_readable();
 }
 
 void LoopConnection::reserve_input(size_t need) {
@@ -68,27 +105,36 @@ void LoopConnection::reserve_input(size_t need) {
   if (in_.size() - in_end_ < need) in_.resize(in_end_ + need);
 }
 
-LoopConnection::ReadResult LoopConnection::read_once() {
+size_t LoopConnection::prepare_input() {
   size_t want = kReadChunk;
   size_t expected = parser_.bytes_expected();
   size_t have = in_end_ - in_start_;
   if (expected > have && expected - have > want) want = expected - have;
   reserve_input(want);
-  size_t space = in_.size() - in_end_;
+  return in_.size() - in_end_;
+}
+
+bool LoopConnection::accept_input(size_t n) {
+  in_end_ += n;
+  server_.engine().stats().net_input_bytes += static_cast<uint64_t>(n);
+  client_.last_interaction_ms = server_.engine().clock().now_ms();
+  int64_t limit = server_.config().v().client_query_buffer_limit;
+  if (static_cast<int64_t>(in_end_ - in_start_) > limit) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                 client_.id, peer_, in_end_ - in_start_);
+    ++server_.engine().stats().client_qbuf_limit_disconnections;
+    close();
+    return false;
+  }
+  return true;
+}
+
+LoopConnection::ReadResult LoopConnection::read_once() {
+  size_t space = prepare_input();
   while (true) {
     ssize_t n = ::read(fd(), in_.data() + in_end_, space);
     if (n > 0) {
-      in_end_ += static_cast<size_t>(n);
-      server_.engine().stats().net_input_bytes += static_cast<uint64_t>(n);
-      client_.last_interaction_ms = server_.engine().clock().now_ms();
-      int64_t limit = server_.config().v().client_query_buffer_limit;
-      if (static_cast<int64_t>(in_end_ - in_start_) > limit) {
-        spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
-                     client_.id, peer_, in_end_ - in_start_);
-        ++server_.engine().stats().client_qbuf_limit_disconnections;
-        close();
-        return ReadResult::kClosed;
-      }
+      if (!accept_input(static_cast<size_t>(n))) return ReadResult::kClosed;
       return static_cast<size_t>(n) == space ? ReadResult::kFull : ReadResult::kDrained;
     }
     if (n == 0) {
@@ -104,6 +150,8 @@ LoopConnection::ReadResult LoopConnection::read_once() {
 
 void LoopConnection::on_readable() {
   server_.meter().begin_work();
+  // A read is pending on the query buffer: it delivers what arrives.
+  if (reading_) return;
   // A read that fills the offered space may have left bytes in the socket, and
   // edge-triggered readiness would not report them again: keep reading until a
   // short read (or backpressure pauses us).
@@ -271,8 +319,16 @@ void LoopConnection::on_cron(int64_t now_ms) {
   // connection should cost little more than its socket.
   if (now_ms - client_.last_interaction_ms > 2000) {
     if (in_start_ == in_end_ && !in_.empty() && !parser_.bytes_expected()) {
-      std::vector<char>().swap(in_);
-      in_start_ = in_end_ = 0;
+      if (!reading_) {
+        std::vector<char>().swap(in_);
+        in_start_ = in_end_ = 0;
+      } else if (!writing_ && !trim_pending_) {
+        // The pending read holds the buffer: cancel it; on_read frees the
+        // buffer and waits for readiness instead.
+        trim_pending_ = true;
+        std::error_code ec;
+        socket_.cancel(ec);
+      }
     }
     out_.release_if_empty();
   }

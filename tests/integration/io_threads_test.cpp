@@ -97,6 +97,32 @@ TEST(IoThreads, MonitorSeesCommandsOfOtherClients) {
   EXPECT_NE(lines[0].find("[0 127.0.0.1:"), std::string::npos) << lines[0];
 }
 
+// An idle connection gives back its query buffer after 2 s (as Redis does)
+// and is served normally when it speaks again.
+TEST(IoThreads, IdleConnectionReturnsItsBufferAndStillServes) {
+  KvdProcess kvd;
+  auto idle = kvd.connect();
+  ASSERT_EQ(KvdProcess::command(idle.get(), {"CLIENT", "SETNAME", "sleeper"})->type,
+            REDIS_REPLY_STATUS);
+  auto watcher = kvd.connect();
+  auto sleeper_line = [&] {
+    auto r = KvdProcess::command(watcher.get(), {"CLIENT", "LIST"});
+    std::string list(r->str, r->len);
+    size_t at = list.find("name=sleeper");
+    if (at == std::string::npos) return std::string();
+    size_t start = list.rfind('\n', at);
+    start = start == std::string::npos ? 0 : start + 1;
+    return list.substr(start, list.find('\n', at) - start);
+  };
+  EXPECT_TRUE(wait_until(
+      [&] { return sleeper_line().find(" qbuf=0 qbuf-free=0 ") != std::string::npos; },
+      std::chrono::seconds(10)))
+      << sleeper_line();
+  auto r = KvdProcess::command(idle.get(), {"ECHO", std::string(100000, 'z')});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->len, 100000u);
+}
+
 #ifdef __linux__
 // utime + stime, in clock ticks, of the process's threads named kvd-io-*.
 long io_thread_ticks(pid_t pid, int* threads) {

@@ -50,6 +50,11 @@ class LoopConnection final : public Connection {
  private:
   void wait_readable();
   void on_readable();
+  void on_read(const std::error_code& ec, size_t n);
+  // Makes room for the next read; returns the space offered.
+  size_t prepare_input();
+  // Counts n bytes just read; false if the query buffer limit closed the client.
+  bool accept_input(size_t n);
   enum class ReadResult { kClosed, kDrained, kFull };
   // One non-blocking read into the query buffer.
   ReadResult read_once();
@@ -82,6 +87,7 @@ class LoopConnection final : public Connection {
   bool close_after_write_ = false;
   bool flush_scheduled_ = false;
   bool closed_ = false;
+  bool trim_pending_ = false;  // the read was cancelled to free an idle buffer
   int64_t soft_limit_since_ms_ = -1;
 };
 
