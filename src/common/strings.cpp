@@ -74,7 +74,9 @@ bool parse_double(std::string_view s, double* out) {
   double v = std::strtod(buf, &end);
   if (static_cast<size_t>(end - buf) != s.size()) return false;
   if (std::isnan(v)) return false;
-  if (errno == ERANGE && !std::isinf(v) && v != 0) return false;
+  // Overflow (to +-inf) and underflow to zero are errors, as in Redis; a
+  // subnormal result is a valid score although strtod flags it with ERANGE.
+  if (errno == ERANGE && (std::isinf(v) || v == 0)) return false;
   *out = v;
   return true;
 }

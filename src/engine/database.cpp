@@ -64,7 +64,8 @@ Entry* Database::add(std::string_view key, Value v) {
 
 void Database::replace_value(Entry* e, Value v) {
   Value old = e->value;
-  e->value = v;
+  e->value = Value();
+  e->store(v);
   if (freer_ && worth_lazy_free(old)) {
     freer_->submit([old]() mutable { old.destroy(); });
   } else {
@@ -94,49 +95,36 @@ void Database::free_entry(Entry* e) {
 bool Database::remove(std::string_view key) {
   Entry* e = dict_.unlink(key);
   if (!e) return false;
-  if (e->expire_at != kNoExpire) ttl_remove(e);
+  if (e->has_ttl) ttl_.erase(e);
   free_entry(e);
   return true;
 }
 
-Entry* Database::detach(std::string_view key) {
+Entry* Database::detach(std::string_view key, int64_t* expire_at) {
   Entry* e = dict_.unlink(key);
-  if (e && e->expire_at != kNoExpire) ttl_remove(e);
+  if (expire_at) *expire_at = e ? expire_of(e) : kNoExpire;
+  if (e && e->has_ttl) {
+    ttl_.erase(e);
+    e->has_ttl = 0;
+  }
   return e;
 }
 
-void Database::attach(Entry* e) {
+void Database::attach(Entry* e, int64_t expire_at) {
   dict_.insert(e);
-  if (e->expire_at != kNoExpire) ttl_add(e);
+  if (expire_at != kNoExpire) set_expire(e, expire_at);
   if (on_added_) on_added_(id_, e->key());
 }
 
 void Database::set_expire(Entry* e, int64_t when_ms) {
-  if (e->expire_at == kNoExpire) {
-    e->expire_at = when_ms;
-    ttl_add(e);
-  } else {
-    e->expire_at = when_ms;
-  }
+  ttl_.set(e, when_ms);
+  e->has_ttl = 1;
 }
 
 void Database::persist(Entry* e) {
-  if (e->expire_at == kNoExpire) return;
-  ttl_remove(e);
-  e->expire_at = kNoExpire;
-}
-
-void Database::ttl_add(Entry* e) {
-  e->ttl_slot = static_cast<uint32_t>(ttl_.size());
-  ttl_.push_back(e);
-}
-
-void Database::ttl_remove(Entry* e) {
-  uint32_t slot = e->ttl_slot;
-  Entry* last = ttl_.back();
-  ttl_[slot] = last;
-  last->ttl_slot = slot;
-  ttl_.pop_back();
+  if (!e->has_ttl) return;
+  ttl_.erase(e);
+  e->has_ttl = 0;
 }
 
 void Database::clear(LazyFreer* freer) {
@@ -162,11 +150,14 @@ size_t Database::active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mo
   while (!ttl_.empty()) {
     int sampled = 0, expired = 0;
     for (int i = 0; i < kSample && !ttl_.empty(); ++i) {
-      Entry* e = ttl_[fast_random() % ttl_.size()];
+      int64_t when;
+      Entry* e = ttl_.at_cursor(&ttl_cursor_, &when);
       ++sampled;
-      if (e->expire_at <= now_ms) {
-        expire_entry(e);
+      if (when <= now_ms) {
+        expire_entry(e);  // the slot may now hold the next entry: stay
         ++expired;
+      } else {
+        ++ttl_cursor_;
       }
     }
     deleted += expired;
@@ -182,10 +173,10 @@ int64_t Database::avg_ttl(int64_t now_ms) const {
   if (ttl_.empty()) return 0;
   size_t n = ttl_.size() < 64 ? ttl_.size() : 64;
   int64_t sum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    int64_t left = ttl_[i]->expire_at - now_ms;
+  ttl_.for_first(n, [&](int64_t when) {
+    int64_t left = when - now_ms;
     sum += left > 0 ? left : 0;
-  }
+  });
   return sum / static_cast<int64_t>(n);
 }
 

@@ -1,5 +1,6 @@
 #include "kvd/engine/dict.hpp"
 
+#include <malloc.h>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -9,17 +10,50 @@
 namespace kvd::engine {
 
 Entry* Entry::create(std::string_view key, Value v) {
-  void* mem = std::malloc(sizeof(Entry) + key.size());
+  if (key.size() > kMaxKeyLen) throw std::bad_alloc();
+  char scratch[24];
+  std::string_view embed = v.embeddable() ? v.str(scratch) : std::string_view();
+  void* mem = std::malloc(sizeof(Entry) + key.size() + embed.size());
   if (!mem) throw std::bad_alloc();
   auto* e = static_cast<Entry*>(mem);
   e->next = nullptr;
-  e->value = v;
-  e->expire_at = kNoExpire;
-  e->ttl_slot = 0;
   e->lru = 0;
   e->key_len = static_cast<uint32_t>(key.size());
+  e->has_ttl = 0;
+  e->spare = 0;
   if (!key.empty()) std::memcpy(e + 1, key.data(), key.size());
+  e->value = Value();
+  e->store(v);
   return e;
+}
+
+size_t Entry::embed_capacity() const {
+  return malloc_usable_size(const_cast<Entry*>(this)) - sizeof(Entry) - key_len;
+}
+
+void Entry::store(Value v) {
+  if (v.embeddable()) {
+    char scratch[24];
+    std::string_view s = v.str(scratch);
+    if (s.size() <= embed_capacity()) {
+      char* dst = reinterpret_cast<char*>(this + 1) + key_len;
+      // memmove: v may already be embedded right here.
+      if (!s.empty()) std::memmove(dst, s.data(), s.size());
+      v.destroy();  // frees the heap block it came from (no-op if embedded)
+      value = Value::embedded(dst, s.size());
+      return;
+    }
+    if (v.embedded_len()) {
+      // Embedded in another entry that may go away: copy it out.
+      value = Value::text_string(s);
+      return;
+    }
+  }
+  value = v;
+}
+
+size_t Entry::alloc_bytes() const {
+  return malloc_usable_size(const_cast<Entry*>(this));
 }
 
 void Entry::destroy(Entry* e) {

@@ -77,6 +77,20 @@ void Value::set_heap(HeapStr* h, bool raw) {
   bytes_[15] = kHeap | (raw ? kRawFlag : 0);
 }
 
+Value Value::embedded(const char* p, size_t len) {
+  Value r;
+  std::memcpy(r.bytes_, &p, sizeof p);
+  auto n = static_cast<uint32_t>(len);
+  std::memcpy(r.bytes_ + 8, &n, 4);
+  r.bytes_[15] = kEmbedded;
+  return r;
+}
+
+bool Value::embeddable() const {
+  if (repr() == kEmbedded) return true;
+  return repr() == kHeap && !(bytes_[15] & kRawFlag) && heap()->len <= kMaxEmbedded;
+}
+
 ValueType Value::type() const {
   if (repr() == kObject) return static_cast<ValueType>(bytes_[14]);
   return ValueType::kString;
@@ -91,6 +105,11 @@ std::string_view Value::str(char* scratch) const {
     case kHeap: {
       HeapStr* h = heap();
       return std::string_view(h->data(), h->len);
+    }
+    case kEmbedded: {
+      const char* p;
+      std::memcpy(&p, bytes_, sizeof p);
+      return std::string_view(p, str_len_embedded());
     }
     default:
       return {};
@@ -129,6 +148,8 @@ const char* Value::encoding() const {
       if (bytes_[15] & kRawFlag) return "raw";
       return heap()->len <= 44 ? "embstr" : "raw";
     }
+    case kEmbedded:
+      return "embstr";  // at most kMaxEmbedded (44) bytes
     case kObject:
       return object()->encoding();
   }

@@ -10,7 +10,7 @@ namespace {
 
 bool key_is_expired(Database& db, std::string_view key, int64_t now_ms) {
   Entry* e = db.find_raw(key);
-  return e && Database::is_expired(e, now_ms);
+  return e && db.is_expired(e, now_ms);
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ TEST(BitmapCommands, SetBitKeepsTtl) {
   EngineHarness h;
   h.run({"SET", "k", "a", "EX", "10"});
   h.run({"SETBIT", "k", "20", "1"});
-  EXPECT_EQ(raw_entry(h, "k")->expire_at, h.clock().now_ms() + 10'000);
+  EXPECT_EQ(h.engine().db(0).expire_of(raw_entry(h, "k")), h.clock().now_ms() + 10'000);
 }
 
 TEST(BitmapCommands, SetBitErrors) {

@@ -415,8 +415,9 @@ TEST(KeyCommands, MoveCarriesTtl) {
   EXPECT_EQ(h.run({"MOVE", "p", "9"}), integer(1));
   EXPECT_EQ(h.engine().db(0).expires(), 0u);
   EXPECT_EQ(h.engine().db(9).expires(), 1u);
-  EXPECT_EQ(h.engine().db(9).find_raw("t")->expire_at, h.clock().now_ms() + 100'000);
-  EXPECT_EQ(h.engine().db(9).find_raw("p")->expire_at, engine::kNoExpire);
+  engine::Database& db9 = h.engine().db(9);
+  EXPECT_EQ(db9.expire_of(db9.find_raw("t")), h.clock().now_ms() + 100'000);
+  EXPECT_EQ(db9.expire_of(db9.find_raw("p")), engine::kNoExpire);
 }
 
 TEST(KeyCommands, MoveErrors) {

@@ -16,7 +16,7 @@ std::string expire_err(std::string_view cmd) {
 }
 
 int64_t expire_at(EngineHarness& h, std::string_view key) {
-  return raw_entry(h, key)->expire_at;
+  return h.engine().db(0).expire_of(raw_entry(h, key));
 }
 
 // ---------------------------------------------------------------------------

@@ -316,6 +316,25 @@ TEST(ZSetCommands, RandMemberAndScan) {
   EXPECT_EQ(h.run({"ZSCAN", "z", "x"}), error("ERR invalid cursor"));
 }
 
+// Redis issue #2175: a subnormal score makes strtod report ERANGE, yet it is a
+// valid score; only overflow to infinity and underflow to zero are refused.
+TEST(ZSetCommands, SubnormalScoresAreAcceptedAndScanned) {
+  EngineHarness h;
+  const std::string tiny = "9.8813129168249309e-323";
+  EXPECT_EQ(h.run({"ZADD", "z", tiny, "a"}), ":1\r\n");
+  EXPECT_EQ(h.run({"ZSCORE", "z", "a"}), bulk(tiny));
+  EXPECT_EQ(h.run({"ZSCAN", "z", "0"}), arr({bulk("0"), arr({bulk("a"), bulk(tiny)})}));
+  for (int i = 0; i < 200; ++i) h.run({"ZADD", "big", tiny, std::to_string(i)});
+  EXPECT_EQ(encoding_of(h, "big"), "skiplist");
+  std::string r = h.run({"ZSCAN", "big", "0", "COUNT", "1000"});
+  EXPECT_NE(r.find(bulk(tiny)), std::string::npos);
+  EXPECT_EQ(r.find(bulk("0") + bulk("0")), std::string::npos);
+  EXPECT_EQ(h.run({"ZADD", "z", "1e400", "a"}), error("ERR value is not a valid float"));
+  EXPECT_EQ(h.run({"ZADD", "z", "-1e400", "a"}), error("ERR value is not a valid float"));
+  EXPECT_EQ(h.run({"ZADD", "z", "1e-400", "a"}), error("ERR value is not a valid float"));
+  EXPECT_EQ(h.run({"ZUNIONSTORE", "d", "1", "z", "WEIGHTS", tiny}), ":1\r\n");
+}
+
 // A second connection whose out-of-band replies (an unblocked BZPOPMIN) can
 // be read back.
 class Waiter {

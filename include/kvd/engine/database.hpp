@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kvd/engine/dict.hpp"
+#include "kvd/engine/ttl_index.hpp"
 
 namespace kvd::engine {
 
@@ -34,8 +35,12 @@ class Database {
   Entry* find(std::string_view key, int64_t now_ms);
   // Finds without expiring (used where Redis does too, e.g. SCAN filtering).
   Entry* find_raw(std::string_view key) { return dict_.find(key); }
-  static bool is_expired(const Entry* e, int64_t now_ms) {
-    return e->expire_at != kNoExpire && e->expire_at <= now_ms;
+  bool is_expired(const Entry* e, int64_t now_ms) const {
+    return e->has_ttl && ttl_.get(e, kNoExpire) <= now_ms;
+  }
+  // The key's deadline in absolute ms, or kNoExpire.
+  int64_t expire_of(const Entry* e) const {
+    return e->has_ttl ? ttl_.get(e, kNoExpire) : kNoExpire;
   }
 
   // Adds a new key (must be absent) and returns its entry.
@@ -46,10 +51,11 @@ class Database {
   Entry* set(std::string_view key, Value v, bool keep_ttl = false);
   // Deletes a key; returns false if absent. Big values are freed in the background.
   bool remove(std::string_view key);
-  // Detaches the entry from the table without freeing it (RENAME, MOVE).
-  Entry* detach(std::string_view key);
-  // Inserts an entry detached from another database, keeping its TTL.
-  void attach(Entry* e);
+  // Detaches the entry from the table without freeing it (RENAME, MOVE);
+  // its TTL (or kNoExpire) goes to *expire_at when asked for.
+  Entry* detach(std::string_view key, int64_t* expire_at = nullptr);
+  // Inserts a detached entry (from this or another database) with a TTL.
+  void attach(Entry* e, int64_t expire_at = kNoExpire);
 
   void set_expire(Entry* e, int64_t when_ms);
   void persist(Entry* e);
@@ -81,15 +87,14 @@ class Database {
   }
 
  private:
-  void ttl_add(Entry* e);
-  void ttl_remove(Entry* e);
   void free_entry(Entry* e);
   uint32_t lru_now() const;
   void expire_entry(Entry* e);
 
   int id_;
   Dict dict_;
-  std::vector<Entry*> ttl_;
+  TtlIndex ttl_;
+  size_t ttl_cursor_ = 0;  // where active expiry resumes in ttl_
   LazyFreer* freer_ = nullptr;
   const Clock* clock_ = nullptr;
   uint64_t expired_ = 0;

@@ -11,21 +11,36 @@ namespace kvd::engine {
 
 inline constexpr int64_t kNoExpire = -1;
 
-// One key: a single allocation holding the chain link, the value, expiry
-// bookkeeping and the key bytes, so a small string key/value costs one malloc.
+// One key: a single allocation holding the chain link, the value, the access
+// time and the key bytes, followed by the bytes of a short string value
+// (Value::embedded), so a key with a value of up to 44 bytes costs one malloc.
+// A TTL is not stored here: the flag sends lookups to the database's TtlIndex,
+// so the many keys without one do not pay for it.
 struct Entry {
+  static constexpr size_t kMaxKeyLen = (size_t{1} << 30) - 1;
+
   Entry* next;
   Value value;
-  int64_t expire_at;  // absolute ms, or kNoExpire
-  uint32_t ttl_slot;  // index in the database's TTL index while expire_at != kNoExpire
-  uint32_t lru;       // seconds clock of the last access (OBJECT IDLETIME)
-  uint32_t key_len;
+  uint32_t lru;  // seconds clock of the last access (OBJECT IDLETIME)
+  uint32_t key_len : 30;
+  uint32_t has_ttl : 1;  // the database's TtlIndex holds a deadline for it
+  uint32_t spare : 1;
 
   std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_len}; }
+  // Bytes after the key available for an embedded value.
+  size_t embed_capacity() const;
+  // Stores v in the entry, embedding it when it is a short string that fits;
+  // the previous value must have been destroyed or moved out already.
+  void store(Value v);
+  // Heap bytes of the entry itself (MEMORY USAGE).
+  size_t alloc_bytes() const;
+
   static Entry* create(std::string_view key, Value v);
   // Frees the entry and its value.
   static void destroy(Entry* e);
 };
+
+static_assert(sizeof(Entry) == 32);
 
 uint64_t hash_bytes(std::string_view s, uint64_t seed);
 

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <malloc.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <string_view>
 
@@ -17,13 +19,17 @@ namespace kvd::engine {
 //
 // Positions are byte offsets; begin() is 0 and end() is bytes(). Mutations
 // invalidate offsets after the point of change.
+//
+// The handle is 16 bytes (pointer, element count, byte length): the capacity
+// is what the allocator reports for the buffer, so it is not stored. A list
+// is at most 4 GiB; its users convert or split long before that.
 class PackedList {
  public:
   PackedList() = default;
   ~PackedList() { std::free(data_); }
-  PackedList(const PackedList& o) : size_(o.size_), bytes_(o.bytes_), cap_(o.bytes_) {
-    if (cap_) {
-      data_ = static_cast<char*>(std::malloc(cap_));
+  PackedList(const PackedList& o) : size_(o.size_), bytes_(o.bytes_) {
+    if (bytes_) {
+      data_ = static_cast<char*>(std::malloc(bytes_));
       if (!data_) throw std::bad_alloc();
       std::memcpy(data_, o.data_, bytes_);
     }
@@ -32,7 +38,7 @@ class PackedList {
 
   size_t size() const { return size_; }
   size_t bytes() const { return bytes_; }
-  size_t allocated() const { return cap_; }
+  size_t allocated() const { return data_ ? malloc_usable_size(data_) : 0; }
   bool empty() const { return size_ == 0; }
 
   // The element starting at offset `pos`; *next receives the following offset.
@@ -66,7 +72,7 @@ class PackedList {
     std::memmove(data_ + pos + need, data_ + pos, bytes_ - pos);
     std::memcpy(data_ + pos, hdr, h);
     if (!s.empty()) std::memcpy(data_ + pos + h, s.data(), s.size());
-    bytes_ += need;
+    bytes_ += static_cast<uint32_t>(need);
     ++size_;
   }
   // Replaces the element at `pos` with `s`.
@@ -78,7 +84,7 @@ class PackedList {
   void erase(size_t pos) {
     size_t end = next(pos);
     std::memmove(data_ + pos, data_ + end, bytes_ - end);
-    bytes_ -= end - pos;
+    bytes_ -= static_cast<uint32_t>(end - pos);
     --size_;
   }
   // Removes `count` consecutive elements starting at `pos`.
@@ -86,8 +92,8 @@ class PackedList {
     size_t end = pos;
     for (size_t i = 0; i < count; ++i) end = next(end);
     std::memmove(data_ + pos, data_ + end, bytes_ - end);
-    bytes_ -= end - pos;
-    size_ -= count;
+    bytes_ -= static_cast<uint32_t>(end - pos);
+    size_ -= static_cast<uint32_t>(count);
   }
   // Offset of the first element equal to `s` at or after `from`, stepping `step`
   // elements at a time (2 for key/value layouts); bytes() when absent.
@@ -110,7 +116,7 @@ class PackedList {
   }
   // Gives back slack capacity (after big deletions).
   void shrink_to_fit() {
-    if (cap_ > bytes_ + 64) realloc_to(bytes_);
+    if (allocated() > size_t{bytes_} + 64) realloc_to(bytes_);
   }
 
  private:
@@ -124,8 +130,10 @@ class PackedList {
     return n;
   }
   void reserve(size_t want) {
-    if (want <= cap_) return;
-    size_t cap = cap_ < 64 ? 64 : cap_;
+    size_t have = allocated();
+    if (want <= have) return;
+    if (want > std::numeric_limits<uint32_t>::max()) throw std::bad_alloc();
+    size_t cap = have < 64 ? 64 : have;
     while (cap < want) cap += cap / 2;
     // Small lists grow exactly, so a many-small-collections keyspace stays dense.
     if (want < 256) cap = want;
@@ -135,13 +143,13 @@ class PackedList {
     char* p = static_cast<char*>(std::realloc(data_, cap ? cap : 1));
     if (!p) throw std::bad_alloc();
     data_ = p;
-    cap_ = cap;
   }
 
   char* data_ = nullptr;
   uint32_t size_ = 0;
-  size_t bytes_ = 0;
-  size_t cap_ = 0;
+  uint32_t bytes_ = 0;
 };
+
+static_assert(sizeof(PackedList) == 16);
 
 }  // namespace kvd::engine

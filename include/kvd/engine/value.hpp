@@ -29,9 +29,17 @@ class Object {
 // stored inline with no allocation; longer strings take one heap block
 // (length, capacity and bytes together); collections point to an Object.
 // Value is a plain handle: ownership is explicit (destroy()), the database does it.
+//
+// A string of up to kMaxEmbedded bytes stored in a key's Entry is "embedded":
+// its bytes follow the key in the entry's allocation and the Value only points
+// at them (Entry::create and Database::replace_value do this). An embedded
+// string is never changed in place: mutable_bytes()/append() first move it to
+// a heap block of its own.
 class Value {
  public:
   static constexpr size_t kInlineCap = 14;
+  // Longest string kept inside its key's entry (Redis's embstr limit too).
+  static constexpr size_t kMaxEmbedded = 44;
 
   Value() { std::memset(bytes_, 0, sizeof bytes_); }
 
@@ -47,7 +55,7 @@ class Value {
 
   bool empty() const { return repr() == kEmpty; }
   ValueType type() const;
-  bool is_string() const { return repr() == kInt || repr() == kInline || repr() == kHeap; }
+  bool is_string() const { return repr() != kEmpty && repr() != kObject; }
   bool is_int() const { return repr() == kInt; }
   int64_t int_value() const {
     int64_t v;
@@ -77,8 +85,16 @@ class Value {
   // Frees owned memory; the value becomes empty.
   void destroy();
 
+  // True for a string an entry should hold in its own allocation: a heap
+  // string (not raw) or an already embedded one, at most kMaxEmbedded bytes.
+  bool embeddable() const;
+  // Bytes stored in the owning entry's allocation (0 unless embedded).
+  size_t embedded_len() const { return repr() == kEmbedded ? str_len_embedded() : 0; }
+  // A string whose `len` bytes live at `p`, owned by an Entry.
+  static Value embedded(const char* p, size_t len);
+
  private:
-  enum Repr : uint8_t { kEmpty = 0, kInt = 1, kInline = 2, kHeap = 3, kObject = 4 };
+  enum Repr : uint8_t { kEmpty = 0, kInt = 1, kInline = 2, kHeap = 3, kObject = 4, kEmbedded = 5 };
   static constexpr uint8_t kReprMask = 0x07;
   static constexpr uint8_t kRawFlag = 0x08;
 
@@ -96,6 +112,11 @@ class Value {
     return h;
   }
   void set_heap(HeapStr* h, bool raw);
+  size_t str_len_embedded() const {
+    uint32_t n;
+    std::memcpy(&n, bytes_ + 8, 4);
+    return n;
+  }
 
   alignas(8) unsigned char bytes_[16];
 };

@@ -80,7 +80,7 @@ void expire_generic(CommandContext& ctx, bool seconds, bool absolute) {
   int64_t when;
   if (!parse_when(ctx, seconds, absolute ? 0 : ctx.now_ms, &when)) return;
   Entry* e = lookup_write(ctx, ctx.args[1]);
-  if (!e || !flags_allow(f, e->expire_at, when)) {
+  if (!e || !flags_allow(f, ctx.db.expire_of(e), when)) {
     ctx.out.integer(0);
     return;
   }
@@ -115,11 +115,12 @@ void ttl_generic(CommandContext& ctx, bool millis, bool absolute) {
     ctx.out.integer(-2);
     return;
   }
-  if (e->expire_at == kNoExpire) {
+  int64_t expire_at = ctx.db.expire_of(e);
+  if (expire_at == kNoExpire) {
     ctx.out.integer(-1);
     return;
   }
-  int64_t t = absolute ? e->expire_at : e->expire_at - ctx.now_ms;
+  int64_t t = absolute ? expire_at : expire_at - ctx.now_ms;
   if (t < 0) t = 0;
   // Seconds are rounded to the nearest, as Redis does.
   ctx.out.integer(millis ? t : (t + 500) / 1000);
@@ -140,7 +141,7 @@ void cmd_pexpiretime(CommandContext& ctx) {
 
 void cmd_persist(CommandContext& ctx) {
   Entry* e = lookup_write(ctx, ctx.args[1]);
-  if (!e || e->expire_at == kNoExpire) {
+  if (!e || !e->has_ttl) {
     ctx.out.integer(0);
     return;
   }

@@ -96,7 +96,7 @@ void cmd_keys(CommandContext& ctx) {
   // modify the table (and Redis does the same).
   ctx.db.dict().for_each([&](Entry* e) {
     if (!all && !glob_match(pattern, e->key())) return;
-    if (Database::is_expired(e, ctx.now_ms)) return;
+    if (ctx.db.is_expired(e, ctx.now_ms)) return;
     found.push_back(e->key());
   });
   ctx.out.array(static_cast<int64_t>(found.size()));
@@ -147,7 +147,7 @@ void cmd_scan(CommandContext& ctx) {
 
 void cmd_randomkey(CommandContext& ctx) {
   while (Entry* e = ctx.db.dict().random_entry(&fast_random)) {
-    if (!Database::is_expired(e, ctx.now_ms)) {
+    if (!ctx.db.is_expired(e, ctx.now_ms)) {
       ctx.out.bulk(e->key());
       return;
     }
@@ -161,15 +161,15 @@ void cmd_randomkey(CommandContext& ctx) {
 // ------------------------------------------------------- RENAME RENAMENX
 
 // Re-keys an entry: the key bytes live inside the entry, so the value, TTL and
-// access time move to a new entry under `to`.
+// access time move to a new entry under `to` (an embedded string is copied).
 void rename_entry(Database& db, std::string_view from, std::string_view to) {
-  Entry* old = db.detach(from);
+  int64_t expire_at;
+  Entry* old = db.detach(from, &expire_at);
   Entry* e = Entry::create(to, old->value);
-  e->expire_at = old->expire_at;
   e->lru = old->lru;
   old->value = Value();  // ownership moved to e
   Entry::destroy(old);
-  db.attach(e);
+  db.attach(e, expire_at);
 }
 
 void rename_generic(CommandContext& ctx, bool nx) {
@@ -220,7 +220,9 @@ void cmd_move(CommandContext& ctx) {
     return;
   }
   // The entry moves whole: value, TTL and access time.
-  dst.attach(ctx.db.detach(key));
+  int64_t expire_at;
+  Entry* e = ctx.db.detach(key, &expire_at);
+  dst.attach(e, expire_at);
   key_changed(ctx, 'g', "move_from", key);
   key_changed_in(ctx.engine, dst, 'g', "move_to", key);
   ctx.engine.signal_key_ready(dst.id(), key);  // a client may block on it there
@@ -301,7 +303,7 @@ void cmd_copy(CommandContext& ctx) {
     ctx.out.error("ERR unknown type object");
     return;
   }
-  int64_t expire_at = src->expire_at;
+  int64_t expire_at = ctx.db.expire_of(src);
   if (exists) o.dst->remove(newkey);
   Entry* e = o.dst->add(newkey, copy);
   if (expire_at != kNoExpire) o.dst->set_expire(e, expire_at);

@@ -25,7 +25,7 @@ void cmd_memory_usage(CommandContext& ctx) {
     ctx.out.null();
     return;
   }
-  size_t bytes = sizeof(Entry) + e->key_len + e->value.heap_bytes() + sizeof(Entry*);
+  size_t bytes = e->alloc_bytes() + e->value.heap_bytes() + sizeof(Entry*);
   ctx.out.integer(static_cast<int64_t>(bytes));
 }
 

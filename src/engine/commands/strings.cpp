@@ -196,7 +196,7 @@ void cmd_getex(CommandContext& ctx) {
   } else if (o.expire != ExpireKind::kNone) {
     ctx.db.set_expire(e, when_ms);
     key_changed(ctx, 'g', "expire", key);
-  } else if (o.persist && e->expire_at != kNoExpire) {
+  } else if (o.persist && e->has_ttl) {
     ctx.db.persist(e);
     key_changed(ctx, 'g', "persist", key);
   }

@@ -36,8 +36,9 @@ void cmd_discard(CommandContext& ctx) {
 bool watched_key_expired(CommandContext& ctx, const TransactionState& tx) {
   for (const WatchedKey& w : tx.watched) {
     if (w.expired) continue;
-    Entry* e = ctx.engine.db(w.db).find_raw(w.key);
-    if (e && Database::is_expired(e, ctx.now_ms)) return true;
+    Database& db = ctx.engine.db(w.db);
+    Entry* e = db.find_raw(w.key);
+    if (e && db.is_expired(e, ctx.now_ms)) return true;
   }
   return false;
 }
