@@ -191,7 +191,8 @@ void LoopConnection::process_input() {
     if (client_.close_after_reply) close_after_write_ = true;
     if (output_limit_reached(client_.last_interaction_ms)) break;
   }
-  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  // Rewind an empty buffer, unless a pending read is filling it at in_end_.
+  if (in_start_ == in_end_ && !reading_) in_start_ = in_end_ = 0;
   processing_ = false;
   if (client_.blocked) server_.arm_block_timer();
 }
@@ -230,7 +231,7 @@ void LoopConnection::protocol_error(const std::string& msg) {
   spdlog::debug("Protocol error ({}) from client: id={} addr={}", msg, client_.id, peer_);
   writer_.error("ERR " + msg);
   close_after_write_ = true;
-  in_start_ = in_end_ = 0;
+  in_start_ = in_end_;  // discard the rest (a pending read may be filling in_end_)
 }
 
 bool LoopConnection::output_limit_reached(int64_t now_ms) {

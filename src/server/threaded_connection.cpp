@@ -216,8 +216,15 @@ void ThreadedConnection::on_io_job(IoJob::Kind kind) {
   if (io_closed_) return;
   if (kind == IoJob::Kind::kTrim) {
     if (!batch_out_ && in_start_ == in_end_ && !in_.empty() && !parser_.bytes_expected()) {
-      std::vector<char>().swap(in_);
-      in_start_ = in_end_ = 0;
+      if (!reading_) {
+        std::vector<char>().swap(in_);
+        in_start_ = in_end_ = 0;
+      } else if (!writing_ && !trim_pending_) {
+        // The pending read holds the buffer: cancel it (on_read frees it).
+        trim_pending_ = true;
+        std::error_code ec;
+        socket_.cancel(ec);
+      }
     }
     out_.release_if_empty();
     publish_io_sizes();
@@ -283,14 +290,51 @@ bool ThreadedConnection::want_read() const {
 void ThreadedConnection::wait_readable() {
   if (reading_ || !want_read()) return;
   reading_ = true;
-  socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
-    self->reading_ = false;
-    if (ec || self->io_closed_) return;
-    self->on_readable();
-  });
+  if (in_.empty()) {
+    // Idle (no query buffer): wait for readiness without holding a buffer.
+    socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
+      self->reading_ = false;
+      if (ec || self->io_closed_) return;
+      self->on_readable();
+    });
+    return;
+  }
+  // As in LoopConnection: a pending read re-arms without an epoll_ctl.
+  size_t space = prepare_input();
+  socket_.async_read_some(
+      asio::buffer(in_.data() + in_end_, space),
+      [self = self()](const std::error_code& ec, size_t n) { self->on_read(ec, n); });
+}
+
+void ThreadedConnection::on_read(const std::error_code& ec, size_t n) {
+  reading_ = false;
+  if (io_closed_) return;
+  if (ec == asio::error::operation_aborted) {
+    if (trim_pending_) {  // cancelled by a kTrim job to return an idle buffer
+      trim_pending_ = false;
+      std::vector<char>().swap(in_);
+      in_start_ = in_end_ = 0;
+      publish_io_sizes();
+      wait_readable();
+    }
+    return;
+  }
+  trim_pending_ = false;
+  if (ec) {  // end of stream or a socket error
+    io_close();
+    return;
+  }
+  if (!accept_input(n)) return;
+  dispatch();
+  wait_readable();
 }
 
 void ThreadedConnection::on_readable() {
+  // A read is pending on the query buffer: it delivers what arrives.
+  if (reading_) {
+    dispatch();
+    return;
+  }
   // Read until a short read: edge-triggered readiness would not report bytes
   // left in the socket again.
   while (want_read()) {
@@ -302,33 +346,43 @@ void ThreadedConnection::on_readable() {
   if (!io_closed_) wait_readable();
 }
 
-ThreadedConnection::ReadResult ThreadedConnection::read_once() {
+size_t ThreadedConnection::prepare_input() {
   size_t want = kReadChunk;
   size_t have = in_end_ - in_start_;
   size_t expected = batch_out_ ? 0 : parser_.bytes_expected();
   if (expected > have && expected - have > want) want = expected - have;
   if (in_start_ > 0 && (in_start_ == in_end_ || in_start_ >= in_.size() / 2)) {
+    // Parser offsets are relative to the command start: moving is safe.
     std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
     in_end_ -= in_start_;
     in_start_ = 0;
   }
   if (in_.size() - in_end_ < want) in_.resize(in_end_ + want);
-  size_t space = in_.size() - in_end_;
+  return in_.size() - in_end_;
+}
+
+bool ThreadedConnection::accept_input(size_t n) {
+  in_end_ += n;
+  unreported_input_ += static_cast<uint64_t>(n);
+  thread_.reads_processed.fetch_add(1, std::memory_order_relaxed);
+  last_read_ms_.store(server_.engine().clock().now_ms(), std::memory_order_relaxed);
+  if (static_cast<int64_t>(in_end_ - in_start_) >
+      group_.query_buffer_limit.load(std::memory_order_relaxed)) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                 client_.id, peer_, in_end_ - in_start_);
+    thread_.query_buffer_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
+    io_close();
+    return false;
+  }
+  return true;
+}
+
+ThreadedConnection::ReadResult ThreadedConnection::read_once() {
+  size_t space = prepare_input();
   while (true) {
     ssize_t n = ::read(fd_, in_.data() + in_end_, space);
     if (n > 0) {
-      in_end_ += static_cast<size_t>(n);
-      unreported_input_ += static_cast<uint64_t>(n);
-      thread_.reads_processed.fetch_add(1, std::memory_order_relaxed);
-      last_read_ms_.store(server_.engine().clock().now_ms(), std::memory_order_relaxed);
-      if (static_cast<int64_t>(in_end_ - in_start_) >
-          group_.query_buffer_limit.load(std::memory_order_relaxed)) {
-        spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
-                     client_.id, peer_, in_end_ - in_start_);
-        thread_.query_buffer_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
-        io_close();
-        return ReadResult::kClosed;
-      }
+      if (!accept_input(static_cast<size_t>(n))) return ReadResult::kClosed;
       return static_cast<size_t>(n) == space ? ReadResult::kFull : ReadResult::kDrained;
     }
     if (n == 0) {
@@ -354,13 +408,14 @@ void ThreadedConnection::dispatch() {
     if (st == protocol::RequestParser::Status::kError) {
       batch_.set_error(parser_.error());
       input_done_ = true;
-      in_start_ = in_end_ = 0;
+      in_start_ = in_end_;  // discard the rest (a pending read may be filling in_end_)
       break;
     }
     if (!parser_.args().empty()) batch_.add(parser_.args());
     in_start_ += parser_.consumed();
   }
-  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  // Rewind an empty buffer, unless a pending read is filling it at in_end_.
+  if (in_start_ == in_end_ && !reading_) in_start_ = in_end_ = 0;
   publish_io_sizes();
   if (batch_.empty()) return;
   batch_input_bytes_ = unreported_input_;

@@ -79,7 +79,11 @@ class ThreadedConnection final : public Connection {
   void io_start();
   void wait_readable();
   void on_readable();
+  void on_read(const std::error_code& ec, size_t n);
   ReadResult read_once();
+  size_t prepare_input();
+  // Counts n bytes just read; false if the query buffer limit closed the socket.
+  bool accept_input(size_t n);
   // Parses what was read into the batch and sends it to the main thread.
   void dispatch();
   void take_handoff();
@@ -133,6 +137,7 @@ class ThreadedConnection final : public Connection {
   bool close_when_flushed_ = false;
   bool continue_when_flushed_ = false;
   bool io_closed_ = false;
+  bool trim_pending_ = false;  // the read was cancelled to free an idle buffer
 };
 
 }  // namespace kvd::server
