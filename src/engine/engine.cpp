@@ -59,6 +59,8 @@ Engine::Engine(Clock& clock, Config& config)
   register_transaction_commands(commands_);
   register_pubsub_commands(commands_);
   register_sort_commands(commands_);
+  register_stream_commands(commands_);
+  register_stream_group_commands(commands_);
   install_type_adapters();
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
