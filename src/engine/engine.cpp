@@ -153,6 +153,7 @@ void Engine::reset_stats() {
   stats_.client_outbuf_limit_disconnections = 0;
   stats_.error_codes.clear();
   stats_.peak_memory = 0;
+  freer_.reset_freed();
   for (const CommandSpec* c : commands_.all()) {
     c->stats = CommandStats{};
     for (const auto& sub : c->subcommands) sub.stats = CommandStats{};
