@@ -82,11 +82,20 @@ bool retry(Engine& e, Client& c, const std::string& key) {
   st->ready_key = key;
   CommandContext ctx{
       e, c, Args(argv.data(), argv.size()), *c.writer, e.db(st->db), e.clock().now_ms()};
+  uint64_t errors_before = c.writer->errors();
   spec->handler(ctx);
   st->retrying = false;
   st->ready_key.clear();
   if (st->still_blocked) return false;
-  if (spec->flags & kWrite) ++e.stats().dirty;
+  // An unblocked client's error reply (XREADGROUP's -NOGROUP) counts in
+  // errorstats as Redis's updateStatsOnUnblock does.
+  if (c.writer->errors() != errors_before) {
+    ++spec->stats.failed_calls;
+    ++e.stats().total_error_replies;
+    ++e.stats().error_codes[std::string(c.writer->last_error_code())];
+  } else if (spec->flags & kWrite) {
+    ++e.stats().dirty;
+  }
   detach_waiter(e.blocking(), c);
   wake(c);
   return true;
@@ -99,8 +108,9 @@ void serve_key(Engine& e, const BlockingRegistry::KeyId& id) {
   if (it == r.waiters.end()) return;
   // Snapshot: serving removes clients from the queue.
   std::vector<Client*> queue(it->second.begin(), it->second.end());
+  // Even a deleted key is served: XREADGROUP waiters must then fail (Redis's
+  // unblockDeletedStreamReadgroupClients); the others simply stay blocked.
   for (Client* w : queue) {
-    if (!e.db(id.first).find_raw(id.second)) break;
     if (!r.blocked.count(w->id) || !w->block) continue;
     retry(e, *w, id.second);
   }
@@ -171,8 +181,9 @@ bool may_serve_key(const CommandContext& ctx, std::string_view key) {
 
 void signal_ready_keys_in_db(Engine& e, int db) {
   std::vector<std::string> ready;
+  // Missing keys too: a waiting XREADGROUP learns its stream is gone.
   for (const auto& [id, queue] : e.blocking().waiters)
-    if (id.first == db && e.db(db).find_raw(id.second)) ready.push_back(id.second);
+    if (id.first == db) ready.push_back(id.second);
   for (const std::string& k : ready) e.signal_key_ready(db, k);
 }
 

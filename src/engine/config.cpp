@@ -342,6 +342,8 @@ void Config::register_all() {
   by_name_["hash-max-ziplist-value"] = params_.back().get();
   integer("set-max-intset-entries", &v.set_max_intset_entries, 0, LONG_MAX);
   memory("hll-sparse-max-bytes", &v.hll_sparse_max_bytes, 0, LONG_MAX);
+  memory("stream-node-max-bytes", &v.stream_node_max_bytes, 0, LONG_MAX);
+  integer("stream-node-max-entries", &v.stream_node_max_entries, 0, LLONG_MAX);
   {
     // Kept in Redis's canonical spelling of the classes ("AKE", "gxE").
     auto p = std::make_unique<Param>();

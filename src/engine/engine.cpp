@@ -60,6 +60,8 @@ Engine::Engine(Clock& clock, Config& config)
   register_pubsub_commands(commands_);
   register_sort_commands(commands_);
   register_monitor_commands(commands_);
+  register_stream_commands(commands_);
+  register_stream_group_commands(commands_);
   install_type_adapters();
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
@@ -153,6 +155,7 @@ void Engine::reset_stats() {
   stats_.client_outbuf_limit_disconnections = 0;
   stats_.error_codes.clear();
   stats_.peak_memory = 0;
+  freer_.reset_freed();
   for (const CommandSpec* c : commands_.all()) {
     c->stats = CommandStats{};
     for (const auto& sub : c->subcommands) sub.stats = CommandStats{};

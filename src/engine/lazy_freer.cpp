@@ -31,6 +31,11 @@ uint64_t LazyFreer::freed() const {
   return freed_;
 }
 
+void LazyFreer::reset_freed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  freed_ = 0;
+}
+
 void LazyFreer::drain() {
   std::unique_lock lk(mu_);
   idle_cv_.wait(lk, [this] { return jobs_.empty() && running_ == 0; });

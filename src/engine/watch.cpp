@@ -51,6 +51,9 @@ void Engine::unwatch_all(Client& c) {
 // Marks the watchers of `key` dirty. A key that was already expired when
 // watched and is now gone did not logically change (Redis's rule).
 void Engine::signal_modified_key(int db, std::string_view key) {
+  // A waited-on key that was deleted or overwritten: XREADGROUP waiters must be
+  // told (Redis's signalDeletedKeyAsReady); others re-check and stay blocked.
+  signal_key_ready(db, key);
   auto& keys = watches_->by_db[db];
   if (keys.empty()) return;
   auto it = keys.find(std::string(key));

@@ -188,7 +188,7 @@ TEST(ClientCommands, Help) {
   EXPECT_EQ(r.rfind("*", 0), 0u);
   EXPECT_NE(r.find("+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"),
             std::string::npos);
-  EXPECT_NE(r.find("+HELP\r\n+    Print this help.\r\n"), std::string::npos);
+  EXPECT_NE(r.find("+HELP\r\n+    Prints this help.\r\n"), std::string::npos);
 }
 
 }  // namespace kvd::test

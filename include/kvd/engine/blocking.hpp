@@ -86,8 +86,9 @@ std::string_view ready_key(const CommandContext& ctx);
 // False on a retry for keys other than the ready one.
 bool may_serve_key(const CommandContext& ctx, std::string_view key);
 
-// After SWAPDB: every key waited on in `db` that now exists is signalled ready
-// (the waiter's retry checks its type), as Redis's scanDatabaseForReadyKeys.
+// After SWAPDB/FLUSHDB: every key waited on in `db` is signalled ready (the
+// waiter's retry checks existence and type), as Redis's scanDatabaseForReadyKeys
+// and scanDatabaseForDeletedStreams.
 void signal_ready_keys_in_db(Engine& e, int db);
 
 // Clients currently blocked (INFO clients blocked_clients).

@@ -145,5 +145,7 @@ void register_transaction_commands(CommandTable& t);
 void register_pubsub_commands(CommandTable& t);
 void register_sort_commands(CommandTable& t);
 void register_monitor_commands(CommandTable& t);
+void register_stream_commands(CommandTable& t);
+void register_stream_group_commands(CommandTable& t);
 
 }  // namespace kvd::engine

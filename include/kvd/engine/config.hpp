@@ -73,6 +73,9 @@ struct ConfigValues {
   int64_t hash_max_listpack_value = 64;
   int64_t set_max_intset_entries = 512;
   int64_t hll_sparse_max_bytes = 3000;
+  // Stream nodes: a new node starts past this many bytes or entries.
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
 };
 
 // The registry of configuration parameters: parses redis.conf-style files and

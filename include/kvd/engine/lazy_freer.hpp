@@ -22,6 +22,8 @@ class LazyFreer {
   // Jobs queued or running (INFO lazyfree_pending_objects).
   size_t pending() const;
   uint64_t freed() const;
+  // CONFIG RESETSTAT zeroes lazyfreed_objects.
+  void reset_freed();
   // Waits until the queue is empty (tests, shutdown).
   void drain();
 

@@ -19,7 +19,7 @@ void reply_help(CommandContext& ctx, std::string_view command,
   ctx.out.simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
   for (auto l : lines) ctx.out.simple(l);
   ctx.out.simple("HELP");
-  ctx.out.simple("    Print this help.");
+  ctx.out.simple("    Prints this help.");
 }
 
 void reply_subcommand_syntax_error(CommandContext& ctx) {

@@ -78,7 +78,7 @@ void cmd_memory_help(CommandContext& ctx) {
       "USAGE <key> [SAMPLES <count>]",
       "    Estimate the bytes a key and its value use.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.out.array(static_cast<int64_t>(std::size(kLines)));
   for (const char* l : kLines) ctx.out.simple(l);

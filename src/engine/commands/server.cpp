@@ -35,6 +35,7 @@ void cmd_flushdb(CommandContext& ctx) {
   if (!flush_async_arg(ctx, &async)) return;
   ctx.engine.touch_watched_keys_in_db(ctx.db.id(), -1);
   ctx.db.clear(async ? &ctx.engine.freer() : nullptr);
+  signal_ready_keys_in_db(ctx.engine, ctx.db.id());
   ctx.out.ok();
 }
 
@@ -44,6 +45,7 @@ void cmd_flushall(CommandContext& ctx) {
   for (int i = 0; i < ctx.engine.db_count(); ++i) {
     ctx.engine.touch_watched_keys_in_db(i, -1);
     ctx.engine.db(i).clear(async ? &ctx.engine.freer() : nullptr);
+    signal_ready_keys_in_db(ctx.engine, i);
   }
   ctx.out.ok();
 }
