@@ -178,10 +178,13 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
   } else {
     // CLIENT REPLY OFF/SKIP: the command runs (stats, errors) but its reply is dropped.
     c.reply_skip = false;
+    const bool was_off = c.reply_off;
     protocol::OutputBuffer sink;
     protocol::ReplyWriter muted(sink, out.resp());
     dispatch(c, args, muted);
     out.set_resp(muted.resp());
+    // CLIENT REPLY ON answers: the switch is back on before its reply.
+    if (was_off && !c.reply_off) out.raw(sink.to_string());
   }
   if (c.reply_skip_next) {  // set by CLIENT REPLY SKIP: mute the next command
     c.reply_skip = true;

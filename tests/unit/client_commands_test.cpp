@@ -77,7 +77,7 @@ TEST(ClientCommands, ListLineWithConnection) {
       "id=" + id +
       " addr=127\\.0\\.0\\.1:60188 laddr=127\\.0\\.0\\.1:7301 fd=8 name= age=3 idle=0 flags=N "
       "db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=20448 argv-mem=\\d+ multi-mem=0 "
-      "rbs=16384 rbp=16384 obl=0 oll=0 omem=16384 tot-mem=\\d+ events=r cmd=client\\|list "
+      "rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=\\d+ events=r cmd=client\\|list "
       "user=default redir=-1 resp=2\n");
   EXPECT_TRUE(std::regex_match(line, re)) << line;
   h.client().conn = nullptr;
@@ -191,4 +191,19 @@ TEST(ClientCommands, Help) {
   EXPECT_NE(r.find("+HELP\r\n+    Prints this help.\r\n"), std::string::npos);
 }
 
+}  // namespace kvd::test
+
+namespace kvd::test {
+namespace {
+
+// The switch is back on before CLIENT REPLY ON replies, so it answers OK.
+TEST(ClientCommands, ReplyOffThenOnAnswersOnlyTheOn) {
+  EngineHarness h;
+  EXPECT_EQ(h.run({"CLIENT", "REPLY", "OFF"}), "");
+  EXPECT_EQ(h.run({"PING", "pong"}), "");
+  EXPECT_EQ(h.run({"CLIENT", "REPLY", "ON"}), "+OK\r\n");
+  EXPECT_EQ(h.run({"PING", "pong3"}), "$5\r\npong3\r\n");
+}
+
+}  // namespace
 }  // namespace kvd::test

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <climits>
 
 #include "admin_helpers.hpp"
@@ -67,8 +68,12 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
     qbuf = c.conn->query_buffer_used();
     qbuf_free = c.conn->query_buffer_free();
     obl = c.conn->output_pending();
+    // The first block plays the part of Redis's fixed 16 KB reply buffer (rbs),
+    // which omem does not count either.
     oalloc = c.conn->output_allocated();
   }
+  size_t rbs = std::min(oalloc, protocol::OutputBuffer::kBlockSize);
+  size_t omem = oalloc - rbs;
   auto n = [](int64_t v) { return int_to_string(v); };
   size_t tot = sizeof(Client) + qbuf + qbuf_free + oalloc + c.name.size();
   std::string s;
@@ -79,10 +84,9 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
        " db=" + n(c.db_index) + " sub=" + n(subs(c, 0)) + " psub=" + n(subs(c, 1)) +
        " ssub=" + n(subs(c, 2)) +
        " multi=" + n(in_multi(c) ? static_cast<int64_t>(c.tx->queue.size()) : -1) +
-       " qbuf=" + n(qbuf) + " qbuf-free=" + n(qbuf_free) +
-       " argv-mem=0 multi-mem=0 rbs=" + n(oalloc) + " rbp=" + n(oalloc) + " obl=" + n(obl) +
-       " oll=0 omem=" + n(oalloc) + " tot-mem=" + n(tot) + " events=r cmd=" + c.last_command +
-       " user=" + c.user + " redir=-1 resp=" + n(c.resp);
+       " qbuf=" + n(qbuf) + " qbuf-free=" + n(qbuf_free) + " argv-mem=0 multi-mem=0 rbs=" + n(rbs) +
+       " rbp=" + n(rbs) + " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(tot) +
+       " events=r cmd=" + c.last_command + " user=" + c.user + " redir=-1 resp=" + n(c.resp);
   return s;
 }
 
