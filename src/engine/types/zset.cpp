@@ -187,6 +187,42 @@ class ZSkipList {
 
   // The member must be absent.
   ZNode* insert(double score, std::string_view m) {
+    ZNode* n = ZNode::make(random_level(), score, m);
+    link(n);
+    index_add(n);
+    return n;
+  }
+
+  void erase(ZNode* target) {
+    unlink(target);
+    index_remove(target);
+    std::free(target);
+  }
+
+  // Moves a node to a new score: in place when its neighbours allow, otherwise
+  // unlinked and relinked at its new position. The node itself (and so its
+  // place in the member index) stays, which spares a free, a malloc and two
+  // hashings of the member per update.
+  void update_score(ZNode* n, double score) {
+    std::string_view m = n->member();
+    bool after_prev = !n->backward || node_before(n->backward, score, m);
+    ZNode* next = n->lv()[0].forward;
+    bool before_next =
+        !next || (score < next->score || (score == next->score && m < next->member()));
+    if (after_prev && before_next) {
+      n->score = score;
+      return;
+    }
+    unlink(n);
+    n->score = score;
+    link(n);
+  }
+
+ private:
+  // Puts a node (its level and score set, its links unset) in order.
+  void link(ZNode* n) {
+    const double score = n->score;
+    const std::string_view m = n->member();
     ZNode* update[kMaxLevel];
     size_t rank[kMaxLevel];
     ZNode* x = header_;
@@ -198,7 +234,7 @@ class ZSkipList {
       }
       update[i] = x;
     }
-    int level = random_level();
+    const int level = n->level;
     if (level > level_) {
       for (int i = level_; i < level; ++i) {
         rank[i] = 0;
@@ -207,7 +243,6 @@ class ZSkipList {
       }
       level_ = level;
     }
-    ZNode* n = ZNode::make(level, score, m);
     for (int i = 0; i < level; ++i) {
       n->lv()[i].forward = update[i]->lv()[i].forward;
       update[i]->lv()[i].forward = n;
@@ -222,11 +257,10 @@ class ZSkipList {
       tail_ = n;
     }
     ++length_;
-    index_add(n);
-    return n;
   }
 
-  void erase(ZNode* target) {
+  // Takes a node out of the order (not out of the member index).
+  void unlink(ZNode* target) {
     ZNode* update[kMaxLevel];
     ZNode* x = header_;
     std::string_view m = target->member();
@@ -251,26 +285,11 @@ class ZSkipList {
     }
     while (level_ > 1 && header_->lv()[level_ - 1].forward == nullptr) --level_;
     --length_;
-    index_remove(target);
-    std::free(target);
+    target->backward = nullptr;
+    for (int i = 0; i < target->level; ++i) target->lv()[i] = {nullptr, 0};
   }
 
-  // Moves a node to a new score, in place when its neighbours allow.
-  void update_score(ZNode* n, double score) {
-    std::string_view m = n->member();
-    bool after_prev = !n->backward || node_before(n->backward, score, m);
-    ZNode* next = n->lv()[0].forward;
-    bool before_next =
-        !next || (score < next->score || (score == next->score && m < next->member()));
-    if (after_prev && before_next) {
-      n->score = score;
-      return;
-    }
-    std::string copy(m);
-    erase(n);
-    insert(score, copy);
-  }
-
+ public:
   // Number of leading elements for which pred holds (pred is monotone: true
   // for a prefix of the order).
   template <class P>
