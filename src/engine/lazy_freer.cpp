@@ -1,5 +1,7 @@
 #include "kvd/engine/lazy_freer.hpp"
 
+#include <pthread.h>
+
 namespace kvd::engine {
 
 LazyFreer::LazyFreer() : thread_([this] { run(); }) {}
@@ -42,6 +44,12 @@ void LazyFreer::drain() {
 }
 
 void LazyFreer::run() {
+  // Named like Redis's bio threads so top -H and the bench can tell it apart.
+#if defined(__APPLE__)
+  pthread_setname_np("kvd-lazyfree");
+#else
+  pthread_setname_np(pthread_self(), "kvd-lazyfree");
+#endif
   std::unique_lock lk(mu_);
   while (true) {
     cv_.wait(lk, [this] { return stop_ || !jobs_.empty(); });
