@@ -62,12 +62,14 @@ class Server final : public engine::ServerHooks {
 
   engine::Config& config_;
   std::string executable_;
+  // Declared first so it is destroyed last: connections (in connections_ and
+  // in handlers still queued on io_) hold sockets of its threads' contexts.
+  // Created in the constructor body, once io_ exists.
+  std::unique_ptr<IoThreadGroup> io_threads_;
   asio::io_context io_{1};
   engine::SystemClock clock_;
   engine::Engine engine_;
   LoopMeter meter_;
-  // Declared before connections_: connections hold sockets of its threads.
-  std::unique_ptr<IoThreadGroup> io_threads_;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::vector<std::unique_ptr<UnixListener>> unix_listeners_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
