@@ -47,7 +47,7 @@ void ReplyWriter::error(std::string_view msg) {
   std::string_view code = has_code ? msg.substr(0, sp) : std::string_view("ERR");
   size_t cn = std::min(code.size(), sizeof last_error_code_buf_);
   std::memcpy(last_error_code_buf_, code.data(), cn);
-  last_error_code_ = std::string_view(last_error_code_buf_, cn);
+  last_error_code_len_ = static_cast<uint8_t>(cn);
   out_->append(line);
 }
 

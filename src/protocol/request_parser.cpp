@@ -7,6 +7,16 @@
 #include "kvd/protocol/split_args.hpp"
 
 namespace kvd::protocol {
+
+RequestParser::Rare& RequestParser::rare() {
+  if (!rare_) rare_ = std::make_unique<Rare>();
+  return *rare_;
+}
+
+const std::string& RequestParser::error() const {
+  static const std::string kNone;
+  return rare_ ? rare_->error : kNone;
+}
 namespace {
 
 const char* find_crlf(const char* p, size_t n) {
@@ -37,7 +47,7 @@ size_t RequestParser::bytes_expected() const {
 }
 
 RequestParser::Status RequestParser::fail(std::string msg) {
-  error_ = std::move(msg);
+  rare().error = std::move(msg);
   reset();
   return Status::kError;
 }
@@ -62,8 +72,8 @@ RequestParser::Status RequestParser::parse_inline(const char* data, size_t len) 
   if (content_end > 0 && data[content_end - 1] == '\r') --content_end;
   auto parts = split_args(std::string_view(data, content_end));
   if (!parts) return fail("Protocol error: unbalanced quotes in request");
-  inline_args_ = std::move(*parts);
-  for (const auto& a : inline_args_) args_.emplace_back(a);
+  rare().inline_args = std::move(*parts);
+  for (const auto& a : rare_->inline_args) args_.emplace_back(a);
   consumed_ = line_end + 1;
   pos_ = 0;
   return Status::kCommand;

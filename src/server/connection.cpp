@@ -10,8 +10,7 @@
 namespace kvd::server {
 namespace {
 
-std::string endpoint_string(const asio::generic::stream_protocol::endpoint& ep) {
-  const sockaddr* sa = ep.data();
+std::string endpoint_string(const sockaddr* sa) {
   char host[INET6_ADDRSTRLEN] = {0};
   if (sa->sa_family == AF_INET) {
     auto* in = reinterpret_cast<const sockaddr_in*>(sa);
@@ -33,13 +32,10 @@ void Connection::describe_and_tune(Socket& socket) {
   socket.non_blocking(true, ec);
   if (unix_) {
     peer_ = "/unixsocket:0";
-    local_ = server_.config().v().unixsocket + ":0";
     return;
   }
   auto rep = socket.remote_endpoint(ec);
-  if (!ec) peer_ = endpoint_string(rep);
-  auto lep = socket.local_endpoint(ec);
-  if (!ec) local_ = endpoint_string(lep);
+  if (!ec) peer_ = endpoint_string(rep.data());
 
   int fd = socket.native_handle();
   int one = 1;
@@ -56,6 +52,15 @@ void Connection::describe_and_tune(Socket& socket) {
     setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
 #endif
   }
+}
+
+std::string Connection::local_address() const {
+  if (unix_) return server_.config().v().unixsocket + ":0";
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  int fd = this->fd();
+  if (fd < 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+  return endpoint_string(reinterpret_cast<const sockaddr*>(&ss));
 }
 
 void Connection::init_client(engine::Client& client, protocol::ReplyWriter& writer) {

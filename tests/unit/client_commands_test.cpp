@@ -174,8 +174,9 @@ TEST(ClientCommands, SwitchesAndSetinfo) {
 
   EXPECT_EQ(h.run({"CLIENT", "SETINFO", "LIB-NAME", "redis-py"}), kOk);
   EXPECT_EQ(h.run({"CLIENT", "SETINFO", "lib-ver", "5.0.1"}), kOk);
-  EXPECT_EQ(h.client().lib_name, "redis-py");
-  EXPECT_EQ(h.client().lib_ver, "5.0.1");
+  ASSERT_TRUE(h.client().lib);
+  EXPECT_EQ(h.client().lib->name, "redis-py");
+  EXPECT_EQ(h.client().lib->ver, "5.0.1");
   EXPECT_EQ(h.run({"CLIENT", "SETINFO", "lib-name", "a b"}),
             error("ERR lib-name cannot contain spaces, newlines or special characters."));
   EXPECT_EQ(h.run({"CLIENT", "SETINFO", "lib-foo", "x"}),

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "kvd/protocol/reply_writer.hpp"
 
@@ -45,12 +46,17 @@ struct Client {
   bool no_evict = false;
   bool no_touch = false;
   std::string name;
-  std::string lib_name;
-  std::string lib_ver;
+  // CLIENT SETINFO: rarely set, so kept out of line.
+  struct LibInfo {
+    std::string name;
+    std::string ver;
+  };
+  std::unique_ptr<LibInfo> lib;
   std::string user = "default";
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command = "NULL";
+  // The full name of the last command run (it lives in the command table).
+  std::string_view last_command = "NULL";
   ConnectionView* conn = nullptr;
   // Where replies written outside the client's own command go (unblocked
   // commands, pub/sub messages). Set by the connection (or a test harness).

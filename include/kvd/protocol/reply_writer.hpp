@@ -40,7 +40,9 @@ class ReplyWriter {
 
   // Errors written so far (the dispatcher uses it for error stats).
   uint64_t errors() const { return errors_; }
-  const std::string_view last_error_code() const { return last_error_code_; }
+  const std::string_view last_error_code() const {
+    return {last_error_code_buf_, last_error_code_len_};
+  }
 
  private:
   void prefixed_number(char prefix, int64_t v);
@@ -48,8 +50,10 @@ class ReplyWriter {
   OutputBuffer* out_;
   int resp_;
   uint64_t errors_ = 0;
-  char last_error_code_buf_[32] = {};
-  std::string_view last_error_code_;
+  // Redis's error codes are short words (WRONGTYPE, EXECABORT): 23 bytes and a
+  // length keep every writer, one per connection, small.
+  char last_error_code_buf_[23] = {};
+  uint8_t last_error_code_len_ = 0;
 };
 
 }  // namespace kvd::protocol

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,7 +41,7 @@ class RequestParser {
   const std::vector<std::string_view>& args() const { return args_; }
   size_t consumed() const { return consumed_; }
   // The Redis error text (without "-ERR "), valid after kError.
-  const std::string& error() const { return error_; }
+  const std::string& error() const;
   // Bytes the pending command still needs at least, so the caller can reserve.
   size_t bytes_expected() const;
   // Discards partial progress; the next parse() starts a new command.
@@ -58,9 +59,15 @@ class RequestParser {
   size_t pos_ = 0;             // parse position
   std::vector<std::pair<size_t, size_t>> offsets_;  // (offset, length) per argument
   std::vector<std::string_view> args_;
-  std::vector<std::string> inline_args_;
+  // What only inline commands and errors need, allocated on first use: one
+  // parser per connection, so its idle size matters.
+  struct Rare {
+    std::vector<std::string> inline_args;
+    std::string error;
+  };
+  Rare& rare();
   size_t consumed_ = 0;
-  std::string error_;
+  std::unique_ptr<Rare> rare_;
 };
 
 }  // namespace kvd::protocol

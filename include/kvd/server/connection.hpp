@@ -31,7 +31,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
 
   // engine::ConnectionView
   std::string peer_address() const override { return peer_; }
-  std::string local_address() const override { return local_; }
+  // Asked of the socket when needed (CLIENT LIST): not worth 32 bytes per
+  // connection.
+  std::string local_address() const override;
   bool is_unix_socket() const override { return unix_; }
 
  protected:
@@ -45,7 +47,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
 
   Server& server_;
   bool unix_;
-  std::string peer_, local_;
+  std::string peer_;
 };
 
 }  // namespace kvd::server

@@ -86,7 +86,8 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
        " multi=" + n(in_multi(c) ? static_cast<int64_t>(c.tx->queue.size()) : -1) +
        " qbuf=" + n(qbuf) + " qbuf-free=" + n(qbuf_free) + " argv-mem=0 multi-mem=0 rbs=" + n(rbs) +
        " rbp=" + n(rbs) + " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(tot) +
-       " events=r cmd=" + c.last_command + " user=" + c.user + " redir=-1 resp=" + n(c.resp);
+       " events=r cmd=" + std::string(c.last_command) + " user=" + c.user +
+       " redir=-1 resp=" + n(c.resp);
   return s;
 }
 
@@ -310,12 +311,8 @@ void cmd_client_reply(CommandContext& ctx) {
 
 void cmd_client_setinfo(CommandContext& ctx) {
   std::string_view attr = ctx.args[2];
-  std::string* dest;
-  if (iequals(attr, "lib-name"))
-    dest = &ctx.client.lib_name;
-  else if (iequals(attr, "lib-ver"))
-    dest = &ctx.client.lib_ver;
-  else {
+  const bool is_name = iequals(attr, "lib-name");
+  if (!is_name && !iequals(attr, "lib-ver")) {
     ctx.out.error("ERR Unrecognized option '" + std::string(attr) + "'");
     return;
   }
@@ -324,7 +321,8 @@ void cmd_client_setinfo(CommandContext& ctx) {
                   " cannot contain spaces, newlines or special characters.");
     return;
   }
-  *dest = std::string(ctx.args[3]);
+  if (!ctx.client.lib) ctx.client.lib = std::make_unique<Client::LibInfo>();
+  (is_name ? ctx.client.lib->name : ctx.client.lib->ver) = std::string(ctx.args[3]);
   ctx.out.ok();
 }
 
