@@ -139,3 +139,17 @@ TEST(CommandCommand, Help) {
 }
 
 }  // namespace kvd::test
+
+namespace kvd::test {
+namespace {
+
+// Only the last STORE is a key, as only it is written when SORT runs.
+TEST(CommandCommand, GetkeysSortTakesTheLastStore) {
+  EngineHarness h;
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYS", "sort", "abc", "store", "invalid", "store", "stillbad",
+                   "store", "def"}),
+            "*2\r\n" + bulk("abc") + bulk("def"));
+}
+
+}  // namespace
+}  // namespace kvd::test

@@ -286,15 +286,17 @@ void cmd_sort_ro(CommandContext& ctx) {
 // SORT's keys: the sorted key and, after STORE, the destination.
 std::vector<int> sort_keys(Args args) {
   std::vector<int> keys{1};
+  int store = -1;  // only the last STORE counts, as when the command runs
   for (size_t j = 2; j < args.size(); ++j) {
     if (iequals(args[j], "limit")) {
       j += 2;
     } else if ((iequals(args[j], "by") || iequals(args[j], "get")) && j + 1 < args.size()) {
       ++j;
     } else if (iequals(args[j], "store") && j + 1 < args.size()) {
-      keys.push_back(static_cast<int>(++j));
+      store = static_cast<int>(++j);
     }
   }
+  if (store > 0) keys.push_back(store);
   return keys;
 }
 
