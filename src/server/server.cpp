@@ -342,10 +342,13 @@ int Server::run() {
   watch_signals();
   schedule_cron();
   spdlog::info("Ready to accept connections");
-  // run_one() sleeps until work arrives and runs the first handler; poll() runs
-  // the rest that are ready. Together they are one cycle of the loop.
+  // run_one() sleeps until work arrives and runs the first handler; poll_one()
+  // runs the ones ready after it. Together they are one cycle of the loop. The
+  // bound keeps a server under constant load from reporting one endless cycle
+  // (each poll may find newly arrived events).
   while (io_.run_one() > 0) {
-    io_.poll();
+    for (int i = 0; i < kMaxHandlersPerCycle && io_.poll_one() > 0; ++i) {
+    }
     meter_.end_cycle();
   }
   if (io_threads_) io_threads_->stop();

@@ -56,6 +56,7 @@ class Server final : public engine::ServerHooks {
   void schedule_cron();
   void on_cron();
   void watch_signals();
+  static constexpr int kMaxHandlersPerCycle = 256;
   void apply_runtime_config();
   // Refreshes the limits I/O threads read and folds their counters into Stats.
   void sync_io_threads();
