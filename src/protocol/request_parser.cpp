@@ -41,6 +41,13 @@ void RequestParser::reset() {
   consumed_ = 0;
 }
 
+void RequestParser::release_memory() {
+  constexpr size_t kKeep = 1024;
+  if (multibulk_len_ != 0) return;  // mid-command: the tables are in use
+  if (offsets_.capacity() > kKeep) std::vector<std::pair<size_t, size_t>>().swap(offsets_);
+  if (args_.capacity() > kKeep) std::vector<std::string_view>().swap(args_);
+}
+
 size_t RequestParser::bytes_expected() const {
   if (bulk_len_ >= 0) return pos_ + static_cast<size_t>(bulk_len_) + 2;
   return 0;

@@ -91,7 +91,19 @@ void LoopConnection::on_read(const std::error_code& ec, size_t n) {
   if (closed_) return;
   flush();
   if (closed_) return;
+  release_big_input();
   wait_readable();
+}
+
+void LoopConnection::release_big_input() {
+  // A big request grew the query buffer; once it is all consumed, give the
+  // memory back now rather than after 2 s of idleness, which a client that
+  // keeps talking never reaches. No read is pending here.
+  if (in_start_ == in_end_ && in_.size() > kBigInput && !parser_.bytes_expected()) {
+    std::vector<char>().swap(in_);
+    in_start_ = in_end_ = 0;
+    parser_.release_memory();
+  }
 }
 
 void LoopConnection::reserve_input(size_t need) {

@@ -326,6 +326,14 @@ void ThreadedConnection::on_read(const std::error_code& ec, size_t n) {
   }
   if (!accept_input(n)) return;
   dispatch();
+  if (io_closed_) return;
+  // As LoopConnection::release_big_input: a drained big buffer goes back now.
+  if (in_start_ == in_end_ && in_.size() > kBigInput && !parser_.bytes_expected()) {
+    std::vector<char>().swap(in_);
+    in_start_ = in_end_ = 0;
+    parser_.release_memory();
+    publish_io_sizes();
+  }
   wait_readable();
 }
 

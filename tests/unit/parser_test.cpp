@@ -125,3 +125,25 @@ TEST(RequestParser, RecoversAfterReset) {
 }
 
 }  // namespace kvd::test
+
+namespace kvd::protocol {
+namespace {
+
+// After a command with very many arguments, release_memory() between commands
+// drops the big tables and the parser goes on working.
+TEST(RequestParserMemory, ReleaseAfterAHugeCommand) {
+  RequestParser p;
+  std::string req = "*5001\r\n$4\r\nSADD\r\n";
+  for (int i = 0; i < 5000; ++i) req += "$1\r\nx\r\n";
+  ASSERT_EQ(p.parse(req.data(), req.size()), RequestParser::Status::kCommand);
+  EXPECT_EQ(p.args().size(), 5001u);
+  p.release_memory();
+  EXPECT_LT(p.args().capacity(), 5001u);
+  std::string ping = "*1\r\n$4\r\nPING\r\n";
+  ASSERT_EQ(p.parse(ping.data(), ping.size()), RequestParser::Status::kCommand);
+  ASSERT_EQ(p.args().size(), 1u);
+  EXPECT_EQ(p.args()[0], "PING");
+}
+
+}  // namespace
+}  // namespace kvd::protocol

@@ -46,6 +46,9 @@ class RequestParser {
   size_t bytes_expected() const;
   // Discards partial progress; the next parse() starts a new command.
   void reset();
+  // Between commands: frees the argument tables if a command with very many
+  // arguments grew them (100,000 arguments hold 3 MB).
+  void release_memory();
 
  private:
   Status parse_inline(const char* data, size_t len);

@@ -27,6 +27,8 @@ class LoopConnection final : public Connection {
   // normal class's hard limit, when one is configured above it).
   static constexpr size_t kPauseOutputBytes = 1024 * 1024;
   static constexpr size_t kReadChunk = 16 * 1024;
+  // A drained query buffer larger than this is freed at once.
+  static constexpr size_t kBigInput = 64 * 1024;
 
   LoopConnection(Server& server, Socket socket, bool unix_socket);
   ~LoopConnection() override;
@@ -51,6 +53,7 @@ class LoopConnection final : public Connection {
   void wait_readable();
   void on_readable();
   void on_read(const std::error_code& ec, size_t n);
+  void release_big_input();
   // Makes room for the next read; returns the space offered.
   size_t prepare_input();
   // Counts n bytes just read; false if the query buffer limit closed the client.

@@ -36,6 +36,7 @@ class ThreadedConnection final : public Connection {
   // Reading ahead stops at this many unparsed bytes while a batch is away.
   static constexpr size_t kReadAheadBytes = 4 * 1024 * 1024;
   static constexpr size_t kReadChunk = 16 * 1024;
+  static constexpr size_t kBigInput = 64 * 1024;
 
   // Called on the main thread with the socket as accepted there.
   ThreadedConnection(Server& server, IoThreadGroup& group, Socket socket, bool unix_socket);
