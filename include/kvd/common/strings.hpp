@@ -27,6 +27,10 @@ std::string format_double(double v);
 std::string format_long_double(long double v);
 
 bool iequals(std::string_view a, std::string_view b);
+// Appends s double-quoted, with \\ \" \n \r \t \a \b and \xHH escapes for
+// what is not printable: Redis's "sdscatrepr" form (MONITOR, CONFIG REWRITE),
+// which split_args reads back.
+void append_repr(std::string& out, std::string_view s);
 std::string to_lower(std::string_view s);
 
 // Redis glob matching (stringmatchlen): * ? [abc] [^a] [a-z] and \ escapes.

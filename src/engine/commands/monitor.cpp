@@ -3,65 +3,20 @@
 #include <cctype>
 #include <cstdio>
 
+#include "kvd/common/strings.hpp"
 #include "kvd/engine/command.hpp"
 #include "kvd/engine/engine.hpp"
 
 namespace kvd::engine {
 namespace {
 
-// Redis's quoted, escaped form of an argument ("sdscatrepr").
-void append_quoted(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (std::isprint(ch)) {
-          out += static_cast<char>(ch);
-        } else {
-          char buf[5];
-          std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-          out += buf;
-        }
-    }
-  }
-  out += '"';
-}
-
-bool ieq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Arguments that carry secrets are shown as "(redacted)", as in Redis: every
 // argument of AUTH, and the user name and password after HELLO's AUTH.
 bool redacted(Args args, size_t i) {
-  if (ieq(args[0], "auth")) return i >= 1;
-  if (ieq(args[0], "hello")) {
+  if (iequals(args[0], "auth")) return i >= 1;
+  if (iequals(args[0], "hello")) {
     for (size_t j = 2; j + 2 < args.size() + 1 && j < i; ++j) {
-      if (ieq(args[j], "auth") && (i == j + 1 || i == j + 2)) return true;
+      if (iequals(args[j], "auth") && (i == j + 1 || i == j + 2)) return true;
     }
   }
   return false;
@@ -109,7 +64,7 @@ void Engine::feed_monitors(const Client& c, Args args) {
     if (redacted(args, i)) {
       line += "\"(redacted)\"";
     } else {
-      append_quoted(line, args[i]);
+      append_repr(line, args[i]);
     }
   }
   for (Client* m : monitors_) {
