@@ -184,7 +184,7 @@ void LoopConnection::process_input() {
   processing_ = true;
   auto& eng = server_.engine();
   while (!closed_ && !close_after_write_ && !client_.blocked && in_start_ < in_end_) {
-    if (out_.size() >= pause_threshold()) {
+    if (out_.size() >= pause_output_bytes(server_.config())) {
       paused_ = true;
       break;
     }
@@ -230,15 +230,6 @@ void LoopConnection::resume() {
   });
 }
 
-size_t LoopConnection::pause_threshold() const {
-  // A configured hard limit above the default bound means the operator accepts
-  // that much buffering: the client then runs until the limit disconnects it,
-  // as in Redis. Without a limit, backpressure alone bounds the memory.
-  int64_t hard = server_.config().v().obuf_normal.hard;
-  return hard > static_cast<int64_t>(kPauseOutputBytes) ? static_cast<size_t>(hard)
-                                                        : kPauseOutputBytes;
-}
-
 void LoopConnection::protocol_error(const std::string& msg) {
   spdlog::debug("Protocol error ({}) from client: id={} addr={}", msg, client_.id, peer_);
   writer_.error("ERR " + msg);
@@ -247,24 +238,7 @@ void LoopConnection::protocol_error(const std::string& msg) {
 }
 
 bool LoopConnection::output_limit_reached(int64_t now_ms) {
-  // Subscribers are limited by the pubsub class (client-output-buffer-limit).
-  const auto& lim = engine::in_pubsub_mode(client_) ? server_.config().v().obuf_pubsub
-                                                    : server_.config().v().obuf_normal;
-  size_t used = out_.size();
-  bool hard = lim.hard > 0 && static_cast<int64_t>(used) >= lim.hard;
-  bool soft = false;
-  if (lim.soft > 0 && static_cast<int64_t>(used) >= lim.soft) {
-    if (soft_limit_since_ms_ < 0) soft_limit_since_ms_ = now_ms;
-    soft = now_ms - soft_limit_since_ms_ >= lim.soft_seconds * 1000;
-  } else {
-    soft_limit_since_ms_ = -1;
-  }
-  if (!hard && !soft) return false;
-  spdlog::warn(
-      "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer "
-      "limits.",
-      client_.id, peer_);
-  ++server_.engine().stats().client_outbuf_limit_disconnections;
+  if (!output_limit_exceeded(client_, out_.size(), now_ms)) return false;
   out_.clear();
   close();
   return true;

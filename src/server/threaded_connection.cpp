@@ -165,23 +165,7 @@ size_t ThreadedConnection::output_allocated() const {
 }
 
 bool ThreadedConnection::output_limit_reached(int64_t now_ms) {
-  const auto& lim = engine::in_pubsub_mode(client_) ? server_.config().v().obuf_pubsub
-                                                    : server_.config().v().obuf_normal;
-  size_t used = output_pending();
-  bool hard = lim.hard > 0 && static_cast<int64_t>(used) >= lim.hard;
-  bool soft = false;
-  if (lim.soft > 0 && static_cast<int64_t>(used) >= lim.soft) {
-    if (soft_limit_since_ms_ < 0) soft_limit_since_ms_ = now_ms;
-    soft = now_ms - soft_limit_since_ms_ >= lim.soft_seconds * 1000;
-  } else {
-    soft_limit_since_ms_ = -1;
-  }
-  if (!hard && !soft) return false;
-  spdlog::warn(
-      "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer "
-      "limits.",
-      client_.id, peer_);
-  ++server_.engine().stats().client_outbuf_limit_disconnections;
+  if (!output_limit_exceeded(client_, output_pending(), now_ms)) return false;
   main_close(IoJob::Kind::kDrop);
   return true;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kvd/engine/client.hpp"
+#include "kvd/engine/config.hpp"
 
 namespace kvd::server {
 
@@ -29,6 +30,11 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   // Cron duties: idle timeout, soft output limits, returning idle buffers.
   virtual void on_cron(int64_t now_ms) = 0;
 
+  // Reading pauses while this many reply bytes wait for a client, or the
+  // normal class's hard limit when one is configured above it.
+  static constexpr size_t kPauseOutputBytes = 1024 * 1024;
+  static size_t pause_output_bytes(const engine::Config& config);
+
   // engine::ConnectionView
   std::string peer_address() const override { return peer_; }
   // Asked of the socket when needed (CLIENT LIST): not worth 32 bytes per
@@ -44,10 +50,15 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   void describe_and_tune(Socket& socket);
   // Gives the engine's client record its id, times and reply writer.
   void init_client(engine::Client& client, protocol::ReplyWriter& writer);
+  // client-output-buffer-limit for `used` pending reply bytes (the pubsub class
+  // for subscribers): true, logged and counted, when the client must be
+  // dropped. The caller drops it. Main thread.
+  bool output_limit_exceeded(const engine::Client& client, size_t used, int64_t now_ms);
 
   Server& server_;
   bool unix_;
   std::string peer_;
+  int64_t soft_limit_since_ms_ = -1;  // over the soft limit since (-1: not over)
 };
 
 }  // namespace kvd::server

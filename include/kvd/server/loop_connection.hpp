@@ -23,9 +23,6 @@ class Server;
 // the server's memory without bound.
 class LoopConnection final : public Connection {
  public:
-  // Reading pauses while this many reply bytes wait for the client (or the
-  // normal class's hard limit, when one is configured above it).
-  static constexpr size_t kPauseOutputBytes = 1024 * 1024;
   static constexpr size_t kReadChunk = 16 * 1024;
   // A drained query buffer larger than this is freed at once.
   static constexpr size_t kBigInput = 64 * 1024;
@@ -66,7 +63,6 @@ class LoopConnection final : public Connection {
   void wait_writable();
   void protocol_error(const std::string& msg);
   bool output_limit_reached(int64_t now_ms);
-  size_t pause_threshold() const;
   void reserve_input(size_t need);
 
   std::shared_ptr<LoopConnection> self() {
@@ -91,7 +87,6 @@ class LoopConnection final : public Connection {
   bool flush_scheduled_ = false;
   bool closed_ = false;
   bool trim_pending_ = false;  // the read was cancelled to free an idle buffer
-  int64_t soft_limit_since_ms_ = -1;
 };
 
 }  // namespace kvd::server

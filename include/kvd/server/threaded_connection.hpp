@@ -107,7 +107,6 @@ class ThreadedConnection final : public Connection {
   bool main_closed_ = false;
   bool main_has_batch_ = false;   // the batch is with the main thread
   bool close_requested_ = false;  // QUIT or a protocol error: close once replies are out
-  int64_t soft_limit_since_ms_ = -1;
   bool trimmed_ = false;
 
   // Passed between threads.
