@@ -5,6 +5,7 @@
 #include <cstring>
 #include <functional>
 #include <new>
+#include <vector>
 
 #include "kvd/engine/database.hpp"
 
@@ -100,238 +101,62 @@ double decode_score(std::string_view s) {
   return static_cast<double>(static_cast<int64_t>(u));
 }
 
-// ---------------------------------------------------------------- skiplist
+// ---------------------------------------------------------------- big encoding
 
 namespace {
-
-constexpr int kMaxLevel = 32;
-
-// One allocation per element: header, `level` forward links with spans, then
-// the member bytes. The member is stored once; the hash index links nodes
-// through hnext instead of holding its own copies.
-struct ZNode {
-  double score;
-  ZNode* backward;
-  ZNode* hnext;
-  uint32_t len;
-  uint8_t level;
-  struct Level {
-    ZNode* forward;
-    size_t span;
-  };
-  Level* lv() { return reinterpret_cast<Level*>(this + 1); }
-  const Level* lv() const { return reinterpret_cast<const Level*>(this + 1); }
-  std::string_view member() const { return {reinterpret_cast<const char*>(lv() + level), len}; }
-
-  static ZNode* make(int level, double score, std::string_view m) {
-    size_t bytes = sizeof(ZNode) + level * sizeof(Level) + m.size();
-    auto* n = static_cast<ZNode*>(std::malloc(bytes));
-    if (!n) throw std::bad_alloc();
-    n->score = score;
-    n->backward = nullptr;
-    n->hnext = nullptr;
-    n->len = static_cast<uint32_t>(m.size());
-    n->level = static_cast<uint8_t>(level);
-    for (int i = 0; i < level; ++i) n->lv()[i] = {nullptr, 0};
-    if (!m.empty()) std::memcpy(reinterpret_cast<char*>(n->lv() + level), m.data(), m.size());
-    return n;
-  }
-};
-
-static_assert(sizeof(ZNode) == 32);
-
-// (score, member) order of the set.
-bool node_before(const ZNode* n, double score, std::string_view m) {
-  return n->score < score || (n->score == score && n->member() < m);
-}
 
 size_t hash_member(std::string_view m) {
   return std::hash<std::string_view>{}(m);
 }
 
-int random_level() {
-  int level = 1;
-  while (level < kMaxLevel && (fast_random() & 0xffff) < 0xffff / 4) ++level;
-  return level;
-}
-
 }  // namespace
 
-class ZSkipList {
+// The big encoding: the elements in a ZTree for order and ranks, and an
+// intrusive hash index (chained through ZElem::hnext) for member lookups. It
+// owns the elements; each member's bytes are stored once.
+class ZBig {
  public:
-  ZSkipList() { header_ = ZNode::make(kMaxLevel, 0, {}); }
-  ~ZSkipList() {
-    ZNode* n = header_->lv()[0].forward;
-    while (n) {
-      ZNode* next = n->lv()[0].forward;
-      std::free(n);
-      n = next;
-    }
-    std::free(header_);
+  ZBig() = default;
+  ~ZBig() {
+    tree_.for_each([](ZElem* e) { ZElem::destroy(e); });
     std::free(buckets_);
   }
-  ZSkipList(const ZSkipList&) = delete;
-  ZSkipList& operator=(const ZSkipList&) = delete;
+  ZBig(const ZBig&) = delete;
+  ZBig& operator=(const ZBig&) = delete;
 
-  size_t size() const { return length_; }
-  ZNode* first() const { return header_->lv()[0].forward; }
-  ZNode* last() const { return tail_; }
+  size_t size() const { return tree_.size(); }
+  const ZTree& tree() const { return tree_; }
 
-  ZNode* find(std::string_view m) const {
+  ZElem* find(std::string_view m) const {
     if (!buckets_) return nullptr;
-    for (ZNode* n = buckets_[hash_member(m) & mask_]; n; n = n->hnext) {
-      if (n->member() == m) return n;
+    for (ZElem* e = buckets_[hash_member(m) & mask_]; e; e = e->hnext) {
+      if (e->member() == m) return e;
     }
     return nullptr;
   }
 
   // The member must be absent.
-  ZNode* insert(double score, std::string_view m) {
-    ZNode* n = ZNode::make(random_level(), score, m);
-    link(n);
-    index_add(n);
-    return n;
+  void insert(double score, std::string_view m) {
+    ZElem* e = ZElem::make(score, m);
+    tree_.insert(e);
+    index_add(e);
   }
 
-  void erase(ZNode* target) {
-    unlink(target);
-    index_remove(target);
-    std::free(target);
+  void erase(ZElem* e) {
+    tree_.erase(e);
+    index_remove(e);
+    ZElem::destroy(e);
   }
 
-  // Moves a node to a new score: in place when its neighbours allow, otherwise
-  // unlinked and relinked at its new position. The node itself (and so its
-  // place in the member index) stays, which spares a free, a malloc and two
-  // hashings of the member per update.
-  void update_score(ZNode* n, double score) {
-    std::string_view m = n->member();
-    bool after_prev = !n->backward || node_before(n->backward, score, m);
-    ZNode* next = n->lv()[0].forward;
-    bool before_next =
-        !next || (score < next->score || (score == next->score && m < next->member()));
-    if (after_prev && before_next) {
-      n->score = score;
-      return;
-    }
-    unlink(n);
-    n->score = score;
-    link(n);
-  }
-
- private:
-  // Puts a node (its level and score set, its links unset) in order.
-  void link(ZNode* n) {
-    const double score = n->score;
-    const std::string_view m = n->member();
-    ZNode* update[kMaxLevel];
-    size_t rank[kMaxLevel];
-    ZNode* x = header_;
-    for (int i = level_ - 1; i >= 0; --i) {
-      rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
-      while (x->lv()[i].forward && node_before(x->lv()[i].forward, score, m)) {
-        rank[i] += x->lv()[i].span;
-        x = x->lv()[i].forward;
-      }
-      update[i] = x;
-    }
-    const int level = n->level;
-    if (level > level_) {
-      for (int i = level_; i < level; ++i) {
-        rank[i] = 0;
-        update[i] = header_;
-        update[i]->lv()[i].span = length_;
-      }
-      level_ = level;
-    }
-    for (int i = 0; i < level; ++i) {
-      n->lv()[i].forward = update[i]->lv()[i].forward;
-      update[i]->lv()[i].forward = n;
-      n->lv()[i].span = update[i]->lv()[i].span - (rank[0] - rank[i]);
-      update[i]->lv()[i].span = (rank[0] - rank[i]) + 1;
-    }
-    for (int i = level; i < level_; ++i) update[i]->lv()[i].span++;
-    n->backward = update[0] == header_ ? nullptr : update[0];
-    if (n->lv()[0].forward) {
-      n->lv()[0].forward->backward = n;
-    } else {
-      tail_ = n;
-    }
-    ++length_;
-  }
-
-  // Takes a node out of the order (not out of the member index).
-  void unlink(ZNode* target) {
-    ZNode* update[kMaxLevel];
-    ZNode* x = header_;
-    std::string_view m = target->member();
-    for (int i = level_ - 1; i >= 0; --i) {
-      while (x->lv()[i].forward && node_before(x->lv()[i].forward, target->score, m)) {
-        x = x->lv()[i].forward;
-      }
-      update[i] = x;
-    }
-    for (int i = 0; i < level_; ++i) {
-      if (update[i]->lv()[i].forward == target) {
-        update[i]->lv()[i].span += target->lv()[i].span - 1;
-        update[i]->lv()[i].forward = target->lv()[i].forward;
-      } else {
-        update[i]->lv()[i].span -= 1;
-      }
-    }
-    if (target->lv()[0].forward) {
-      target->lv()[0].forward->backward = target->backward;
-    } else {
-      tail_ = target->backward;
-    }
-    while (level_ > 1 && header_->lv()[level_ - 1].forward == nullptr) --level_;
-    --length_;
-    target->backward = nullptr;
-    for (int i = 0; i < target->level; ++i) target->lv()[i] = {nullptr, 0};
-  }
-
- public:
-  // Number of leading elements for which pred holds (pred is monotone: true
-  // for a prefix of the order).
-  template <class P>
-  size_t count_prefix(P&& pred) const {
-    size_t rank = 0;
-    const ZNode* x = header_;
-    for (int i = level_ - 1; i >= 0; --i) {
-      while (x->lv()[i].forward && pred(x->lv()[i].forward)) {
-        rank += x->lv()[i].span;
-        x = x->lv()[i].forward;
-      }
-    }
-    return rank;
-  }
-
-  // 0-based rank of a node.
-  size_t rank_of(const ZNode* n) const {
-    std::string_view m = n->member();
-    return count_prefix([&](const ZNode* x) { return node_before(x, n->score, m); });
-  }
-
-  // Node at 0-based rank r (< size()).
-  ZNode* at(size_t r) const {
-    size_t traversed = 0;
-    ZNode* x = header_;
-    ++r;  // spans count from the header
-    for (int i = level_ - 1; i >= 0; --i) {
-      while (x->lv()[i].forward && traversed + x->lv()[i].span <= r) {
-        traversed += x->lv()[i].span;
-        x = x->lv()[i].forward;
-      }
-      if (traversed == r) return x;
-    }
-    return nullptr;
-  }
+  // The element keeps its allocation and its place in the member index.
+  void update_score(ZElem* e, double score) { tree_.rescore(e, score); }
 
   // Reverse-binary cursor over the hash buckets, as Redis's SCAN: an element
   // present for the whole scan is returned even if the table is resized.
   uint64_t scan(uint64_t cursor, void (*cb)(void*, std::string_view, double), void* arg) const {
     if (!buckets_) return 0;
     uint64_t m = mask_;
-    for (ZNode* n = buckets_[cursor & m]; n; n = n->hnext) cb(arg, n->member(), n->score);
+    for (ZElem* e = buckets_[cursor & m]; e; e = e->hnext) cb(arg, e->member(), e->score);
     cursor |= ~m;
     cursor = reverse_bits(cursor);
     ++cursor;
@@ -348,32 +173,32 @@ class ZSkipList {
     return r;
   }
 
-  void index_add(ZNode* n) {
-    if (length_ > nbuckets_) rehash(nbuckets_ ? nbuckets_ * 2 : 16);
-    size_t b = hash_member(n->member()) & mask_;
-    n->hnext = buckets_[b];
-    buckets_[b] = n;
+  void index_add(ZElem* e) {
+    if (size() > nbuckets_) rehash(nbuckets_ ? nbuckets_ * 2 : 16);
+    size_t b = hash_member(e->member()) & mask_;
+    e->hnext = buckets_[b];
+    buckets_[b] = e;
   }
 
-  void index_remove(ZNode* n) {
-    ZNode** p = &buckets_[hash_member(n->member()) & mask_];
-    while (*p != n) p = &(*p)->hnext;
-    *p = n->hnext;
+  void index_remove(ZElem* e) {
+    ZElem** p = &buckets_[hash_member(e->member()) & mask_];
+    while (*p != e) p = &(*p)->hnext;
+    *p = e->hnext;
     // Shrink when very sparse so big deletions give memory back.
-    if (nbuckets_ > 16 && length_ < nbuckets_ / 8) rehash(nbuckets_ / 2);
+    if (nbuckets_ > 16 && size() < nbuckets_ / 8) rehash(nbuckets_ / 2);
   }
 
   void rehash(size_t nb) {
-    auto* nbk = static_cast<ZNode**>(std::calloc(nb, sizeof(ZNode*)));
+    auto* nbk = static_cast<ZElem**>(std::calloc(nb, sizeof(ZElem*)));
     if (!nbk) throw std::bad_alloc();
     for (size_t i = 0; i < nbuckets_; ++i) {
-      ZNode* n = buckets_[i];
-      while (n) {
-        ZNode* next = n->hnext;
-        size_t b = hash_member(n->member()) & (nb - 1);
-        n->hnext = nbk[b];
-        nbk[b] = n;
-        n = next;
+      ZElem* e = buckets_[i];
+      while (e) {
+        ZElem* next = e->hnext;
+        size_t b = hash_member(e->member()) & (nb - 1);
+        e->hnext = nbk[b];
+        nbk[b] = e;
+        e = next;
       }
     }
     std::free(buckets_);
@@ -382,11 +207,8 @@ class ZSkipList {
     mask_ = nb - 1;
   }
 
-  ZNode* header_;
-  ZNode* tail_ = nullptr;
-  size_t length_ = 0;
-  int level_ = 1;
-  ZNode** buckets_ = nullptr;
+  ZTree tree_;
+  ZElem** buckets_ = nullptr;
   size_t nbuckets_ = 0;
   size_t mask_ = 0;
 };
@@ -396,22 +218,22 @@ class ZSkipList {
 ZSet::ZSet() = default;
 
 ZSet::~ZSet() {
-  delete sl_;
+  delete big_;
 }
 
 ZSet::ZSet(const ZSet& o) : pl_(o.pl_) {
-  if (o.sl_) {
-    sl_ = new ZSkipList;
-    for (ZNode* n = o.sl_->first(); n; n = n->lv()[0].forward) sl_->insert(n->score, n->member());
+  if (o.big_) {
+    big_ = new ZBig;
+    o.big_->tree().for_each([&](const ZElem* e) { big_->insert(e->score, e->member()); });
   }
 }
 
 const char* ZSet::encoding() const {
-  return sl_ ? "skiplist" : "listpack";
+  return big_ ? "skiplist" : "listpack";
 }
 
 size_t ZSet::size() const {
-  return sl_ ? sl_->size() : pl_.size() / 2;
+  return big_ ? big_->size() : pl_.size() / 2;
 }
 
 void ZSet::packed_pair(size_t pos, std::string_view* member, double* score, size_t* next) const {
@@ -453,16 +275,16 @@ void ZSet::packed_insert(std::string_view member, double score) {
 }
 
 bool ZSet::score(std::string_view member, double* out) const {
-  if (sl_) {
-    ZNode* n = sl_->find(member);
-    if (n && out) *out = n->score;
-    return n != nullptr;
+  if (big_) {
+    ZElem* e = big_->find(member);
+    if (e && out) *out = e->score;
+    return e != nullptr;
   }
   return packed_find(member, out) != pl_.bytes();
 }
 
 void ZSet::set(std::string_view member, double score, const Limits& lim, bool* added) {
-  if (!sl_) {
+  if (!big_) {
     double cur;
     size_t pos = packed_find(member, &cur);
     if (pos != pl_.bytes()) {
@@ -479,24 +301,24 @@ void ZSet::set(std::string_view member, double score, const Limits& lim, bool* a
       return;
     }
     convert_to_skiplist();
-    sl_->insert(score, member);
+    big_->insert(score, member);
     return;
   }
-  ZNode* n = sl_->find(member);
-  *added = n == nullptr;
-  if (n) {
-    if (n->score != score || std::signbit(n->score) != std::signbit(score))
-      sl_->update_score(n, score);
+  ZElem* e = big_->find(member);
+  *added = e == nullptr;
+  if (e) {
+    if (e->score != score || std::signbit(e->score) != std::signbit(score))
+      big_->update_score(e, score);
   } else {
-    sl_->insert(score, member);
+    big_->insert(score, member);
   }
 }
 
 bool ZSet::remove(std::string_view member) {
-  if (sl_) {
-    ZNode* n = sl_->find(member);
-    if (!n) return false;
-    sl_->erase(n);
+  if (big_) {
+    ZElem* e = big_->find(member);
+    if (!e) return false;
+    big_->erase(e);
     return true;
   }
   size_t pos = packed_find(member, nullptr);
@@ -506,9 +328,9 @@ bool ZSet::remove(std::string_view member) {
 }
 
 int64_t ZSet::rank(std::string_view member) const {
-  if (sl_) {
-    ZNode* n = sl_->find(member);
-    return n ? static_cast<int64_t>(sl_->rank_of(n)) : -1;
+  if (big_) {
+    ZElem* e = big_->find(member);
+    return e ? static_cast<int64_t>(big_->tree().rank_of(e)) : -1;
   }
   size_t pos = 0;
   int64_t r = 0;
@@ -553,8 +375,11 @@ struct UpToLexMax {
 }  // namespace
 
 template <class P>
-static size_t count_prefix(const PackedList& pl, const ZSkipList* sl, P pred) {
-  if (sl) return sl->count_prefix([&](const ZNode* n) { return pred(n->member(), n->score); });
+static size_t count_prefix(const PackedList& pl, const ZBig* big, P pred) {
+  if (big) {
+    return big->tree().count_prefix(
+        [&](const ZElem* e, double score) { return pred(e->member(), score); });
+  }
   size_t pos = 0, count = 0;
   while (pos < pl.bytes()) {
     size_t n1, n2;
@@ -568,38 +393,42 @@ static size_t count_prefix(const PackedList& pl, const ZSkipList* sl, P pred) {
 }
 
 size_t ZSet::score_lower(const ScoreRange& r) const {
-  return count_prefix(pl_, sl_, BelowScoreMin{r});
+  return count_prefix(pl_, big_, BelowScoreMin{r});
 }
 size_t ZSet::score_upper(const ScoreRange& r) const {
-  return count_prefix(pl_, sl_, UpToScoreMax{r});
+  return count_prefix(pl_, big_, UpToScoreMax{r});
 }
 size_t ZSet::lex_lower(const LexRange& r) const {
-  return count_prefix(pl_, sl_, BelowLexMin{r});
+  return count_prefix(pl_, big_, BelowLexMin{r});
 }
 size_t ZSet::lex_upper(const LexRange& r) const {
-  return count_prefix(pl_, sl_, UpToLexMax{r});
+  return count_prefix(pl_, big_, UpToLexMax{r});
 }
 
 void ZSet::erase_range(size_t start, size_t count) {
   size_t n = size();
   if (start >= n) return;
   if (count > n - start) count = n - start;
-  if (!sl_) {
+  if (!big_) {
     pl_.erase_range(pl_.offset_of(start * 2), count * 2);
     pl_.shrink_to_fit();
     return;
   }
-  ZNode* x = sl_->at(start);
-  while (count-- > 0 && x) {
-    ZNode* next = x->lv()[0].forward;
-    sl_->erase(x);
-    x = next;
+  // Note the elements first: erasing invalidates tree cursors.
+  std::vector<ZElem*> doomed;
+  doomed.reserve(count);
+  for (ZTree::Cursor c = big_->tree().seek(start); c.valid() && doomed.size() < count;
+       ZTree::step(&c, false)) {
+    doomed.push_back(ZTree::elem_at(c));
   }
+  for (ZElem* e : doomed) big_->erase(e);
 }
 
 void ZSet::at(size_t i, std::string_view* member, double* score) const {
-  if (sl_) {
-    sl_read(sl_->at(i), member, score);
+  if (big_) {
+    ZTree::Cursor c = big_->tree().seek(i);
+    *member = ZTree::elem_at(c)->member();
+    *score = ZTree::score_at(c);
     return;
   }
   size_t next;
@@ -607,48 +436,36 @@ void ZSet::at(size_t i, std::string_view* member, double* score) const {
 }
 
 void ZSet::convert_to_skiplist() {
-  if (sl_) return;
-  auto* sl = new ZSkipList;
-  for_range(0, size(), false, [&](std::string_view m, double s) { sl->insert(s, m); });
-  sl_ = sl;
+  if (big_) return;
+  auto* big = new ZBig;
+  for_range(0, size(), false, [&](std::string_view m, double s) { big->insert(s, m); });
+  big_ = big;
   // PackedList has no assignment: rebuild it empty to free its buffer.
   pl_.~PackedList();
   new (&pl_) PackedList();
 }
 
 void ZSet::shrink_if_fits(const Limits& lim) {
-  if (!sl_ || sl_->size() > lim.max_entries) return;
-  for (ZNode* n = sl_->first(); n; n = n->lv()[0].forward) {
-    if (n->len > lim.max_value) return;
-  }
+  if (!big_ || big_->size() > lim.max_entries) return;
+  bool fits = true;
+  big_->tree().for_each([&](const ZElem* e) { fits = fits && e->len <= lim.max_value; });
+  if (!fits) return;
   char buf[8];
-  for (ZNode* n = sl_->first(); n; n = n->lv()[0].forward) {
-    pl_.push_back(n->member());
-    pl_.push_back(std::string_view(buf, encode_score(n->score, buf)));
-  }
-  delete sl_;
-  sl_ = nullptr;
+  big_->tree().for_each([&](const ZElem* e) {
+    pl_.push_back(e->member());
+    pl_.push_back(std::string_view(buf, encode_score(e->score, buf)));
+  });
+  delete big_;
+  big_ = nullptr;
 }
 
-size_t ZSet::sl_level0_first_at(size_t rank, const void** node) const {
-  *node = sl_->at(rank);
-  return rank;
+ZTree::Cursor ZSet::big_seek(size_t rank) const {
+  return big_->tree().seek(rank);
 }
 
-const void* ZSet::sl_next(const void* node, bool rev) {
-  const auto* n = static_cast<const ZNode*>(node);
-  return rev ? n->backward : n->lv()[0].forward;
-}
-
-void ZSet::sl_read(const void* node, std::string_view* member, double* score) {
-  const auto* n = static_cast<const ZNode*>(node);
-  *member = n->member();
-  *score = n->score;
-}
-
-uint64_t ZSet::sl_scan(uint64_t cursor, void (*cb)(void*, std::string_view, double),
-                       void* arg) const {
-  return sl_->scan(cursor, cb, arg);
+uint64_t ZSet::big_scan(uint64_t cursor, void (*cb)(void*, std::string_view, double),
+                        void* arg) const {
+  return big_->scan(cursor, cb, arg);
 }
 
 }  // namespace kvd::engine

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "kvd/engine/packed_list.hpp"
+#include "kvd/engine/types/zset_tree.hpp"
 #include "kvd/engine/value.hpp"
 
 namespace kvd::engine {
@@ -30,12 +31,13 @@ struct LexRange {
 bool parse_score_range(std::string_view min, std::string_view max, ScoreRange* out);
 bool parse_lex_range(std::string_view min, std::string_view max, LexRange* out);
 
-class ZSkipList;
+class ZBig;
 
 // Sorted set. Small sets are one PackedList of member,score pairs kept in
 // (score, member) order, like Redis's listpack encoding; past the
-// zset-max-listpack-* limits they become a skiplist with spans (O(log n) rank)
-// plus an intrusive member hash index.
+// zset-max-listpack-* limits they become a ZTree (a B+tree with counts, for
+// O(log n) rank) plus an intrusive member hash index. OBJECT ENCODING calls the
+// big form "skiplist", Redis's name for it.
 //
 // Elements are addressed by rank (0 = lowest score); range queries turn their
 // bounds into ranks first, so every command shares one iteration primitive.
@@ -52,7 +54,7 @@ class ZSet : public Object {
   Object* clone() const override { return new ZSet(*this); }
 
   size_t size() const;
-  bool is_packed() const { return sl_ == nullptr; }
+  bool is_packed() const { return big_ == nullptr; }
 
   // Listpack thresholds in force for this set (from the config at use time).
   struct Limits {
@@ -61,7 +63,7 @@ class ZSet : public Object {
   };
 
   bool score(std::string_view member, double* out) const;
-  // Inserts or updates; *added says which. Converts to a skiplist when the
+  // Inserts or updates; *added says which. Converts to the big form when the
   // listpack limits would be passed.
   void set(std::string_view member, double score, const Limits& lim, bool* added);
   bool remove(std::string_view member);
@@ -85,7 +87,7 @@ class ZSet : public Object {
   // Element at ascending rank i.
   void at(size_t i, std::string_view* member, double* score) const;
 
-  // Converts to a skiplist now (used by DEBUG-like paths and big result sets).
+  // Converts to the big form now (used by DEBUG-like paths and big result sets).
   void convert_to_skiplist();
   // Converts back to the compact form if it fits the limits (result sets of
   // ZUNIONSTORE/ZRANGESTORE ..., as Redis does for its destinations).
@@ -103,16 +105,11 @@ class ZSet : public Object {
   void packed_insert(std::string_view member, double score);
 
   PackedList pl_;
-  ZSkipList* sl_ = nullptr;
+  ZBig* big_ = nullptr;
 
-  friend class ZSkipList;
-
- public:
-  // Skiplist iteration for the templates below (nodes are opaque here).
-  size_t sl_level0_first_at(size_t rank, const void** node) const;
-  static const void* sl_next(const void* node, bool rev);
-  static void sl_read(const void* node, std::string_view* member, double* score);
-  uint64_t sl_scan(uint64_t cursor, void (*cb)(void*, std::string_view, double), void* arg) const;
+  // Big-form access for the templates below.
+  ZTree::Cursor big_seek(size_t rank) const;
+  uint64_t big_scan(uint64_t cursor, void (*cb)(void*, std::string_view, double), void* arg) const;
 };
 
 // Score encoding inside the listpack: integral scores take 0..7 bytes (a
@@ -125,7 +122,7 @@ void ZSet::for_range(size_t start, size_t count, bool rev, F&& fn) const {
   size_t n = size();
   if (start >= n || count == 0) return;
   if (count > (rev ? start + 1 : n - start)) count = rev ? start + 1 : n - start;
-  if (sl_ == nullptr) {
+  if (big_ == nullptr) {
     if (!rev) {
       size_t pos = pl_.offset_of(start * 2);
       for (size_t i = 0; i < count; ++i) {
@@ -159,26 +156,22 @@ void ZSet::for_range(size_t start, size_t count, bool rev, F&& fn) const {
     }
     return;
   }
-  const void* node;
-  sl_level0_first_at(start, &node);
-  for (size_t i = 0; i < count && node; ++i) {
-    std::string_view m;
-    double s;
-    sl_read(node, &m, &s);
-    fn(m, s);
-    node = sl_next(node, rev);
+  ZTree::Cursor c = big_seek(start);
+  for (size_t i = 0; i < count && c.valid(); ++i) {
+    fn(ZTree::elem_at(c)->member(), ZTree::score_at(c));
+    ZTree::step(&c, rev);
   }
 }
 
 template <class F>
 uint64_t ZSet::scan(uint64_t cursor, F&& fn) const {
-  if (sl_ == nullptr) {
+  if (big_ == nullptr) {
     for_range(0, size(), false, fn);
     return 0;
   }
   using Fn = std::remove_reference_t<F>;
   auto tramp = [](void* arg, std::string_view m, double s) { (*static_cast<Fn*>(arg))(m, s); };
-  return sl_scan(cursor, tramp, static_cast<void*>(&fn));
+  return big_scan(cursor, tramp, static_cast<void*>(&fn));
 }
 
 }  // namespace kvd::engine
