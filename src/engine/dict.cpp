@@ -232,6 +232,18 @@ Entry* Dict::find(std::string_view key) {
   return nullptr;
 }
 
+uint64_t Dict::prefetch_bucket(std::string_view key) const {
+  uint64_t h = hash(key);
+  for (int t = 0; t < 2 && t_[t].size != 0; ++t) __builtin_prefetch(&t_[t].b[h & t_[t].mask]);
+  return h;
+}
+
+void Dict::prefetch_chain(uint64_t h) const {
+  for (int t = 0; t < 2 && t_[t].size != 0; ++t) {
+    if (const Entry* e = t_[t].b[h & t_[t].mask]) __builtin_prefetch(e);
+  }
+}
+
 void Dict::insert(Entry* e) {
   if (rehashing()) rehash_steps(1);
   expand_if_needed();

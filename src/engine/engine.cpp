@@ -172,6 +172,14 @@ void Engine::reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* sp
   if (spec) ++spec->stats.rejected_calls;
 }
 
+void Engine::prefetch_keys(const Client& c, const std::string_view* keys, size_t n) {
+  uint64_t hashes[64];
+  if (n > 64) n = 64;
+  const Dict& dict = db(c.db_index).dict();
+  for (size_t i = 0; i < n; ++i) hashes[i] = dict.prefetch_bucket(keys[i]);
+  for (size_t i = 0; i < n; ++i) dict.prefetch_chain(hashes[i]);
+}
+
 void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
   if (!c.reply_off && !c.reply_skip) {
     dispatch(c, args, out);

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "kvd/engine/pubsub.hpp"
+#include "kvd/protocol/key_peek.hpp"
 #include "kvd/server/server.hpp"
 
 namespace kvd::server {
@@ -183,11 +184,20 @@ void LoopConnection::process_input() {
   if (processing_) return;
   processing_ = true;
   auto& eng = server_.engine();
+  size_t prefetched = 0;  // commands ahead whose keys were prefetched
   while (!closed_ && !close_after_write_ && !client_.blocked && in_start_ < in_end_) {
     if (out_.size() >= pause_output_bytes(server_.config())) {
       paused_ = true;
       break;
     }
+    if (prefetched == 0) {
+      std::string_view keys[kPrefetchWindow];
+      prefetched =
+          protocol::peek_keys(in_.data() + in_start_, in_end_ - in_start_, keys, kPrefetchWindow);
+      // A lone command gains nothing: its lookup would miss just the same.
+      if (prefetched > 1) eng.prefetch_keys(client_, keys, prefetched);
+    }
+    if (prefetched > 0) --prefetched;
     auto st = parser_.parse(in_.data() + in_start_, in_end_ - in_start_);
     if (st == protocol::RequestParser::Status::kNeedMore) break;
     if (st == protocol::RequestParser::Status::kError) {

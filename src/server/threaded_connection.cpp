@@ -70,6 +70,18 @@ size_t ThreadedConnection::query_buffer_used() const {
   return qbuf_used_.load(std::memory_order_relaxed) + held;
 }
 
+void ThreadedConnection::prefetch_batch_keys() {
+  std::string_view keys[kPrefetchWindow];
+  size_t n = 0;
+  size_t end = std::min(batch_.size(), next_command_ + kPrefetchWindow);
+  for (size_t i = next_command_; i < end; ++i) {
+    auto args = batch_.command(i);
+    if (args.size() >= 2) keys[n++] = args[1];
+  }
+  // A lone command gains nothing: its lookup would miss just the same.
+  if (n > 1) server_.engine().prefetch_keys(client_, keys, n);
+}
+
 void ThreadedConnection::run_batch() {
   if (main_closed_) return;
   main_has_batch_ = true;
@@ -87,6 +99,7 @@ void ThreadedConnection::run_batch() {
       hand_off(IoJob::Kind::kWriteThenContinue);
       return;
     }
+    if (next_command_ % kPrefetchWindow == 0) prefetch_batch_keys();
     writer_.set_resp(client_.resp);
     eng.execute(client_, batch_.command(next_command_++), writer_);
     if (main_closed_) return;

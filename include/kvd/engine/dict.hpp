@@ -66,6 +66,13 @@ class Dict {
   // Removes and returns the entry for key (not freed), or nullptr.
   Entry* unlink(std::string_view key);
 
+  // Prefetching for a batch of lookups, in two passes so the misses of the
+  // batch overlap: prefetch_bucket asks for each key's bucket slot and returns
+  // its hash; prefetch_chain, called once the slots have had time to arrive,
+  // asks for the first entry in each.
+  uint64_t prefetch_bucket(std::string_view key) const;
+  void prefetch_chain(uint64_t h) const;
+
   // Visits one cursor step; returns the next cursor (0 when done).
   uint64_t scan(uint64_t cursor, const std::function<void(Entry*)>& fn);
   // A random entry or nullptr when empty.

@@ -35,6 +35,11 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   static constexpr size_t kPauseOutputBytes = 1024 * 1024;
   static size_t pause_output_bytes(const engine::Config& config);
 
+  // Pipelined commands have their keys prefetched this many at a time
+  // (Engine::prefetch_keys): enough misses in flight to hide most of their
+  // latency, few enough that the lines are still cached when the commands run.
+  static constexpr size_t kPrefetchWindow = 16;
+
   // engine::ConnectionView
   std::string peer_address() const override { return peer_; }
   // Asked of the socket when needed (CLIENT LIST): not worth 32 bytes per

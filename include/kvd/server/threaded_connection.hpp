@@ -69,6 +69,8 @@ class ThreadedConnection final : public Connection {
   }
 
   // ---- main thread
+  // Engine::prefetch_keys for the next window of the batch.
+  void prefetch_batch_keys();
   void run_batch();
   // Moves staged replies to the hand-off buffer and tells the I/O thread.
   void hand_off(IoJob::Kind kind);

@@ -1,0 +1,51 @@
+#include "kvd/protocol/key_peek.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+namespace kvd::protocol {
+namespace {
+
+// Reads "<prefix><digits>\r\n" at *pos; false if incomplete or malformed.
+bool read_header(const char* buf, size_t len, size_t* pos, char prefix, int64_t* out) {
+  size_t p = *pos;
+  if (p >= len || buf[p] != prefix) return false;
+  ++p;
+  int64_t v = 0;
+  size_t digits = 0;
+  while (p < len && buf[p] >= '0' && buf[p] <= '9') {
+    if (++digits > 18) return false;
+    v = v * 10 + (buf[p] - '0');
+    ++p;
+  }
+  if (digits == 0 || p + 1 >= len || buf[p] != '\r' || buf[p + 1] != '\n') return false;
+  *pos = p + 2;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+size_t peek_keys(const char* buf, size_t len, std::string_view* keys, size_t max) {
+  size_t pos = 0, found = 0;
+  while (found < max) {
+    int64_t argc;
+    if (!read_header(buf, len, &pos, '*', &argc)) break;
+    bool complete = true;
+    std::string_view key;
+    for (int64_t i = 0; i < argc; ++i) {
+      int64_t n;
+      if (!read_header(buf, len, &pos, '$', &n) || len - pos < static_cast<uint64_t>(n) + 2) {
+        complete = false;
+        break;
+      }
+      if (i == 1) key = std::string_view(buf + pos, static_cast<size_t>(n));
+      pos += static_cast<size_t>(n) + 2;
+    }
+    if (!complete) break;
+    if (argc >= 2) keys[found++] = key;
+  }
+  return found;
+}
+
+}  // namespace kvd::protocol
