@@ -105,6 +105,20 @@ TEST(ZTree, AscendingInsertsThenEraseAll) {
   EXPECT_EQ(z.tree_.size(), 0u);
 }
 
+TEST(ZTree, AscendingInsertsThenEraseFromTheEnd) {
+  // Appends split off small right nodes; taking keys off the end again must
+  // never leave an empty or underfull node behind (check() and iteration).
+  ZTreeModel z;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 3000; ++i) z.insert(i, "a" + std::to_string(i));
+    for (int i = 2999; i >= 0; --i) {
+      z.erase("a" + std::to_string(i));
+      if (i % 7 == 0) z.verify(i % 301 == 0);
+    }
+  }
+  z.verify(true);
+}
+
 TEST(ZTree, DescendingInsertsAndEqualScoresOrderByMember) {
   ZTreeModel z;
   for (int i = 3000; i > 0; --i) z.insert(i % 7, "member:" + std::to_string(i));

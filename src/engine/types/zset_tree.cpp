@@ -178,16 +178,16 @@ void ZTree::split_child(Inner* p, int c, int at) {
 
 // Keys that arrive in ascending order (timestamps as scores, copies of a set)
 // would leave every node half full after an even split; a key past the end of
-// the tree instead splits off just the full node's last entry, so the nodes
-// left behind are full and only the rightmost ones may run below the minimum.
+// the tree instead leaves the full node three quarters full and moves just the
+// minimum a node may hold to the new one, which the next keys fill up.
 int ZTree::append_split(const Node* x, double s, std::string_view m) {
   const int last = x->n - 1;
   if (x->leaf) {
     const auto* l = static_cast<const Leaf*>(x);
-    return key_less(l->score[last], l->elem[last], s, m) ? last : 0;
+    return key_less(l->score[last], l->elem[last], s, m) ? kLeafCap - kLeafMin : 0;
   }
   const auto* in = static_cast<const Inner*>(x);
-  return key_less(in->score[last], in->elem[last], s, m) ? last : 0;
+  return key_less(in->score[last], in->elem[last], s, m) ? kInnerCap - kInnerMin : 0;
 }
 
 void ZTree::insert(ZElem* e) {
@@ -414,8 +414,8 @@ ZTree::Cursor ZTree::seek(size_t rank) const {
 // ---------------------------------------------------------------- checks
 
 bool ZTree::check_node(const Node* x, const double* lo_s, const ZElem* lo_e, uint64_t* count,
-                       int depth, int* leaf_depth, bool rightmost) const {
-  if (x != root_ && !rightmost && x->n < (x->leaf ? kLeafMin : kInnerMin)) return false;
+                       int depth, int* leaf_depth) const {
+  if (x != root_ && x->n < (x->leaf ? kLeafMin : kInnerMin)) return false;
   if (x->leaf) {
     if (*leaf_depth < 0) *leaf_depth = depth;
     if (*leaf_depth != depth) return false;
@@ -436,7 +436,7 @@ bool ZTree::check_node(const Node* x, const double* lo_s, const ZElem* lo_e, uin
     uint64_t c = 0;
     const bool first = i == 0;
     if (!check_node(in->child[i], first ? lo_s : &in->score[i], first ? lo_e : in->elem[i], &c,
-                    depth + 1, leaf_depth, rightmost && i == in->n - 1))
+                    depth + 1, leaf_depth))
       return false;
     if (c != in->count[i]) return false;
     total += c;
@@ -448,7 +448,7 @@ bool ZTree::check_node(const Node* x, const double* lo_s, const ZElem* lo_e, uin
 bool ZTree::check() const {
   uint64_t count = 0;
   int leaf_depth = -1;
-  if (!check_node(root_, nullptr, nullptr, &count, 0, &leaf_depth, true)) return false;
+  if (!check_node(root_, nullptr, nullptr, &count, 0, &leaf_depth)) return false;
   if (count != size_) return false;
   // Leaf links visit every element in order, and back again.
   size_t seen = 0;

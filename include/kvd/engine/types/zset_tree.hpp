@@ -110,7 +110,7 @@ class ZTree {
   void balance_pair(Inner* p, int left);
   void remove_child(Inner* p, int c);
   bool check_node(const Node* x, const double* lo_s, const ZElem* lo_e, uint64_t* count, int depth,
-                  int* leaf_depth, bool rightmost) const;
+                  int* leaf_depth) const;
 
   Node* root_;
   size_t size_ = 0;
