@@ -77,30 +77,13 @@ ZTree::~ZTree() {
 }
 
 int ZTree::child_for(const Inner* x, double s, std::string_view m) {
-  // Number of separators 1..n-1 at or below the key.
-  int lo = 1, hi = x->n;
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (key_less(s, m, x->score[mid], x->elem[mid])) {
-      hi = mid;
-    } else {
-      lo = mid + 1;
-    }
-  }
-  return lo - 1;
+  // The last child whose separator is at or below the key.
+  return partition_point(1, x->n, [&](int i) { return !key_less(s, m, x->score[i], x->elem[i]); }) -
+         1;
 }
 
 int ZTree::leaf_lower(const Leaf* l, double s, std::string_view m) {
-  int lo = 0, hi = l->n;
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (key_less(l->score[mid], l->elem[mid], s, m)) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
+  return partition_point(0, l->n, [&](int i) { return key_less(l->score[i], l->elem[i], s, m); });
 }
 
 ZTree::Leaf* ZTree::locate(const ZElem* e, int* pos, Inner** path, int* idx, int* depth) const {

@@ -96,6 +96,20 @@ class ZTree {
   static Leaf* new_leaf();
   static Inner* new_inner();
   static void free_node(Node* n);
+  // First i in [lo, hi) for which holds(i) is false; holds is true for a
+  // prefix of the range. Every search in the tree is this binary search.
+  template <class F>
+  static int partition_point(int lo, int hi, F&& holds) {
+    while (lo < hi) {
+      int mid = (lo + hi) / 2;
+      if (holds(mid)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
   static int capacity(const Node* n) { return n->leaf ? kLeafCap : kInnerCap; }
   static uint64_t weight(const Node* n);
   // Child of x to descend into for key (s, m).
@@ -123,30 +137,12 @@ size_t ZTree::count_prefix(P&& pred) const {
   while (!x->leaf) {
     const auto* in = static_cast<const Inner*>(x);
     // Largest child whose smallest key still satisfies pred.
-    int lo = 1, hi = in->n;
-    while (lo < hi) {
-      int mid = (lo + hi) / 2;
-      if (pred(in->elem[mid], in->score[mid])) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    int c = lo - 1;
+    int c = partition_point(1, in->n, [&](int i) { return pred(in->elem[i], in->score[i]); }) - 1;
     for (int i = 0; i < c; ++i) below += in->count[i];
     x = in->child[c];
   }
   const auto* l = static_cast<const Leaf*>(x);
-  int lo = 0, hi = l->n;
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (pred(l->elem[mid], l->score[mid])) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return below + lo;
+  return below + partition_point(0, l->n, [&](int i) { return pred(l->elem[i], l->score[i]); });
 }
 
 template <class F>
