@@ -22,34 +22,34 @@ size_t byte_budget(int64_t fill) {
 }  // namespace
 
 List::~List() {
-  for (PackedList* n : nodes_) delete n;
+  for (ListNode* n : nodes_) delete n;
 }
 
 Object* List::clone() const {
   auto* l = new List(fill_);
   l->nodes_.reserve(nodes_.size());
-  for (const PackedList* n : nodes_) l->nodes_.push_back(new PackedList(*n));
+  for (const ListNode* n : nodes_) l->nodes_.push_back(new ListNode(*n));
   l->count_ = count_;
   return l;
 }
 
-bool List::node_fits(const PackedList& pl, size_t element_bytes) const {
+bool List::node_fits(const ListNode& pl, size_t element_bytes) const {
   if (pl.empty()) return true;
   if (pl.bytes() + element_bytes + kOverhead > byte_budget(fill_)) return false;
   return fill_ < 0 || static_cast<int64_t>(pl.size()) < fill_;
 }
 
 void List::push_front(std::string_view s) {
-  drop_tail();
   if (nodes_.empty() || !node_fits(*nodes_.front(), s.size()))
-    nodes_.insert(nodes_.begin(), new PackedList);
+    nodes_.insert(nodes_.begin(), new ListNode);
+  if (nodes_.size() == 1) drop_tail();  // offsets in the one node shift
   nodes_.front()->push_front(s);
   ++count_;
 }
 
 void List::push_back(std::string_view s) {
   if (nodes_.empty() || !node_fits(*nodes_.back(), s.size())) {
-    nodes_.push_back(new PackedList);
+    nodes_.push_back(new ListNode);
     drop_tail();
   }
   if (tail_ok_) tail_.push_back(nodes_.back()->bytes());
@@ -64,7 +64,7 @@ std::string_view List::front() const {
 
 void List::build_tail() const {
   if (tail_ok_) return;
-  const PackedList& pl = *nodes_.back();
+  const ListNode& pl = *nodes_.back();
   tail_.clear();
   for (size_t off = 0; off < pl.bytes(); off = pl.next(off)) tail_.push_back(off);
   tail_ok_ = true;
@@ -127,7 +127,7 @@ std::string_view List::at(size_t index) const {
 }
 
 void List::fix_node(size_t node) {
-  PackedList& pl = *nodes_[node];
+  ListNode& pl = *nodes_[node];
   if (pl.empty()) {
     delete &pl;
     nodes_.erase(nodes_.begin() + static_cast<ptrdiff_t>(node));
@@ -139,7 +139,7 @@ void List::fix_node(size_t node) {
   // Move the second half into a new node that follows this one.
   size_t keep = pl.size() / 2;
   size_t mid = pl.offset_of(keep);
-  auto* tail = new PackedList;
+  auto* tail = new ListNode;
   for (size_t off = mid; off < pl.bytes();) {
     size_t nx;
     tail->push_back(pl.at(off, &nx));
@@ -174,7 +174,7 @@ size_t List::remove(std::string_view s, size_t limit, bool from_back) {
   auto done = [&] { return limit != 0 && removed >= limit; };
   if (!from_back) {
     for (size_t n = 0; n < nodes_.size() && !done();) {
-      PackedList& pl = *nodes_[n];
+      ListNode& pl = *nodes_[n];
       for (size_t off = 0; off < pl.bytes() && !done();) {
         size_t nx;
         if (pl.at(off, &nx) == s) {
@@ -194,7 +194,7 @@ size_t List::remove(std::string_view s, size_t limit, bool from_back) {
   } else {
     std::vector<size_t> hits;
     for (size_t n = nodes_.size(); n-- > 0 && !done();) {
-      PackedList& pl = *nodes_[n];
+      ListNode& pl = *nodes_[n];
       hits.clear();
       for (size_t off = 0; off < pl.bytes();) {
         size_t nx;
@@ -219,7 +219,7 @@ size_t List::remove(std::string_view s, size_t limit, bool from_back) {
 void List::keep_range(size_t start, size_t count) {
   drop_tail();
   if (start >= count_ || count == 0) {
-    for (PackedList* n : nodes_) delete n;
+    for (ListNode* n : nodes_) delete n;
     nodes_.clear();
     count_ = 0;
     return;
@@ -228,7 +228,7 @@ void List::keep_range(size_t start, size_t count) {
   // Drop `start` elements from the front, then everything past `count`.
   size_t drop = start;
   while (drop > 0) {
-    PackedList& pl = *nodes_.front();
+    ListNode& pl = *nodes_.front();
     if (pl.size() <= drop) {
       drop -= pl.size();
       delete &pl;
@@ -241,7 +241,7 @@ void List::keep_range(size_t start, size_t count) {
   size_t seen = 0, n = 0;
   while (n < nodes_.size() && seen + nodes_[n]->size() <= count) seen += nodes_[n++]->size();
   if (n < nodes_.size()) {
-    PackedList& pl = *nodes_[n];
+    ListNode& pl = *nodes_[n];
     size_t keep = count - seen;
     if (keep > 0) {
       pl.erase_range(pl.offset_of(keep), pl.size() - keep);
@@ -251,7 +251,7 @@ void List::keep_range(size_t start, size_t count) {
     nodes_.resize(n);
   }
   count_ = count;
-  for (PackedList* pl : nodes_) pl->shrink_to_fit();
+  for (ListNode* pl : nodes_) pl->shrink_to_fit();
 }
 
 }  // namespace kvd::engine

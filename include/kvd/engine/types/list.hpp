@@ -6,12 +6,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "kvd/engine/packed_list.hpp"
+#include "kvd/engine/types/list_node.hpp"
 #include "kvd/engine/value.hpp"
 
 namespace kvd::engine {
 
-// A Redis list: a sequence of PackedList nodes, each bounded by
+// A Redis list: a sequence of ListNodes (packed elements with free room at
+// both ends, so pushes and pops at the ends move nothing), each bounded by
 // list-max-listpack-size (`fill`: > 0 entries per node, -1..-5 = 4/8/16/32/64 KB
 // per node), the layout of Redis's quicklist. A small list is one node, so it
 // costs one packed allocation; elements are never allocated one by one.
@@ -55,7 +56,7 @@ class List final : public Object {
     size_t n = 0, off = 0;
     locate(start, &n, &off);
     for (; count > 0 && n < nodes_.size(); ++n, off = 0) {
-      const PackedList& pl = *nodes_[n];
+      const ListNode& pl = *nodes_[n];
       while (count > 0 && off < pl.bytes()) {
         size_t nx;
         std::string_view e = pl.at(off, &nx);
@@ -75,7 +76,7 @@ class List final : public Object {
     size_t index = count_;
     std::vector<size_t> offs;
     for (size_t n = nodes_.size(); n-- > 0;) {
-      const PackedList& pl = *nodes_[n];
+      const ListNode& pl = *nodes_[n];
       offs.clear();
       for (size_t off = 0; off < pl.bytes(); off = pl.next(off)) offs.push_back(off);
       for (size_t i = offs.size(); i-- > 0;) {
@@ -93,11 +94,11 @@ class List final : public Object {
  private:
   // Node and byte offset of element `index` (index == size() gives the end).
   void locate(size_t index, size_t* node, size_t* off) const;
-  bool node_fits(const PackedList& pl, size_t element_bytes) const;
+  bool node_fits(const ListNode& pl, size_t element_bytes) const;
   // Splits an oversized node in two and drops an empty one.
   void fix_node(size_t node);
   void erase_at(size_t node, size_t off);
-  // Offsets of the last node's elements, built on demand: a PackedList can
+  // Offsets of the last node's elements, built on demand: a ListNode can
   // only be walked forwards, and this makes repeated RPOPs O(1) each instead
   // of a walk of the node. Any change but push_back/pop_back drops it.
   void build_tail() const;
@@ -106,7 +107,7 @@ class List final : public Object {
     tail_.clear();
   }
 
-  std::vector<PackedList*> nodes_;
+  std::vector<ListNode*> nodes_;
   mutable std::vector<size_t> tail_;
   mutable bool tail_ok_ = false;
   size_t count_ = 0;
