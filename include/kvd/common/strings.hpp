@@ -26,6 +26,11 @@ std::string format_double(double v);
 // Human form used by INCRBYFLOAT: fixed point, trailing zeros removed.
 std::string format_long_double(long double v);
 
+// ASCII case folding, as Redis's strcasecmp in the C locale: command names
+// and options are ASCII, and std::tolower is a locale-aware call per byte.
+inline char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
 bool iequals(std::string_view a, std::string_view b);
 // Appends s double-quoted, with \\ \" \n \r \t \a \b and \xHH escapes for
 // what is not printable: Redis's "sdscatrepr" form (MONITOR, CONFIG REWRITE),
