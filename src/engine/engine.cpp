@@ -4,6 +4,7 @@
 #include <random>
 
 #include "kvd/common/strings.hpp"
+#include "kvd/engine/blocking.hpp"
 #include "kvd/engine/errors.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/pubsub.hpp"
@@ -180,16 +181,16 @@ void Engine::prefetch_keys(const Client& c, const std::string_view* keys, size_t
   for (size_t i = 0; i < n; ++i) dict.prefetch_chain(hashes[i]);
 }
 
-void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
+void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out, bool follows_previous) {
   if (!c.reply_off && !c.reply_skip) {
-    dispatch(c, args, out);
+    dispatch(c, args, out, follows_previous);
   } else {
     // CLIENT REPLY OFF/SKIP: the command runs (stats, errors) but its reply is dropped.
     c.reply_skip = false;
     const bool was_off = c.reply_off;
     protocol::OutputBuffer sink;
     protocol::ReplyWriter muted(sink, out.resp());
-    dispatch(c, args, muted);
+    dispatch(c, args, muted, follows_previous);
     out.set_resp(muted.resp());
     // CLIENT REPLY ON answers: the switch is back on before its reply.
     if (was_off && !c.reply_off) out.raw(sink.to_string());
@@ -200,11 +201,13 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out) {
   }
 }
 
-void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out) {
+void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool follows_previous) {
   if (args.empty()) return;
   // One clock read serves as the command's time (expiry decisions) and as the
-  // start of its duration, as Redis's call() does with ustime().
-  const int64_t t0 = clock_.now_us();
+  // start of its duration, as Redis's call() does with ustime(). A command
+  // that follows another in the same read starts when that one ended.
+  const int64_t t0 = follows_previous && last_end_us_ >= 0 ? last_end_us_ : clock_.now_us();
+  last_end_us_ = -1;  // until this command's handler has run
   c.last_interaction_ms = t0 / 1000;
   const CommandSpec* spec = commands_.find(args[0]);
   if (!spec) {
@@ -247,7 +250,8 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out) {
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
   uint64_t errors_before = out.errors();
   spec->handler(ctx);
-  int64_t dt = clock_.now_us() - t0;
+  const int64_t t1 = clock_.now_us();
+  int64_t dt = t1 - t0;
   if (dt < 0) dt = 0;  // the wall clock stepped back
   ++spec->stats.calls;
   spec->stats.usec += static_cast<uint64_t>(dt);
@@ -266,7 +270,10 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out) {
   // Administrative commands are too dangerous to show.
   if (!monitors_.empty() && !(spec->flags & (kAdmin | kSkipMonitor))) feed_monitors(c, args);
   // Blocked clients are served after the whole transaction, never inside it.
+  // Serving them takes time of its own: then the next command reads the clock.
+  const bool serves_waiters = !c.in_exec && blocking_ && !blocking_->ready.empty();
   if (!c.in_exec) after_command(c);
+  last_end_us_ = serves_waiters ? -1 : t1;
 }
 
 void Engine::cron() {

@@ -185,6 +185,7 @@ void LoopConnection::process_input() {
   processing_ = true;
   auto& eng = server_.engine();
   size_t prefetched = 0;  // commands ahead whose keys were prefetched
+  bool follows = false;   // a command of this read already ran
   while (!closed_ && !close_after_write_ && !client_.blocked && in_start_ < in_end_) {
     if (out_.size() >= pause_output_bytes(server_.config())) {
       paused_ = true;
@@ -207,7 +208,8 @@ void LoopConnection::process_input() {
     const auto& args = parser_.args();
     if (!args.empty()) {
       writer_.set_resp(client_.resp);
-      eng.execute(client_, engine::Args(args.data(), args.size()), writer_);
+      eng.execute(client_, engine::Args(args.data(), args.size()), writer_, follows);
+      follows = true;
     }
     in_start_ += parser_.consumed();
     if (client_.close_after_reply) close_after_write_ = true;

@@ -93,6 +93,7 @@ void ThreadedConnection::run_batch() {
   if (read_ms > client_.last_interaction_ms) client_.last_interaction_ms = read_ms;
   trimmed_ = false;
   const size_t pause = group_.pause_output_bytes.load(std::memory_order_relaxed);
+  bool follows = false;  // a command of this run already ran
   while (next_command_ < batch_.size() && !client_.blocked && !close_requested_) {
     if (staging_.size() + io_pending_.load(std::memory_order_relaxed) >= pause) {
       // Backpressure: the I/O thread says when the client has read enough.
@@ -101,7 +102,8 @@ void ThreadedConnection::run_batch() {
     }
     if (next_command_ % kPrefetchWindow == 0) prefetch_batch_keys();
     writer_.set_resp(client_.resp);
-    eng.execute(client_, batch_.command(next_command_++), writer_);
+    eng.execute(client_, batch_.command(next_command_++), writer_, follows);
+    follows = true;
     if (main_closed_) return;
     if (client_.close_after_reply) close_requested_ = true;
     if (output_limit_reached(client_.last_interaction_ms)) return;
