@@ -7,7 +7,9 @@
 #include <new>
 #include <vector>
 
+#include "kvd/engine/chained_hash.hpp"
 #include "kvd/engine/database.hpp"
+#include "kvd/engine/dict.hpp"
 
 namespace kvd::engine {
 
@@ -105,9 +107,14 @@ double decode_score(std::string_view s) {
 
 namespace {
 
-size_t hash_member(std::string_view m) {
-  return std::hash<std::string_view>{}(m);
-}
+// One process-wide seed, as for the other collection tables.
+const uint64_t kMemberSeed = 0x7b1e55c0ffee1234ull ^ reinterpret_cast<uintptr_t>(&kMemberSeed);
+
+struct ZElemTraits {
+  static ZElem*& next(ZElem* e) { return e->hnext; }
+  static std::string_view key(const ZElem* e) { return e->member(); }
+  static uint64_t hash(std::string_view m) { return hash_bytes(m, kMemberSeed); }
+};
 
 }  // namespace
 
@@ -119,7 +126,6 @@ class ZBig {
   ZBig() = default;
   ~ZBig() {
     tree_.for_each([](ZElem* e) { ZElem::destroy(e); });
-    std::free(buckets_);
   }
   ZBig(const ZBig&) = delete;
   ZBig& operator=(const ZBig&) = delete;
@@ -127,24 +133,18 @@ class ZBig {
   size_t size() const { return tree_.size(); }
   const ZTree& tree() const { return tree_; }
 
-  ZElem* find(std::string_view m) const {
-    if (!buckets_) return nullptr;
-    for (ZElem* e = buckets_[hash_member(m) & mask_]; e; e = e->hnext) {
-      if (e->member() == m) return e;
-    }
-    return nullptr;
-  }
+  ZElem* find(std::string_view m) const { return index_.find(m); }
 
   // The member must be absent.
   void insert(double score, std::string_view m) {
     ZElem* e = ZElem::make(score, m);
     tree_.insert(e);
-    index_add(e);
+    index_.insert(e);
   }
 
   void erase(ZElem* e) {
     tree_.erase(e);
-    index_remove(e);
+    index_.unlink_node(e);
     ZElem::destroy(e);
   }
 
@@ -154,63 +154,12 @@ class ZBig {
   // Reverse-binary cursor over the hash buckets, as Redis's SCAN: an element
   // present for the whole scan is returned even if the table is resized.
   uint64_t scan(uint64_t cursor, void (*cb)(void*, std::string_view, double), void* arg) const {
-    if (!buckets_) return 0;
-    uint64_t m = mask_;
-    for (ZElem* e = buckets_[cursor & m]; e; e = e->hnext) cb(arg, e->member(), e->score);
-    cursor |= ~m;
-    cursor = reverse_bits(cursor);
-    ++cursor;
-    return reverse_bits(cursor);
+    return index_.scan(cursor, [&](const ZElem* e) { cb(arg, e->member(), e->score); });
   }
 
  private:
-  static uint64_t reverse_bits(uint64_t v) {
-    uint64_t r = 0;
-    for (int i = 0; i < 64; ++i) {
-      r = (r << 1) | (v & 1);
-      v >>= 1;
-    }
-    return r;
-  }
-
-  void index_add(ZElem* e) {
-    if (size() > nbuckets_) rehash(nbuckets_ ? nbuckets_ * 2 : 16);
-    size_t b = hash_member(e->member()) & mask_;
-    e->hnext = buckets_[b];
-    buckets_[b] = e;
-  }
-
-  void index_remove(ZElem* e) {
-    ZElem** p = &buckets_[hash_member(e->member()) & mask_];
-    while (*p != e) p = &(*p)->hnext;
-    *p = e->hnext;
-    // Shrink when very sparse so big deletions give memory back.
-    if (nbuckets_ > 16 && size() < nbuckets_ / 8) rehash(nbuckets_ / 2);
-  }
-
-  void rehash(size_t nb) {
-    auto* nbk = static_cast<ZElem**>(std::calloc(nb, sizeof(ZElem*)));
-    if (!nbk) throw std::bad_alloc();
-    for (size_t i = 0; i < nbuckets_; ++i) {
-      ZElem* e = buckets_[i];
-      while (e) {
-        ZElem* next = e->hnext;
-        size_t b = hash_member(e->member()) & (nb - 1);
-        e->hnext = nbk[b];
-        nbk[b] = e;
-        e = next;
-      }
-    }
-    std::free(buckets_);
-    buckets_ = nbk;
-    nbuckets_ = nb;
-    mask_ = nb - 1;
-  }
-
   ZTree tree_;
-  ZElem** buckets_ = nullptr;
-  size_t nbuckets_ = 0;
-  size_t mask_ = 0;
+  ChainedHash<ZElem, ZElemTraits> index_;
 };
 
 // ---------------------------------------------------------------- ZSet
