@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -65,7 +66,7 @@ class ChainedHash {
     Traits::next(n) = *slot;
     *slot = n;
     ++t.used;
-    note_chain(depth);
+    note_chain(depth, rehashing() ? 1 : 0);
   }
 
   // Removes and returns the node with this key, or nullptr.
@@ -92,7 +93,7 @@ class ChainedHash {
       t = Table{};
     }
     rehash_idx_ = -1;
-    max_chain_ = 0;
+    max_chain_[0] = max_chain_[1] = 0;
   }
 
   // Room for n nodes without growing, when the table is not rehashing.
@@ -148,12 +149,16 @@ class ChainedHash {
   template <typename Rng>
   Node* random(Rng&& rng) const {
     if (!size()) return nullptr;
-    const size_t total = t_[0].size + t_[1].size;
-    const size_t chain = max_chain_ ? max_chain_ : 1;
+    // The old table's buckets below the rehash point are empty: skip them.
+    const size_t first = rehashing() ? static_cast<size_t>(rehash_idx_) : 0;
+    const size_t old_span = t_[0].size - first;
+    const size_t total = old_span + t_[1].size;
+    const size_t longest = std::max(max_chain_[0], max_chain_[1]);
+    const size_t chain = longest ? longest : 1;
     while (true) {
       size_t i = static_cast<size_t>(rng() % total);
-      const Table& t = i < t_[0].size ? t_[0] : t_[1];
-      if (&t == &t_[1]) i -= t_[0].size;
+      const Table& t = i < old_span ? t_[0] : t_[1];
+      i = i < old_span ? i + first : i - old_span;
       Node* n = t.b[i];
       for (size_t pos = static_cast<size_t>(rng() % chain); n && pos > 0; --pos)
         n = Traits::next(n);
@@ -164,7 +169,13 @@ class ChainedHash {
   // Moves up to n non-empty buckets to the new table (writes call it too).
   void step(size_t n = 1) {
     if (!rehashing()) return;
-    size_t empty_visits = n * 10;
+    // A shrink folds k old buckets into each new one and random() draws from
+    // both tables until it ends: move k buckets per write so it ends as soon
+    // (in writes) as a grow does.
+    if (t_[1].size < t_[0].size) n *= t_[0].size / t_[1].size;
+    // Empty buckets cost a pointer test each, in sequence: a shrinking table
+    // (mostly empty) must finish soon, or random() keeps drawing from both.
+    size_t empty_visits = n * 100;
     while (n-- > 0 && t_[0].used > 0) {
       while (!t_[0].b[rehash_idx_]) {
         ++rehash_idx_;
@@ -182,7 +193,7 @@ class ChainedHash {
         // Chains can merge (more so when shrinking): keep random()'s bound.
         size_t len = 0;
         for (Node* x = c; x; x = Traits::next(x)) ++len;
-        note_chain(len);
+        note_chain(len, 1);
         c = next;
       }
       ++rehash_idx_;
@@ -233,9 +244,13 @@ class ChainedHash {
     t_[0] = t_[1];
     t_[1] = Table{};
     rehash_idx_ = -1;
+    // Every chain of the new table was built by insert() or step(), which
+    // noted it: its bound replaces the old table's.
+    max_chain_[0] = max_chain_[1];
+    max_chain_[1] = 0;
   }
-  void note_chain(size_t len) {
-    if (len > max_chain_) max_chain_ = len;
+  void note_chain(size_t len, int table) {
+    if (len > max_chain_[table]) max_chain_[table] = len;
   }
 
   // The link pointing at the node with this key (or at `node` itself when
@@ -274,9 +289,10 @@ class ChainedHash {
 
   Table t_[2];
   int64_t rehash_idx_ = -1;
-  // Longest chain ever built by insert() or step(): an upper bound on every
-  // chain, which random() needs to be uniform.
-  size_t max_chain_ = 0;
+  // Per table, the longest chain insert() or step() built in it: an upper
+  // bound on its chains (removals only shorten them), which random() needs to
+  // stay uniform.
+  size_t max_chain_[2] = {0, 0};
 };
 
 }  // namespace kvd::engine
