@@ -295,7 +295,11 @@ void Engine::cron() {
   }
   for (auto& d : dbs_) {
     d->dict().shrink_if_sparse();
-    if (config_.v().activerehashing) d->dict().rehash_for(1000, &steady_us);
+    if (config_.v().activerehashing) {
+      d->dict().rehash_for(1000, &steady_us);
+      // Sequential slots, about a millisecond's worth: idle databases finish too.
+      d->ttl_index().migrate(65536);
+    }
   }
 }
 

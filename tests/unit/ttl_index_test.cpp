@@ -94,6 +94,37 @@ TEST(TtlIndex, CursorVisitsEveryMember) {
   EXPECT_EQ(visited, 50u);
 }
 
+TEST(TtlIndex, ResizeIsSpreadOverWritesAndTheCron) {
+  TtlIndex idx;
+  size_t n = 0;
+  while (n < 4096 || !idx.migrating()) {
+    idx.set(fake(n), static_cast<int64_t>(n));
+    ++n;
+  }
+  // Crossing 3/4 full opened a new array; the old one drains 16 slots per
+  // write, so the next write leaves it still draining.
+  idx.set(fake(n), static_cast<int64_t>(n));
+  ++n;
+  EXPECT_TRUE(idx.migrating());
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(idx.get(fake(i), -1), static_cast<int64_t>(i)) << i;
+  // The cursor reaches entries in both arrays.
+  std::set<Entry*> seen;
+  size_t cursor = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t when;
+    seen.insert(idx.at_cursor(&cursor, &when));
+    ++cursor;
+  }
+  EXPECT_EQ(seen.size(), n);
+  // Erasing while draining, then the cron's share finishes the move.
+  for (size_t i = 0; i < n; i += 3) ASSERT_TRUE(idx.erase(fake(i)));
+  idx.migrate(size_t{1} << 20);
+  EXPECT_FALSE(idx.migrating());
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(idx.get(fake(i), -1), i % 3 == 0 ? -1 : static_cast<int64_t>(i)) << i;
+  }
+}
+
 TEST(TtlIndex, SwapAndClear) {
   TtlIndex a, b;
   a.set(fake(1), 10);

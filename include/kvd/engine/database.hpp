@@ -29,6 +29,7 @@ class Database {
   size_t size() const { return dict_.size(); }
   size_t expires() const { return ttl_.size(); }
   Dict& dict() { return dict_; }
+  TtlIndex& ttl_index() { return ttl_; }
 
   // Finds a live key: an expired key is deleted on the spot (lazy expiry) and
   // reported missing. Counts into *expired when it deletes one.

@@ -15,6 +15,12 @@ struct Entry;
 // backward-shift deletion, kept between 1/8 and 3/4 full. Active expiry walks
 // it with a cursor (as Redis walks its expires table), so every key with a TTL
 // is looked at in turn.
+//
+// Resizing is incremental, as the key table's is: a new slot array is opened
+// and each later write (and the cron, through migrate()) moves a run of old
+// slots into it. Moving a million slots at once stalled the loop for 95 ms.
+// The old array only loses entries while it drains: they become tombstones
+// (kGone), so its probe runs stay intact without backward shifts.
 class TtlIndex {
  public:
   TtlIndex() = default;
@@ -23,10 +29,13 @@ class TtlIndex {
   TtlIndex& operator=(const TtlIndex&) = delete;
   void swap(TtlIndex& other);
 
-  size_t size() const { return used_; }
-  bool empty() const { return used_ == 0; }
-  // Bytes held by the slot array.
-  size_t bytes() const { return cap_ * sizeof(Slot); }
+  size_t size() const { return used_ + old_used_; }
+  bool empty() const { return size() == 0; }
+  // Bytes held by the slot arrays.
+  size_t bytes() const { return (cap_ + old_cap_) * sizeof(Slot); }
+  bool migrating() const { return old_ != nullptr; }
+  // Moves up to `slots` old slots into the new array (the cron's share).
+  void migrate(size_t slots);
 
   // The deadline recorded for e, or `missing` when it has none.
   int64_t get(const Entry* e, int64_t missing) const;
@@ -36,8 +45,9 @@ class TtlIndex {
   bool erase(const Entry* e);
   void clear();
 
-  // The first recorded entry at or after slot *cursor (wrapping around; the
-  // index must not be empty); *cursor becomes its slot and *when_ms its
+  // The first recorded entry at or after slot *cursor (wrapping around, over
+  // both arrays while resizing; the index must not be empty); *cursor becomes
+  // its slot and *when_ms its
   // deadline. The caller advances *cursor past an entry it keeps; after it
   // erases one, the same slot may hold the next entry to look at.
   Entry* at_cursor(size_t* cursor, int64_t* when_ms) const;
@@ -50,6 +60,12 @@ class TtlIndex {
         --n;
       }
     }
+    for (size_t i = migrated_; i < old_cap_ && n > 0; ++i) {
+      if (live(old_[i].e)) {
+        fn(old_[i].when);
+        --n;
+      }
+    }
   }
 
  private:
@@ -57,14 +73,23 @@ class TtlIndex {
     Entry* e;
     int64_t when;
   };
-  size_t home(const Entry* e) const;
-  // Slot holding e, or cap_ when absent.
-  size_t find(const Entry* e) const;
-  void rehash(size_t cap);
+  static inline Entry* const kGone = reinterpret_cast<Entry*>(alignof(void*));
+  static bool live(const Entry* e) { return e != nullptr && e != kGone; }
+  static size_t home(const Entry* e, size_t cap);
+  // Slot of e in the array, or cap when absent.
+  static size_t find_in(const Slot* s, size_t cap, const Entry* e);
+  static void place(Slot* s, size_t cap, Slot slot);
+  // Starts moving everything into a fresh array of `cap` slots.
+  void start_resize(size_t cap);
+  void finish_resize();
 
-  Slot* slots_ = nullptr;
-  size_t cap_ = 0;  // a power of two, or 0
+  Slot* slots_ = nullptr;  // the current array: inserts go here
+  size_t cap_ = 0;         // a power of two, or 0
   size_t used_ = 0;
+  Slot* old_ = nullptr;  // the array being drained, or null
+  size_t old_cap_ = 0;
+  size_t old_used_ = 0;
+  size_t migrated_ = 0;  // old slots below this have been moved
 };
 
 }  // namespace kvd::engine
