@@ -83,10 +83,16 @@ bool retry(Engine& e, Client& c, const std::string& key) {
   CommandContext ctx{
       e, c, Args(argv.data(), argv.size()), *c.writer, e.db(st->db), e.clock().now_ms()};
   uint64_t errors_before = c.writer->errors();
+  const int64_t t0 = e.clock().now_us();
   spec->handler(ctx);
+  const int64_t t1 = e.clock().now_us();
+  st->exec_us += t1 > t0 ? t1 - t0 : 0;
   st->retrying = false;
   st->ready_key.clear();
   if (st->still_blocked) return false;
+  if (e.slow_enough(*spec, st->exec_us)) {
+    e.log_slow_command(c, Args(argv.data(), argv.size()), t1, st->exec_us);
+  }
   // An unblocked client's error reply (XREADGROUP's -NOGROUP) counts in
   // errorstats as Redis's updateStatsOnUnblock does.
   if (c.writer->errors() != errors_before) {

@@ -51,6 +51,24 @@ std::vector<int> CommandTable::key_positions(const CommandSpec& spec, Args args)
   return keys;
 }
 
+bool secret_argument(Args args, size_t i) {
+  if (iequals(args[0], "auth")) return i >= 1;
+  if (iequals(args[0], "hello")) {
+    for (size_t j = 2; j + 2 < args.size() + 1 && j < i; ++j) {
+      if (iequals(args[j], "auth") && (i == j + 1 || i == j + 2)) return true;
+    }
+  }
+  if (iequals(args[0], "config") && args.size() > 2 && iequals(args[1], "set") && i >= 3 &&
+      (i - 3) % 2 == 0) {
+    static constexpr std::string_view kSecret[] = {"requirepass", "masterauth", "masteruser",
+                                                   "tls-key-file-pass", "tls-client-key-file-pass"};
+    for (std::string_view name : kSecret) {
+      if (iequals(args[i - 1], name)) return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string> flag_names(uint32_t flags) {
   static const std::pair<uint32_t, const char*> kNames[] = {
       {kWrite, "write"},

@@ -61,6 +61,7 @@ Engine::Engine(Clock& clock, Config& config)
   register_pubsub_commands(commands_);
   register_sort_commands(commands_);
   register_monitor_commands(commands_);
+  register_slowlog_commands(commands_);
   register_stream_commands(commands_);
   register_stream_group_commands(commands_);
   install_type_adapters();
@@ -255,6 +256,13 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   if (dt < 0) dt = 0;  // the wall clock stepped back
   ++spec->stats.calls;
   spec->stats.usec += static_cast<uint64_t>(dt);
+  // A command that blocked the client has not finished: it is logged when
+  // served (blocking.cpp), with the time it ran, not the time it waited.
+  if (c.blocked && c.block) {
+    c.block->exec_us += dt;
+  } else if (slow_enough(*spec, dt)) {
+    log_slow_command(c, args, t1, dt);
+  }
   stats_.command_usec += static_cast<uint64_t>(dt);
   ++stats_.total_commands;
   if (out.errors() != errors_before) {

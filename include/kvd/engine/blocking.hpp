@@ -69,6 +69,9 @@ struct BlockState {
   bool retrying = false;
   bool still_blocked = false;  // the retry called block_on_keys again
   std::string ready_key;
+  // Time spent running the command so far (not waiting): the slow log
+  // records the command once it is served, with this plus the last run.
+  int64_t exec_us = 0;
 };
 
 // Parses a blocking timeout in (fractional) seconds into an absolute deadline in

@@ -121,8 +121,15 @@ class CommandTable {
 
 std::vector<std::string> flag_names(uint32_t flags);
 
+// Whether args[i] carries a secret that MONITOR and the slow log show as
+// "(redacted)", as Redis does: every argument of AUTH, the user name and
+// password after HELLO's AUTH, and the value of a password-like parameter in
+// CONFIG SET.
+bool secret_argument(Args args, size_t i);
+
 // Each command family registers itself through one of these (src/engine/commands/).
 void register_connection_commands(CommandTable& t);
+void register_slowlog_commands(CommandTable& t);
 void register_server_commands(CommandTable& t);
 void register_config_commands(CommandTable& t);
 void register_client_commands(CommandTable& t);

@@ -13,6 +13,7 @@
 #include "kvd/engine/config.hpp"
 #include "kvd/engine/database.hpp"
 #include "kvd/engine/lazy_freer.hpp"
+#include "kvd/engine/slowlog.hpp"
 
 namespace kvd::engine {
 
@@ -156,6 +157,13 @@ class Engine {
   void add_monitor(Client& c);
   void forget_monitor(Client& c);
   void feed_monitors(const Client& c, Args args);
+  // Adds a command to the slow log (slowlog_cmd.cpp).
+  void log_slow_command(const Client& c, Args args, int64_t end_us, int64_t duration_us);
+  bool slow_enough(const CommandSpec& spec, int64_t duration_us) const {
+    const int64_t slower_than = config_.v().slowlog_log_slower_than;
+    return slower_than >= 0 && duration_us >= slower_than && !(spec.flags & kSkipSlowlog);
+  }
+  SlowLog& slowlog() { return slowlog_; }
   // RESP2 subscribed clients may run only (un)subscribe, PING, QUIT, RESET:
   // rejects anything else and returns true.
   bool reject_in_pubsub_context(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
@@ -221,6 +229,7 @@ class Engine {
   int64_t last_sample_us_ = INT64_MIN / 2;
   std::shared_ptr<BlockingRegistry> blocking_;
   std::vector<Client*> monitors_;
+  SlowLog slowlog_;
 };
 
 }  // namespace kvd::engine

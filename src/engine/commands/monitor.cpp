@@ -10,18 +10,6 @@
 namespace kvd::engine {
 namespace {
 
-// Arguments that carry secrets are shown as "(redacted)", as in Redis: every
-// argument of AUTH, and the user name and password after HELLO's AUTH.
-bool redacted(Args args, size_t i) {
-  if (iequals(args[0], "auth")) return i >= 1;
-  if (iequals(args[0], "hello")) {
-    for (size_t j = 2; j + 2 < args.size() + 1 && j < i; ++j) {
-      if (iequals(args[j], "auth") && (i == j + 1 || i == j + 2)) return true;
-    }
-  }
-  return false;
-}
-
 void cmd_monitor(CommandContext& ctx) {
   if (ctx.client.in_exec) {
     // Inside MULTI a client expects one reply per command: it cannot stream.
@@ -61,7 +49,7 @@ void Engine::feed_monitors(const Client& c, Args args) {
   line += "] ";
   for (size_t i = 0; i < args.size(); ++i) {
     if (i) line += ' ';
-    if (redacted(args, i)) {
+    if (secret_argument(args, i)) {
       line += "\"(redacted)\"";
     } else {
       append_repr(line, args[i]);
