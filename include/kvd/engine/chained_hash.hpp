@@ -43,7 +43,7 @@ class ChainedHash {
   Node* find(std::string_view key) const {
     if (!size()) return nullptr;
     const uint64_t h = Traits::hash(key);
-    for (int t = 0; t <= (rehashing() ? 1 : 0); ++t) {
+    for (int t = first_table(h); t <= (rehashing() ? 1 : 0); ++t) {
       for (Node* n = t_[t].b[h & t_[t].mask]; n; n = Traits::next(n)) {
         if (Traits::key(n) == key) return n;
       }
@@ -59,14 +59,20 @@ class ChainedHash {
     } else if (!rehashing() && t_[0].used >= t_[0].size) {
       start_rehash(t_[0].size * 2);
     }
-    Table& t = t_[rehashing() ? 1 : 0];
-    Node** slot = &t.b[Traits::hash(Traits::key(n)) & t.mask];
+    // While rehashing, a node whose old bucket has not moved yet joins that
+    // bucket and moves with it: a new-table bucket then only ever receives
+    // nodes when its (single, when growing) old bucket moves, all of them
+    // just touched, so step() can measure the chains it builds for free.
+    const uint64_t h = Traits::hash(Traits::key(n));
+    const int which = first_table(h);
+    Table& t = t_[which];
+    Node** slot = &t.b[h & t.mask];
     size_t depth = 1;
     for (Node* c = *slot; c; c = Traits::next(c)) ++depth;
     Traits::next(n) = *slot;
     *slot = n;
     ++t.used;
-    note_chain(depth, rehashing() ? 1 : 0);
+    note_chain(depth, which);
   }
 
   // Removes and returns the node with this key, or nullptr.
@@ -190,7 +196,8 @@ class ChainedHash {
         *slot = c;
         --t_[0].used;
         ++t_[1].used;
-        // Chains can merge (more so when shrinking): keep random()'s bound.
+        // Keep random()'s bound. Growing, the chain holds only nodes of this
+        // old bucket (see insert()), all in cache; shrinking merges buckets.
         size_t len = 0;
         for (Node* x = c; x; x = Traits::next(x)) ++len;
         note_chain(len, 1);
@@ -230,6 +237,11 @@ class ChainedHash {
     for (Node* n = t.b[i]; n; n = Traits::next(n)) fn(n);
   }
 
+  // 1 when h's bucket in the old table has already been moved (and so is
+  // empty): a lookup then skips a cache miss on it. 0 when not rehashing.
+  int first_table(uint64_t h) const {
+    return rehashing() && (h & t_[0].mask) < static_cast<uint64_t>(rehash_idx_) ? 1 : 0;
+  }
   void allocate(int which, size_t buckets) {
     auto** b = static_cast<Node**>(std::calloc(buckets, sizeof(Node*)));
     if (!b) throw std::bad_alloc();
@@ -257,7 +269,7 @@ class ChainedHash {
   // given) and the table holding it; nullptr when absent.
   Node** find_link(std::string_view key, const Node* node, int* table) {
     const uint64_t h = Traits::hash(key);
-    for (int t = 0; t <= (rehashing() ? 1 : 0); ++t) {
+    for (int t = first_table(h); t <= (rehashing() ? 1 : 0); ++t) {
       Table& tab = t_[t];
       for (Node** link = &tab.b[h & tab.mask]; *link; link = &Traits::next(*link)) {
         if (node ? *link == node : Traits::key(*link) == key) {
