@@ -9,6 +9,8 @@
 #include <new>
 #include <string_view>
 
+#include "kvd/engine/varint.hpp"
+
 namespace kvd::engine {
 
 // A compact sequence of byte strings in one contiguous allocation, the role
@@ -42,18 +44,7 @@ class PackedList {
   bool empty() const { return size_ == 0; }
 
   // The element starting at offset `pos`; *next receives the following offset.
-  std::string_view at(size_t pos, size_t* next) const {
-    uint64_t len = 0;
-    int shift = 0;
-    while (true) {
-      auto b = static_cast<uint8_t>(data_[pos++]);
-      len |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) break;
-      shift += 7;
-    }
-    *next = pos + len;
-    return {data_ + pos, static_cast<size_t>(len)};
-  }
+  std::string_view at(size_t pos, size_t* next) const { return decode_element(data_, pos, next); }
   // Offset of the next element after the one at `pos`.
   size_t next(size_t pos) const {
     size_t n;
@@ -66,7 +57,7 @@ class PackedList {
   // Inserts before the element at offset `pos` (or at the end when pos == bytes()).
   void insert(size_t pos, std::string_view s) {
     uint8_t hdr[10];
-    size_t h = encode_len(s.size(), hdr);
+    size_t h = encode_element_len(s.size(), hdr);
     size_t need = h + s.size();
     reserve(bytes_ + need);
     std::memmove(data_ + pos + need, data_ + pos, bytes_ - pos);
@@ -120,15 +111,6 @@ class PackedList {
   }
 
  private:
-  static size_t encode_len(size_t len, uint8_t* out) {
-    size_t n = 0;
-    do {
-      uint8_t b = len & 0x7f;
-      len >>= 7;
-      out[n++] = static_cast<uint8_t>(b | (len ? 0x80 : 0));
-    } while (len);
-    return n;
-  }
   void reserve(size_t want) {
     size_t have = allocated();
     if (want <= have) return;

@@ -9,16 +9,6 @@ namespace kvd::engine {
 
 namespace {
 
-size_t encode_len(size_t len, uint8_t* out) {
-  size_t n = 0;
-  do {
-    uint8_t b = len & 0x7f;
-    len >>= 7;
-    out[n++] = static_cast<uint8_t>(b | (len ? 0x80 : 0));
-  } while (len);
-  return n;
-}
-
 // Below this a node is sized exactly, so a keyspace of many small lists stays
 // as dense as a listpack; above it, free room pays for itself.
 constexpr size_t kExactBytes = 256;
@@ -39,7 +29,7 @@ ListNode::ListNode(const ListNode& o) : cap_(o.bytes_), bytes_(o.bytes_), size_(
 
 void ListNode::insert(size_t pos, std::string_view s) {
   uint8_t hdr[10];
-  size_t h = encode_len(s.size(), hdr);
+  size_t h = encode_element_len(s.size(), hdr);
   size_t need = h + s.size();
   open_gap(pos, need);
   char* d = data();

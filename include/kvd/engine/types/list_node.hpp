@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "kvd/engine/varint.hpp"
+
 namespace kvd::engine {
 
 // One node of a List: elements laid out as in a PackedList (a varint length,
@@ -29,19 +31,7 @@ class ListNode {
   size_t allocated() const { return cap_; }
 
   // The element starting at offset `pos`; *next receives the following offset.
-  std::string_view at(size_t pos, size_t* next) const {
-    const char* d = data();
-    uint64_t len = 0;
-    int shift = 0;
-    while (true) {
-      auto b = static_cast<uint8_t>(d[pos++]);
-      len |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) break;
-      shift += 7;
-    }
-    *next = pos + len;
-    return {d + pos, static_cast<size_t>(len)};
-  }
+  std::string_view at(size_t pos, size_t* next) const { return decode_element(data(), pos, next); }
   size_t next(size_t pos) const {
     size_t n;
     at(pos, &n);
