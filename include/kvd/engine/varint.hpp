@@ -6,7 +6,7 @@
 
 namespace kvd::engine {
 
-// The element encoding of PackedList and ListNode: a little-endian base-128
+// The element encoding of PackedList, ListNode and small hashes: a little-endian base-128
 // length (7 bits a byte, high bit = more) followed by the bytes.
 
 // Writes the length prefix for `len` into out (at most 10 bytes); returns its size.

@@ -5,35 +5,21 @@
 #include <new>
 
 #include "kvd/engine/database.hpp"
+#include "kvd/engine/varint.hpp"
 
 namespace kvd::engine {
 namespace {
 
-size_t varint_size(size_t n) {
-  size_t s = 1;
-  while (n >= 0x80) {
-    n >>= 7;
-    ++s;
-  }
-  return s;
-}
-
-size_t put_varint(char* out, size_t n) {
-  size_t i = 0;
-  while (n >= 0x80) {
-    out[i++] = static_cast<char>((n & 0x7f) | 0x80);
-    n >>= 7;
-  }
-  out[i++] = static_cast<char>(n);
-  return i;
-}
-
 size_t element_size(std::string_view s) {
-  return varint_size(s.size()) + s.size();
+  uint8_t prefix[10];
+  return encode_element_len(s.size(), prefix) + s.size();
 }
 
 char* put_element(char* out, std::string_view s) {
-  out += put_varint(out, s.size());
+  uint8_t prefix[10];
+  size_t n = encode_element_len(s.size(), prefix);
+  std::memcpy(out, prefix, n);
+  out += n;
   if (!s.empty()) std::memcpy(out, s.data(), s.size());
   return out + s.size();
 }
@@ -70,16 +56,7 @@ Object* HashObject::clone() const {
 }
 
 std::string_view HashObject::read(size_t pos, size_t* next) const {
-  size_t len = 0;
-  int shift = 0;
-  while (true) {
-    auto b = static_cast<uint8_t>(data_[pos++]);
-    len |= static_cast<size_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) break;
-    shift += 7;
-  }
-  *next = pos + len;
-  return {data_ + pos, len};
+  return decode_element(data_, pos, next);
 }
 
 size_t HashObject::find_packed(std::string_view field) const {
