@@ -40,9 +40,11 @@ class ChainedHash {
   bool rehashing() const { return rehash_idx_ >= 0; }
   size_t bucket_bytes() const { return (t_[0].size + t_[1].size) * sizeof(Node*); }
 
-  Node* find(std::string_view key) const {
+  // The overloads taking h (Traits::hash(key)) let a find followed by an
+  // insert of the same key hash it once.
+  Node* find(std::string_view key) const { return find(key, Traits::hash(key)); }
+  Node* find(std::string_view key, uint64_t h) const {
     if (!size()) return nullptr;
-    const uint64_t h = Traits::hash(key);
     for (int t = first_table(h); t <= (rehashing() ? 1 : 0); ++t) {
       for (Node* n = t_[t].b[h & t_[t].mask]; n; n = Traits::next(n)) {
         if (Traits::key(n) == key) return n;
@@ -52,7 +54,8 @@ class ChainedHash {
   }
 
   // Adds a node whose key is absent, growing the table at load factor 1.
-  void insert(Node* n) {
+  void insert(Node* n) { insert(n, Traits::hash(Traits::key(n))); }
+  void insert(Node* n, uint64_t h) {
     step();
     if (!t_[0].size) {
       allocate(0, kMinBuckets);
@@ -63,7 +66,6 @@ class ChainedHash {
     // bucket and moves with it: a new-table bucket then only ever receives
     // nodes when its (single, when growing) old bucket moves, all of them
     // just touched, so step() can measure the chains it builds for free.
-    const uint64_t h = Traits::hash(Traits::key(n));
     const int which = first_table(h);
     Table& t = t_[which];
     Node** slot = &t.b[h & t.mask];

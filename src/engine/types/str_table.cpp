@@ -41,20 +41,22 @@ StrNode* StrTable::make_node(std::string_view k, std::string_view v) {
 }
 
 bool StrTable::set(std::string_view key, std::string_view value) {
-  StrNode* old = index_.find(key);
+  const uint64_t h = Traits::hash(key);
+  StrNode* old = index_.find(key, h);
   if (old && old->vlen == value.size()) {
     if (!value.empty()) std::memcpy(old->bytes() + old->klen, value.data(), value.size());
     return false;
   }
   StrNode* n = make_node(key, value);
   if (old) std::free(index_.unlink(key));
-  index_.insert(n);
+  index_.insert(n, h);
   return !old;
 }
 
 bool StrTable::add(std::string_view key) {
-  if (index_.find(key)) return false;
-  index_.insert(make_node(key, {}));
+  const uint64_t h = Traits::hash(key);
+  if (index_.find(key, h)) return false;
+  index_.insert(make_node(key, {}), h);
   return true;
 }
 
