@@ -314,6 +314,8 @@ void Config::register_all() {
     };
     add(std::move(p));
   }
+  boolean("rdbcompression", &v.rdbcompression);
+  enumeration("sanitize-dump-payload", &v.sanitize_dump_payload, {"no", "yes", "clients"});
   integer("lfu-log-factor", &v.lfu_log_factor, 0, INT_MAX);
   integer("lfu-decay-time", &v.lfu_decay_time, 0, INT_MAX);
   integer("slowlog-log-slower-than", &v.slowlog_log_slower_than, -1, LLONG_MAX);

@@ -62,6 +62,7 @@ Engine::Engine(Clock& clock, Config& config)
   register_sort_commands(commands_);
   register_monitor_commands(commands_);
   register_slowlog_commands(commands_);
+  register_dump_commands(commands_);
   register_stream_commands(commands_);
   register_stream_group_commands(commands_);
   install_type_adapters();

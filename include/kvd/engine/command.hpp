@@ -130,6 +130,7 @@ bool secret_argument(Args args, size_t i);
 // Each command family registers itself through one of these (src/engine/commands/).
 void register_connection_commands(CommandTable& t);
 void register_slowlog_commands(CommandTable& t);
+void register_dump_commands(CommandTable& t);
 void register_server_commands(CommandTable& t);
 void register_config_commands(CommandTable& t);
 void register_client_commands(CommandTable& t);

@@ -54,6 +54,11 @@ struct ConfigValues {
   std::string dbfilename = "dump.rdb";
   std::string save;
   bool appendonly = false;
+  // LZF-compress strings in DUMP payloads (and, later, snapshots).
+  bool rdbcompression = true;
+  // Accepted for redis.conf compatibility: kvd checks every RESTORE payload
+  // in full whatever this says, since a malformed one must not crash it.
+  std::string sanitize_dump_payload = "no";
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
   int64_t slowlog_log_slower_than = 10000;

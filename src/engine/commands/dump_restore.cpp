@@ -1,0 +1,155 @@
+// DUMP and RESTORE: a key's value as a Redis-compatible payload (RDB value
+// encoding, RDB version, CRC-64), so values move between kvd and Redis.
+#include <string>
+
+#include "kvd/common/strings.hpp"
+#include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/keyspace_events.hpp"
+#include "kvd/persist/dump_payload.hpp"
+
+namespace kvd::engine {
+namespace {
+
+persist::DecodeLimits decode_limits(const ConfigValues& v) {
+  persist::DecodeLimits l;
+  l.list_fill = v.list_max_listpack_size;
+  l.hash.max_entries = static_cast<size_t>(v.hash_max_listpack_entries);
+  l.hash.max_value = static_cast<size_t>(v.hash_max_listpack_value);
+  l.set.max_intset_entries = static_cast<size_t>(v.set_max_intset_entries);
+  l.zset.max_entries = static_cast<size_t>(v.zset_max_listpack_entries);
+  l.zset.max_value = static_cast<size_t>(v.zset_max_listpack_value);
+  l.stream.max_bytes = v.stream_node_max_bytes;
+  l.stream.max_entries = v.stream_node_max_entries;
+  return l;
+}
+
+void cmd_dump(CommandContext& ctx) {
+  Entry* e = lookup_read(ctx, ctx.args[1]);
+  if (!e) {
+    ctx.out.null();
+    return;
+  }
+  ctx.out.bulk(persist::make_dump_payload(e->value, ctx.engine.config().v().rdbcompression));
+}
+
+struct RestoreOptions {
+  bool replace = false;
+  bool absttl = false;
+  int64_t idle_seconds = -1;
+  int64_t freq = -1;
+};
+
+// Redis's order: options, then the existing key, then the TTL, then the payload.
+bool parse_restore_options(CommandContext& ctx, RestoreOptions* o) {
+  for (size_t i = 4; i < ctx.args.size(); ++i) {
+    bool has_value = i + 1 < ctx.args.size();
+    std::string_view a = ctx.args[i];
+    if (iequals(a, "replace")) {
+      o->replace = true;
+    } else if (iequals(a, "absttl")) {
+      o->absttl = true;
+    } else if (iequals(a, "idletime") && has_value && o->freq == -1) {
+      if (!arg_int64(ctx, ctx.args[++i], &o->idle_seconds)) return false;
+      if (o->idle_seconds < 0) {
+        ctx.out.error("ERR Invalid IDLETIME value, must be >= 0");
+        return false;
+      }
+    } else if (iequals(a, "freq") && has_value && o->idle_seconds == -1) {
+      if (!arg_int64(ctx, ctx.args[++i], &o->freq)) return false;
+      if (o->freq < 0 || o->freq > 255) {
+        ctx.out.error("ERR Invalid FREQ value, must be >= 0 and <= 255");
+        return false;
+      }
+    } else {
+      ctx.out.error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+void cmd_restore(CommandContext& ctx) {
+  RestoreOptions o;
+  if (!parse_restore_options(ctx, &o)) return;
+  std::string_view key = ctx.args[1];
+  if (!o.replace && lookup_write(ctx, key)) {
+    ctx.out.error("BUSYKEY Target key name already exists.");
+    return;
+  }
+  int64_t ttl;
+  if (!arg_int64(ctx, ctx.args[2], &ttl)) return;
+  if (ttl < 0) {
+    ctx.out.error("ERR Invalid TTL value, must be >= 0");
+    return;
+  }
+  Value v;
+  switch (persist::read_dump_payload(ctx.args[3], decode_limits(ctx.engine.config().v()), &v)) {
+    case persist::PayloadStatus::kBadFooter:
+      ctx.out.error("ERR DUMP payload version or checksum are wrong");
+      return;
+    case persist::PayloadStatus::kBadData:
+      ctx.out.error("ERR Bad data format");
+      return;
+    case persist::PayloadStatus::kOk:
+      break;
+  }
+  bool deleted = o.replace && ctx.db.find(key, ctx.now_ms) && ctx.db.remove(key);
+  if (ttl > 0 && !o.absttl) ttl += ctx.now_ms;
+  if (ttl > 0 && ttl <= ctx.now_ms) {
+    // Already expired: the key ends up absent, as if restored and expired.
+    v.destroy();
+    if (deleted) key_changed(ctx, 'g', "del", key);
+    ctx.dirty = deleted ? 1 : 0;
+    ctx.out.ok();
+    return;
+  }
+  Entry* e = ctx.db.add(key, v);
+  if (ttl > 0) ctx.db.set_expire(e, ttl);
+  if (o.idle_seconds >= 0) {
+    int64_t at = ctx.now_ms / 1000 - o.idle_seconds;
+    e->lru = static_cast<uint32_t>(at > 0 ? at : 0);
+  }
+  key_changed(ctx, 'g', "restore", key);
+  ctx.engine.signal_key_ready(ctx.db.id(), key);  // a client may block on it
+  ctx.out.ok();
+}
+
+}  // namespace
+
+void register_dump_commands(CommandTable& t) {
+  t.add({.name = "dump",
+         .arity = 2,
+         .flags = kReadonly,
+         .first_key = 1,
+         .last_key = 1,
+         .key_step = 1,
+         .acl = "@keyspace @read @slow",
+         .handler = cmd_dump,
+         .group = "generic",
+         .summary = "Return a serialized version of the value stored at the specified key.",
+         .since = "2.6.0",
+         .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is "
+                       "the number of Redis objects composing the value and M their average size. "
+                       "For small string values the time complexity is thus O(1)+O(1*M) where M "
+                       "is small, so simply O(1)."});
+  t.add({.name = "restore",
+         .arity = -4,
+         .flags = kWrite | kDenyOom,
+         .first_key = 1,
+         .last_key = 1,
+         .key_step = 1,
+         .acl = "@keyspace @write @slow @dangerous",
+         .handler = cmd_restore,
+         .group = "generic",
+         .summary = "Create a key using the provided serialized value, previously obtained using "
+                    "DUMP.",
+         .since = "2.6.0",
+         .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the "
+                       "serialized value, where N is the number of Redis objects composing the "
+                       "value and M their average size. For small string values the time "
+                       "complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However "
+                       "for sorted set values the complexity is O(N*M*log(N)) because inserting "
+                       "values into sorted sets is O(log(N))."});
+}
+
+}  // namespace kvd::engine
