@@ -12,10 +12,10 @@ constexpr size_t kHeaderSize = 6;
 constexpr uint8_t kEnd = 0xFF;
 constexpr uint16_t kUnknownCount = UINT16_MAX;
 // Encoding bytes (and masks) of the element types.
-constexpr uint8_t k7BitUint = 0x00;    // 0xxxxxxx
-constexpr uint8_t k6BitStr = 0x80;     // 10xxxxxx
-constexpr uint8_t k13BitInt = 0xC0;    // 110xxxxx yyyyyyyy
-constexpr uint8_t k12BitStr = 0xE0;    // 1110xxxx yyyyyyyy
+constexpr uint8_t k7BitUint = 0x00;  // 0xxxxxxx
+constexpr uint8_t k6BitStr = 0x80;   // 10xxxxxx
+constexpr uint8_t k13BitInt = 0xC0;  // 110xxxxx yyyyyyyy
+constexpr uint8_t k12BitStr = 0xE0;  // 1110xxxx yyyyyyyy
 constexpr uint8_t k32BitStr = 0xF0;
 constexpr uint8_t k16BitInt = 0xF1;
 constexpr uint8_t k24BitInt = 0xF2;
@@ -65,7 +65,9 @@ std::string_view PackedElem::str(char* scratch) const {
   return is_int ? std::string_view(scratch, format_int64(i, scratch)) : s;
 }
 
-ListpackWriter::ListpackWriter() { buf_.assign(kHeaderSize, '\0'); }
+ListpackWriter::ListpackWriter() {
+  buf_.assign(kHeaderSize, '\0');
+}
 
 void ListpackWriter::backlen(size_t entry_len) {
   char b[5];

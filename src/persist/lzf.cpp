@@ -77,8 +77,9 @@ size_t lzf_compress(const uint8_t* in, size_t len, uint8_t* out_buf, size_t cap)
     if (!flush_literals(out, in + lit_start, ip - lit_start)) return 0;
     size_t l = m - 2, off = ip - from - 1;
     uint8_t hi = static_cast<uint8_t>(off >> 8);
-    bool ok = l < 7 ? out.put(static_cast<uint8_t>(l << 5 | hi))
-                    : out.put(static_cast<uint8_t>(7 << 5 | hi)) && out.put(static_cast<uint8_t>(l - 7));
+    bool ok =
+        l < 7 ? out.put(static_cast<uint8_t>(l << 5 | hi))
+              : out.put(static_cast<uint8_t>(7 << 5 | hi)) && out.put(static_cast<uint8_t>(l - 7));
     if (!ok || !out.put(static_cast<uint8_t>(off & 0xff))) return 0;
     // Remember the positions inside the match too: later repeats find them.
     for (size_t k = ip + 1; k < ip + m && k + kMinMatch <= len; ++k) {

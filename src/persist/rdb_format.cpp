@@ -102,9 +102,13 @@ void Writer::string(std::string_view s) {
   out_->append(s);
 }
 
-void Writer::binary_double(double d) { u64_le(std::bit_cast<uint64_t>(d)); }
+void Writer::binary_double(double d) {
+  u64_le(std::bit_cast<uint64_t>(d));
+}
 
-void Writer::u64_le(uint64_t v) { put_le(out_, v, 8); }
+void Writer::u64_le(uint64_t v) {
+  put_le(out_, v, 8);
+}
 
 bool Reader::take(size_t n, const char** p) {
   if (remaining() < n) return false;

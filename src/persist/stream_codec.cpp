@@ -126,8 +126,8 @@ class NodeReader {
 
 // Appends one node's live entries; *last is the previous entry's ID (deleted
 // ones included), which every entry must exceed.
-bool decode_node(StreamID master, std::string_view blob, const DecodeLimits& lim,
-                 StreamObject* s, StreamID* last, bool* any, uint64_t* live_total) {
+bool decode_node(StreamID master, std::string_view blob, const DecodeLimits& lim, StreamObject* s,
+                 StreamID* last, bool* any, uint64_t* live_total) {
   NodeReader n;
   int64_t live, deleted, nmaster;
   if (!n.open(blob) || !n.count(&live) || !n.count(&deleted) || !n.count(&nmaster)) return false;
@@ -179,7 +179,9 @@ bool decode_node(StreamID master, std::string_view blob, const DecodeLimits& lim
   return live == 0 && deleted == 0 && n.at_end();
 }
 
-bool decode_id(rdb::Reader& r, StreamID* id) { return r.length(&id->ms) && r.length(&id->seq); }
+bool decode_id(rdb::Reader& r, StreamID* id) {
+  return r.length(&id->ms) && r.length(&id->seq);
+}
 
 bool decode_group(uint8_t type, rdb::Reader& r, StreamObject* s) {
   std::string name;

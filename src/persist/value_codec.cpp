@@ -225,8 +225,8 @@ bool decode_zset(uint8_t type, rdb::Reader& r, const DecodeLimits& lim, Value* o
     std::string m;
     for (uint64_t i = 0; i < n; ++i) {
       double score;
-      bool ok = r.string(&m) &&
-                (type == rdb::kZSet2 ? r.binary_double(&score) : r.ascii_double(&score));
+      bool ok =
+          r.string(&m) && (type == rdb::kZSet2 ? r.binary_double(&score) : r.ascii_double(&score));
       if (!ok || !add(m, score)) return false;
     }
   } else {
@@ -280,8 +280,7 @@ bool decode_hash(uint8_t type, rdb::Reader& r, const DecodeLimits& lim, Value* o
       have_field = false;
       return h->set(field, e.str(scratch), lim.hash);  // false: repeated field
     };
-    if (!r.string(&blob) || !for_each_packed(blob, type == rdb::kHashZiplist, pair) ||
-        have_field) {
+    if (!r.string(&blob) || !for_each_packed(blob, type == rdb::kHashZiplist, pair) || have_field) {
       return false;
     }
   }
