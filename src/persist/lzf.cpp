@@ -1,7 +1,6 @@
 #include "kvd/persist/lzf.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <vector>
 
@@ -56,21 +55,29 @@ bool flush_literals(Out& out, const uint8_t* start, size_t n) {
 }  // namespace
 
 size_t lzf_compress(const uint8_t* in, size_t len, uint8_t* out_buf, size_t cap) {
-  // Positions + 1 of the last occurrence of each 3-byte hash (0 = none),
-  // sized to the input so short strings do not clear a big table.
-  int bits = std::clamp(static_cast<int>(std::bit_width(len)), 8, kMaxHashBits);
-  std::vector<uint32_t> table(size_t{1} << bits, 0);
+  // Last position of each 3-byte hash, tagged with a per-call generation so
+  // the table never needs clearing (most DUMPed strings are short).
+  if (len >= UINT32_MAX) return 0;  // positions are kept in 32 bits
+  constexpr int bits = kMaxHashBits;
+  thread_local std::vector<uint64_t> table(size_t{1} << bits, 0);
+  thread_local uint32_t generation = 0;
+  if (++generation == 0) {
+    std::fill(table.begin(), table.end(), 0);
+    generation = 1;
+  }
+  const uint64_t tag = uint64_t{generation} << 32;
   Out out(out_buf, cap);
   size_t lit_start = 0, ip = 0;
   while (ip + kMinMatch <= len) {
     uint32_t h = hash3(in + ip, bits);
-    size_t ref = table[h];
-    table[h] = static_cast<uint32_t>(ip + 1);
-    if (ref == 0 || ip - (ref - 1) > kMaxOffset || std::memcmp(in + ref - 1, in + ip, 3) != 0) {
+    uint64_t slot = table[h];
+    table[h] = tag | ip;
+    size_t from = static_cast<uint32_t>(slot);
+    if ((slot & ~uint64_t{UINT32_MAX}) != tag || ip - from > kMaxOffset ||
+        std::memcmp(in + from, in + ip, 3) != 0) {
       ++ip;
       continue;
     }
-    size_t from = ref - 1;
     size_t max = len - ip < kMaxMatch ? len - ip : kMaxMatch;
     size_t m = kMinMatch;
     while (m < max && in[from + m] == in[ip + m]) ++m;
@@ -83,7 +90,7 @@ size_t lzf_compress(const uint8_t* in, size_t len, uint8_t* out_buf, size_t cap)
     if (!ok || !out.put(static_cast<uint8_t>(off & 0xff))) return 0;
     // Remember the positions inside the match too: later repeats find them.
     for (size_t k = ip + 1; k < ip + m && k + kMinMatch <= len; ++k) {
-      table[hash3(in + k, bits)] = static_cast<uint32_t>(k + 1);
+      table[hash3(in + k, bits)] = tag | k;
     }
     ip += m;
     lit_start = ip;

@@ -21,9 +21,6 @@ using engine::ZSet;
 
 namespace {
 
-// A list node written by DUMP stops growing past this many bytes (Redis's
-// default list-max-listpack-size of 8 KB).
-constexpr size_t kListNodeBytes = 8192;
 // Doubles in (-2^52, 2^52) with no fraction are written as integers, as
 // Redis's d2string does when it stores a score in a listpack.
 constexpr double kExactIntLimit = 4503599627370496.0;
@@ -36,23 +33,17 @@ void encode_string(const Value& v, rdb::Writer& w) {
   w.string(v.str(scratch));
 }
 
+// One listpack per node, as Redis writes its quicklist, so a list keeps its
+// node layout (list-max-listpack-size) across DUMP and RESTORE.
 void encode_list(const List& l, rdb::Writer& w) {
-  std::vector<std::string> nodes;
-  ListpackWriter lp;
-  l.for_each(0, l.size(), [&](std::string_view e) {
-    if (lp.count() > 0 && lp.bytes() + e.size() > kListNodeBytes) {
-      nodes.push_back(lp.finish());
-      lp = ListpackWriter();
-    }
-    lp.add(e);
-  });
-  if (lp.count() > 0) nodes.push_back(lp.finish());
   w.byte(rdb::kListQuicklist2);
-  w.length(nodes.size());
-  for (const std::string& n : nodes) {
+  w.length(l.node_count());
+  l.for_each_node([&](const engine::ListNode& node) {
+    ListpackWriter lp;
+    for (size_t off = 0, next; off < node.bytes(); off = next) lp.add(node.at(off, &next));
     w.length(rdb::kContainerPacked);
-    w.string(n);
-  }
+    w.string(lp.finish());
+  });
 }
 
 void encode_set(const SetObject& s, rdb::Writer& w) {

@@ -70,6 +70,11 @@ class List final : public Object {
       }
     }
   }
+  // Calls fn(node) for each node, front to back (DUMP keeps the node layout).
+  template <typename Fn>
+  void for_each_node(Fn&& fn) const {
+    for (const ListNode* n : nodes_) fn(*n);
+  }
   // Calls fn(index, element) from the back to the front; stops when fn is false.
   template <typename Fn>
   void for_each_reverse(Fn&& fn) const {
