@@ -244,6 +244,16 @@ void Dict::prefetch_chain(uint64_t h) const {
   }
 }
 
+const Entry* Dict::peek(std::string_view key, uint64_t h) const {
+  for (int t = 0; t < 2 && t_[t].size != 0; ++t) {
+    for (const Entry* e = t_[t].b[h & t_[t].mask]; e; e = e->next) {
+      if (e->key_len == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0) return e;
+    }
+    if (!rehashing()) break;
+  }
+  return nullptr;
+}
+
 void Dict::insert(Entry* e) {
   if (rehashing()) rehash_steps(1);
   expand_if_needed();

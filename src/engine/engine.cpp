@@ -175,12 +175,35 @@ void Engine::reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* sp
   if (spec) ++spec->stats.rejected_calls;
 }
 
-void Engine::prefetch_keys(const Client& c, const std::string_view* keys, size_t n) {
+void Engine::prefetch(const Client& c, const protocol::PeekedCommand* cmds, size_t n) {
   uint64_t hashes[64];
   if (n > 64) n = 64;
   const Dict& dict = db(c.db_index).dict();
-  for (size_t i = 0; i < n; ++i) hashes[i] = dict.prefetch_bucket(keys[i]);
+  for (size_t i = 0; i < n; ++i) hashes[i] = dict.prefetch_bucket(cmds[i].key);
   for (size_t i = 0; i < n; ++i) dict.prefetch_chain(hashes[i]);
+  // Members of big collections, two more steps (index slot, then node). The
+  // member is the argument after the key (SADD, HSET, ZSCORE ...) or, for a
+  // sorted set, possibly the one after the score (ZADD, ZINCRBY): both are
+  // asked for there. Strings and compact encodings stop here.
+  const Object* objs[64];
+  uint64_t slots[64][2];
+  size_t m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (cmds[i].arg2.empty()) continue;
+    const Entry* e = dict.peek(cmds[i].key, hashes[i]);
+    if (!e || e->value.is_string() || e->value.empty()) continue;
+    const Object* o = e->value.object();
+    objs[m] = o;
+    slots[m][0] = o->prefetch_member_slot(cmds[i].arg2);
+    slots[m][1] = o->type() == ValueType::kZSet && !cmds[i].arg3.empty()
+                      ? o->prefetch_member_slot(cmds[i].arg3)
+                      : 0;
+    ++m;
+  }
+  for (size_t i = 0; i < m; ++i) {
+    objs[i]->prefetch_member_node(slots[i][0]);
+    if (slots[i][1]) objs[i]->prefetch_member_node(slots[i][1]);
+  }
 }
 
 void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out, bool follows_previous) {

@@ -26,24 +26,27 @@ bool read_header(const char* buf, size_t len, size_t* pos, char prefix, int64_t*
 
 }  // namespace
 
-size_t peek_keys(const char* buf, size_t len, std::string_view* keys, size_t max) {
+size_t peek_commands(const char* buf, size_t len, PeekedCommand* out, size_t max) {
   size_t pos = 0, found = 0;
   while (found < max) {
     int64_t argc;
     if (!read_header(buf, len, &pos, '*', &argc)) break;
     bool complete = true;
-    std::string_view key;
+    PeekedCommand c;
     for (int64_t i = 0; i < argc; ++i) {
       int64_t n;
       if (!read_header(buf, len, &pos, '$', &n) || len - pos < static_cast<uint64_t>(n) + 2) {
         complete = false;
         break;
       }
-      if (i == 1) key = std::string_view(buf + pos, static_cast<size_t>(n));
+      std::string_view arg(buf + pos, static_cast<size_t>(n));
+      if (i == 1) c.key = arg;
+      if (i == 2) c.arg2 = arg;
+      if (i == 3) c.arg3 = arg;
       pos += static_cast<size_t>(n) + 2;
     }
     if (!complete) break;
-    if (argc >= 2) keys[found++] = key;
+    if (argc >= 2) out[found++] = c;
   }
   return found;
 }

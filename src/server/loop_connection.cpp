@@ -192,11 +192,11 @@ void LoopConnection::process_input() {
       break;
     }
     if (prefetched == 0) {
-      std::string_view keys[kPrefetchWindow];
-      prefetched =
-          protocol::peek_keys(in_.data() + in_start_, in_end_ - in_start_, keys, kPrefetchWindow);
+      protocol::PeekedCommand cmds[kPrefetchWindow];
+      prefetched = protocol::peek_commands(in_.data() + in_start_, in_end_ - in_start_, cmds,
+                                           kPrefetchWindow);
       // A lone command gains nothing: its lookup would miss just the same.
-      if (prefetched > 1) eng.prefetch_keys(client_, keys, prefetched);
+      if (prefetched > 1) eng.prefetch(client_, cmds, prefetched);
     }
     if (prefetched > 0) --prefetched;
     auto st = parser_.parse(in_.data() + in_start_, in_end_ - in_start_);

@@ -71,15 +71,19 @@ size_t ThreadedConnection::query_buffer_used() const {
 }
 
 void ThreadedConnection::prefetch_batch_keys() {
-  std::string_view keys[kPrefetchWindow];
+  protocol::PeekedCommand cmds[kPrefetchWindow];
   size_t n = 0;
   size_t end = std::min(batch_.size(), next_command_ + kPrefetchWindow);
   for (size_t i = next_command_; i < end; ++i) {
     auto args = batch_.command(i);
-    if (args.size() >= 2) keys[n++] = args[1];
+    if (args.size() < 2) continue;
+    protocol::PeekedCommand& c = cmds[n++];
+    c = {args[1], {}, {}};
+    if (args.size() > 2) c.arg2 = args[2];
+    if (args.size() > 3) c.arg3 = args[3];
   }
   // A lone command gains nothing: its lookup would miss just the same.
-  if (n > 1) server_.engine().prefetch_keys(client_, keys, n);
+  if (n > 1) server_.engine().prefetch(client_, cmds, n);
 }
 
 void ThreadedConnection::run_batch() {

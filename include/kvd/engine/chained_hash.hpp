@@ -53,6 +53,23 @@ class ChainedHash {
     return nullptr;
   }
 
+  // Pipelined lookups overlap their cache misses in two steps:
+  // prefetch_slot starts loading key's bucket slot and returns its hash;
+  // prefetch_node, called once the slot has had time to arrive, starts
+  // loading the first node there.
+  uint64_t prefetch_slot(std::string_view key) const {
+    uint64_t h = Traits::hash(key);
+    for (int t = first_table(h); t <= (rehashing() ? 1 : 0) && t_[t].size; ++t) {
+      __builtin_prefetch(&t_[t].b[h & t_[t].mask]);
+    }
+    return h;
+  }
+  void prefetch_node(uint64_t h) const {
+    for (int t = first_table(h); t <= (rehashing() ? 1 : 0) && t_[t].size; ++t) {
+      if (const Node* n = t_[t].b[h & t_[t].mask]) __builtin_prefetch(n);
+    }
+  }
+
   // Adds a node whose key is absent, growing the table at load factor 1.
   void insert(Node* n) { insert(n, Traits::hash(Traits::key(n))); }
   void insert(Node* n, uint64_t h) {

@@ -72,6 +72,9 @@ class Dict {
   // asks for the first entry in each.
   uint64_t prefetch_bucket(std::string_view key) const;
   void prefetch_chain(uint64_t h) const;
+  // A lookup with the hash prefetch_bucket returned and no side effects (no
+  // rehash step), for prefetching what the entry's value points to.
+  const Entry* peek(std::string_view key, uint64_t h) const;
 
   // Visits one cursor step; returns the next cursor (0 when done).
   uint64_t scan(uint64_t cursor, const std::function<void(Entry*)>& fn);

@@ -14,6 +14,7 @@
 #include "kvd/engine/database.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/slowlog.hpp"
+#include "kvd/protocol/key_peek.hpp"
 
 namespace kvd::engine {
 
@@ -105,10 +106,11 @@ class Engine {
   void execute(Client& client, Args args, protocol::ReplyWriter& out,
                bool follows_previous = false);
 
-  // Asks the CPU for the memory of these keys in the client's database ahead
-  // of running a pipeline of commands on them: a batch's cache misses then
-  // overlap instead of coming one command at a time. Only a hint; n <= 64.
-  void prefetch_keys(const Client& client, const std::string_view* keys, size_t n);
+  // Asks the CPU for the memory of these commands' keys in the client's
+  // database ahead of running them, and for big collections the index slot
+  // and node of the member each names: a pipeline's cache misses then overlap
+  // instead of coming one command at a time. Only a hint; n <= 64.
+  void prefetch(const Client& client, const protocol::PeekedCommand* cmds, size_t n);
 
   Database& db(int index) { return *dbs_[index]; }
   int db_count() const { return static_cast<int>(dbs_.size()); }

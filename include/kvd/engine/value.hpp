@@ -23,6 +23,12 @@ class Object {
   virtual Object* clone() const = 0;
   // Approximate heap bytes held (MEMORY USAGE). Types refine the default.
   virtual size_t memory_usage() const { return 64 + element_count() * 16; }
+  // Prefetching for pipelined commands (Engine::prefetch_keys): start loading
+  // where `member` would be in a big collection's index and return a token
+  // for prefetch_member_node, which starts loading the first node there.
+  // Compact encodings are one block already loaded with the object: no-ops.
+  virtual uint64_t prefetch_member_slot(std::string_view /*member*/) const { return 0; }
+  virtual void prefetch_member_node(uint64_t /*token*/) const {}
 };
 
 // A key's value in 16 bytes. Strings up to kInlineCap bytes and integers are

@@ -36,7 +36,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   static size_t pause_output_bytes(const engine::Config& config);
 
   // Pipelined commands have their keys prefetched this many at a time
-  // (Engine::prefetch_keys): enough misses in flight to hide most of their
+  // (Engine::prefetch): enough misses in flight to hide most of their
   // latency, few enough that the lines are still cached when the commands run.
   static constexpr size_t kPrefetchWindow = 16;
 

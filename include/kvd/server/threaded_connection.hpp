@@ -69,7 +69,7 @@ class ThreadedConnection final : public Connection {
   }
 
   // ---- main thread
-  // Engine::prefetch_keys for the next window of the batch.
+  // Engine::prefetch for the next window of the batch.
   void prefetch_batch_keys();
   void run_batch();
   // Moves staged replies to the hand-off buffer and tells the I/O thread.

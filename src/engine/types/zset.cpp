@@ -134,6 +134,8 @@ class ZBig {
   const ZTree& tree() const { return tree_; }
 
   ZElem* find(std::string_view m) const { return index_.find(m); }
+  uint64_t prefetch_slot(std::string_view m) const { return index_.prefetch_slot(m); }
+  void prefetch_node(uint64_t h) const { index_.prefetch_node(h); }
 
   // The member must be absent.
   void insert(double score, std::string_view m) {
@@ -179,6 +181,14 @@ ZSet::ZSet(const ZSet& o) : pl_(o.pl_) {
 
 const char* ZSet::encoding() const {
   return big_ ? "skiplist" : "listpack";
+}
+
+uint64_t ZSet::prefetch_member_slot(std::string_view member) const {
+  return big_ ? big_->prefetch_slot(member) : 0;
+}
+
+void ZSet::prefetch_member_node(uint64_t token) const {
+  if (big_) big_->prefetch_node(token);
 }
 
 size_t ZSet::size() const {

@@ -31,6 +31,12 @@ class HashObject final : public Object {
   const char* encoding() const override { return is_table() ? "hashtable" : "listpack"; }
   size_t element_count() const override { return size(); }
   Object* clone() const override;
+  uint64_t prefetch_member_slot(std::string_view field) const override {
+    return is_table() ? table_->prefetch_slot(field) : 0;
+  }
+  void prefetch_member_node(uint64_t token) const override {
+    if (is_table()) table_->prefetch_node(token);
+  }
 
   bool is_table() const { return count_ == kTableMark; }
   size_t size() const { return is_table() ? table_->size() : count_; }

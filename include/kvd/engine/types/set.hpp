@@ -44,6 +44,12 @@ class SetObject final : public Object {
   const char* encoding() const override { return is_table() ? "hashtable" : "intset"; }
   size_t element_count() const override { return size(); }
   Object* clone() const override;
+  uint64_t prefetch_member_slot(std::string_view member) const override {
+    return is_table() ? table()->prefetch_slot(member) : 0;
+  }
+  void prefetch_member_node(uint64_t token) const override {
+    if (is_table()) table()->prefetch_node(token);
+  }
 
   bool is_table() const { return width() == 0; }
   size_t size() const { return is_table() ? table()->size() : count(); }

@@ -43,6 +43,8 @@ class StrTable {
   bool erase(std::string_view key);
   // A uniformly random member (nullptr when empty).
   const StrNode* random() const;
+  uint64_t prefetch_slot(std::string_view key) const { return index_.prefetch_slot(key); }
+  void prefetch_node(uint64_t h) const { index_.prefetch_node(h); }
   // Reserve buckets for n members (bulk loads, conversions).
   void reserve(size_t n) { index_.reserve(n); }
   // Heap bytes held (buckets, nodes): MEMORY USAGE style estimates.

@@ -52,6 +52,8 @@ class ZSet : public Object {
   const char* encoding() const override;
   size_t element_count() const override { return size(); }
   Object* clone() const override { return new ZSet(*this); }
+  uint64_t prefetch_member_slot(std::string_view member) const override;
+  void prefetch_member_node(uint64_t token) const override;
 
   size_t size() const;
   bool is_packed() const { return big_ == nullptr; }
