@@ -31,6 +31,18 @@ class OutputBuffer {
     append_slow(p, n);
   }
   void append(std::string_view s) { append(s.data(), s.size()); }
+  // In-place writing of small replies: where up to n bytes may be written at
+  // the end (nullptr when the last block has less room), then commit() of
+  // the bytes actually written. Saves staging a reply in a buffer of its own.
+  char* tail_room(size_t n) {
+    if (blocks_.empty()) return nullptr;
+    Block& b = blocks_.back();
+    return b.cap - b.end >= n ? b.data.get() + b.end : nullptr;
+  }
+  void commit(size_t n) {
+    blocks_.back().end += n;
+    size_ += n;
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
