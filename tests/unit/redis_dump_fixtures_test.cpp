@@ -5,7 +5,8 @@
 // byte-identical.
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -54,29 +55,33 @@ std::vector<std::string> split(const std::string& s, const std::string& sep) {
   return out;
 }
 
-// One argument in the fixture notation: W*N repeats W, '' is empty.
-std::string expand_word(const std::string& w) {
-  static const std::regex repeat(R"(^(.+)\*(\d+)$)");
-  std::smatch m;
-  if (w == "''") return "";
-  if (std::regex_match(w, m, repeat)) {
-    std::string out;
-    for (int i = std::stoi(m[2]); i > 0; --i) out += m[1].str();
-    return out;
-  }
-  return w;
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string substitute(const std::string& w, int i) {
-  static const std::regex scaled(R"(\$\(i\*([0-9.]+)\))");
-  std::smatch m;
-  std::string out = w;
-  if (std::regex_search(out, m, scaled)) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", i * std::stod(m[1]));
-    out = m.prefix().str() + buf + m.suffix().str();
+// One argument in the fixture notation: W*N repeats W, '' is empty.
+std::string expand_word(const std::string& w) {
+  if (w == "''") return "";
+  size_t star = w.rfind('*');
+  if (star == std::string::npos || star == 0 || !all_digits(std::string_view(w).substr(star + 1))) {
+    return w;
   }
-  size_t at;
+  std::string out;
+  for (int i = std::stoi(w.substr(star + 1)); i > 0; --i) out += w.substr(0, star);
+  return out;
+}
+
+// Replaces $(i*K) with i times K (%.17g) and $i with i.
+std::string substitute(const std::string& w, int i) {
+  std::string out = w;
+  size_t at = out.find("$(i*");
+  if (at != std::string::npos) {
+    size_t close = out.find(')', at);
+    double k = std::stod(out.substr(at + 4, close - at - 4));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", i * k);
+    out.replace(at, close + 1 - at, buf);
+  }
   while ((at = out.find("$i")) != std::string::npos) out.replace(at, 2, std::to_string(i));
   return out;
 }
@@ -84,18 +89,19 @@ std::string substitute(const std::string& w, int i) {
 // Turns one fixture command ("RPUSH k [e$i for i in 0..9]", "[XADD k 5-$i f $i
 // for i in 0..3]") into the commands it stands for.
 std::vector<std::vector<std::string>> expand_command(const std::string& cmd) {
-  static const std::regex range(R"(\[(.*) for i in (\d+)\.\.(\d+)\])");
-  std::smatch m;
-  if (!std::regex_search(cmd, m, range)) {
+  size_t open = cmd.find('['), close = cmd.rfind(']');
+  size_t loop = open == std::string::npos ? open : cmd.find(" for i in ", open);
+  if (loop == std::string::npos || close == std::string::npos) {
     std::vector<std::string> args;
     for (const std::string& w : split(cmd, " ")) args.push_back(expand_word(w));
     return {args};
   }
-  std::vector<std::string> pattern = split(m[1].str(), " ");
-  int from = std::stoi(m[2]), to = std::stoi(m[3]);
+  std::vector<std::string> pattern = split(cmd.substr(open + 1, loop - open - 1), " ");
+  std::string range = cmd.substr(loop + 10, close - loop - 10);  // "A..B"
+  size_t dots = range.find("..");
+  int from = std::stoi(range.substr(0, dots)), to = std::stoi(range.substr(dots + 2));
   std::vector<std::string> head;
-  std::string prefix = m.prefix().str();
-  if (!prefix.empty()) head = split(prefix.substr(0, prefix.size() - 1), " ");
+  if (open > 0) head = split(cmd.substr(0, open - 1), " ");
   std::vector<std::vector<std::string>> out;
   if (head.empty()) {  // the whole command repeats
     for (int i = from; i <= to; ++i) {
