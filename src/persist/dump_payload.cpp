@@ -1,5 +1,6 @@
 #include "kvd/persist/dump_payload.hpp"
 
+#include "kvd/persist/byte_order.hpp"
 #include "kvd/persist/crc64.hpp"
 #include "kvd/persist/rdb_format.hpp"
 
@@ -8,12 +9,6 @@ namespace kvd::persist {
 namespace {
 
 constexpr size_t kFooterSize = 10;
-
-uint64_t get_le(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kvd/common/strings.hpp"
+#include "kvd/persist/byte_order.hpp"
 
 namespace kvd::persist {
 
@@ -21,21 +22,6 @@ constexpr uint8_t k16BitInt = 0xF1;
 constexpr uint8_t k24BitInt = 0xF2;
 constexpr uint8_t k32BitInt = 0xF3;
 constexpr uint8_t k64BitInt = 0xF4;
-
-void put_le(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t get_le(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-int64_t sign_extend(uint64_t v, int bits) {
-  int shift = 64 - bits;
-  return static_cast<int64_t>(v << shift) >> shift;
-}
 
 // Bytes the backlen of an element of `len` bytes takes.
 size_t backlen_size(size_t len) {

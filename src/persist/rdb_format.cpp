@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kvd/common/strings.hpp"
+#include "kvd/persist/byte_order.hpp"
 #include "kvd/persist/lzf.hpp"
 
 namespace kvd::persist::rdb {
@@ -25,26 +26,6 @@ constexpr uint8_t kEncLzf = 3;
 constexpr size_t kCompressMin = 21;
 // One LZF back reference (3 bytes) yields at most 264 bytes.
 constexpr size_t kLzfMaxRatio = 88;
-
-void put_be(std::string* out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-void put_le(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t get_be(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-uint64_t get_le(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
 
 }  // namespace
 

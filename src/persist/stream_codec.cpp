@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "kvd/persist/byte_order.hpp"
 #include "kvd/persist/listpack.hpp"
 
 namespace kvd::persist {
@@ -25,22 +26,17 @@ constexpr int64_t kFlagSameFields = 2;
 constexpr size_t kNodeEntries = 100;
 constexpr size_t kNodeBytes = 4096;
 
+// Stream IDs as radix-tree keys and in PELs: ms then seq, big-endian, so
+// byte order is ID order.
 std::string id_key(StreamID id) {
-  std::string k(16, '\0');
-  for (int i = 0; i < 8; ++i) {
-    k[i] = static_cast<char>(id.ms >> (56 - 8 * i));
-    k[8 + i] = static_cast<char>(id.seq >> (56 - 8 * i));
-  }
+  std::string k;
+  put_be(&k, id.ms, 8);
+  put_be(&k, id.seq, 8);
   return k;
 }
 
 StreamID id_from_key(std::string_view k) {
-  StreamID id;
-  for (int i = 0; i < 8; ++i) {
-    id.ms = id.ms << 8 | static_cast<uint8_t>(k[i]);
-    id.seq = id.seq << 8 | static_cast<uint8_t>(k[8 + i]);
-  }
-  return id;
+  return {get_be(k.data(), 8), get_be(k.data() + 8, 8)};
 }
 
 std::vector<std::string_view> field_names(const StreamEntry& e) {

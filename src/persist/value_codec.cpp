@@ -6,6 +6,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/types/list.hpp"
+#include "kvd/persist/byte_order.hpp"
 #include "kvd/persist/listpack.hpp"
 #include "kvd/persist/ziplist.hpp"
 #include "stream_codec.hpp"
@@ -70,12 +71,9 @@ void encode_set(const SetObject& s, rdb::Writer& w) {
     }
   }
   std::string blob;
-  auto put = [&](uint64_t v, uint32_t bytes) {
-    for (uint32_t i = 0; i < bytes; ++i) blob.push_back(static_cast<char>(v >> (8 * i)));
-  };
-  put(width, 4);
-  put(ints.size(), 4);
-  for (int64_t v : ints) put(static_cast<uint64_t>(v), width);
+  put_le(&blob, width, 4);
+  put_le(&blob, ints.size(), 4);
+  for (int64_t v : ints) put_le(&blob, static_cast<uint64_t>(v), static_cast<int>(width));
   w.byte(rdb::kSetIntset);
   w.string(blob);
 }

@@ -1,5 +1,7 @@
 #include "kvd/persist/ziplist.hpp"
 
+#include "kvd/persist/byte_order.hpp"
+
 namespace kvd::persist {
 
 namespace {
@@ -15,23 +17,6 @@ constexpr uint8_t kInt24 = 0xF0;
 constexpr uint8_t kInt8 = 0xFE;
 constexpr uint8_t kImmMin = 0xF1;  // 0xF1..0xFD hold 0..12
 constexpr uint8_t kImmMax = 0xFD;
-
-uint64_t get_le(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-uint64_t get_be(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-int64_t sign_extend(uint64_t v, int bits) {
-  int shift = 64 - bits;
-  return static_cast<int64_t>(v << shift) >> shift;
-}
 
 }  // namespace
 

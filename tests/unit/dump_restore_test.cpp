@@ -3,13 +3,13 @@
 // must be refused cleanly.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "engine_harness.hpp"
 #include "kvd/persist/crc64.hpp"
+#include "value_readback.hpp"
 
 namespace kvd::test {
 namespace {
@@ -70,33 +70,8 @@ void build_every_type(EngineHarness& h) {
   }
 }
 
-// What a client would read back from a key of any type.
 std::string contents(EngineHarness& h, const std::string& key) {
-  std::string type = h.run({"TYPE", key});
-  if (type == "+string\r\n") return h.run({"GET", key});
-  if (type == "+list\r\n") return h.run({"LRANGE", key, "0", "-1"});
-  if (type == "+set\r\n") return h.run({"SORT", key, "ALPHA"});
-  if (type == "+zset\r\n") return h.run({"ZRANGE", key, "0", "-1", "WITHSCORES"});
-  if (type == "+hash\r\n") {
-    // Field order in a big hash is the table's: compare the pairs sorted.
-    std::string all = h.run({"HGETALL", key});
-    std::vector<std::string> pairs;
-    size_t pos = all.find("\r\n") + 2;
-    while (pos < all.size()) {
-      size_t end = pos;
-      for (int i = 0; i < 4; ++i) end = all.find("\r\n", end) + 2;  // $n, field, $n, value
-      pairs.push_back(all.substr(pos, end - pos));
-      pos = end;
-    }
-    std::sort(pairs.begin(), pairs.end());
-    std::string out;
-    for (const std::string& p : pairs) out += p;
-    return out;
-  }
-  if (type == "+stream\r\n") {
-    return h.run({"XRANGE", key, "-", "+"}) + h.run({"XINFO", "STREAM", key, "FULL"});
-  }
-  return type;
+  return read_back(h, key, /*stream_details=*/true);
 }
 
 const std::vector<std::string> kKeys = {"str",     "int",    "long", "list",   "ints",
