@@ -224,7 +224,19 @@ class ChainedHash {
       }
       ++rehash_idx_;
     }
-    if (t_[0].used == 0) finish_rehash();
+    if (t_[0].used == 0) {
+      finish_rehash();
+      return;
+    }
+    // Moving a node means reading its key to rehash it: a cache miss per
+    // node, which used to be half the cost of an insert-heavy SADD. Ask now
+    // for the next bucket's first node, so the next write's step finds it.
+    for (size_t i = rehash_idx_, end = std::min(i + 8, t_[0].size); i < end; ++i) {
+      if (const Node* x = t_[0].b[i]) {
+        __builtin_prefetch(x);
+        break;
+      }
+    }
   }
 
  private:
