@@ -149,6 +149,28 @@ bool for_each_packed(std::string_view blob, bool ziplist, F&& fn) {
   return c.done();
 }
 
+// Calls fn(first, second) for each pair of elements of a listpack or ziplist
+// (hash field and value, sorted-set member and score); false if the blob is
+// malformed, holds an odd number of elements, or fn refuses a pair. The
+// first element of a pair is copied: the second may be formatted into the
+// same scratch space.
+template <typename F>
+bool for_each_packed_pair(std::string_view blob, bool ziplist, F&& fn) {
+  std::string first;
+  bool have_first = false;
+  char scratch[24];
+  bool ok = for_each_packed(blob, ziplist, [&](const PackedElem& e) {
+    if (!have_first) {
+      first.assign(e.str(scratch));
+      have_first = true;
+      return true;
+    }
+    have_first = false;
+    return fn(std::string_view(first), e);
+  });
+  return ok && !have_first;
+}
+
 bool decode_list(uint8_t type, rdb::Reader& r, const DecodeLimits& lim, Value* out) {
   auto list = std::make_unique<List>(lim.list_fill);
   char scratch[24];
@@ -219,16 +241,8 @@ bool decode_zset(uint8_t type, rdb::Reader& r, const DecodeLimits& lim, Value* o
       if (!ok || !add(m, score)) return false;
     }
   } else {
-    std::string blob, member;
-    bool have_member = false;
-    char scratch[24];
-    auto pair = [&](const PackedElem& e) {
-      if (!have_member) {
-        member.assign(e.str(scratch));
-        have_member = true;
-        return true;
-      }
-      have_member = false;
+    std::string blob;
+    auto pair = [&](std::string_view member, const PackedElem& e) {
       double score;
       if (e.is_int) {
         score = static_cast<double>(e.i);
@@ -237,8 +251,7 @@ bool decode_zset(uint8_t type, rdb::Reader& r, const DecodeLimits& lim, Value* o
       }
       return add(member, score);
     };
-    if (!r.string(&blob) || !for_each_packed(blob, type == rdb::kZSetZiplist, pair) ||
-        have_member) {
+    if (!r.string(&blob) || !for_each_packed_pair(blob, type == rdb::kZSetZiplist, pair)) {
       return false;
     }
   }
@@ -257,19 +270,12 @@ bool decode_hash(uint8_t type, rdb::Reader& r, const DecodeLimits& lim, Value* o
       if (!r.string(&f) || !r.string(&v) || !h->set(f, v, lim.hash)) return false;
     }
   } else {
-    std::string blob, field;
-    bool have_field = false;
+    std::string blob;
     char scratch[24];
-    auto pair = [&](const PackedElem& e) {
-      if (!have_field) {
-        field.assign(e.str(scratch));
-        have_field = true;
-        return true;
-      }
-      have_field = false;
+    auto pair = [&](std::string_view field, const PackedElem& e) {
       return h->set(field, e.str(scratch), lim.hash);  // false: repeated field
     };
-    if (!r.string(&blob) || !for_each_packed(blob, type == rdb::kHashZiplist, pair) || have_field) {
+    if (!r.string(&blob) || !for_each_packed_pair(blob, type == rdb::kHashZiplist, pair)) {
       return false;
     }
   }
