@@ -5,22 +5,15 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
 #include "kvd/engine/keyspace_events.hpp"
+#include "kvd/engine/type_limits.hpp"
 #include "kvd/persist/dump_payload.hpp"
 
 namespace kvd::engine {
 namespace {
 
 persist::DecodeLimits decode_limits(const ConfigValues& v) {
-  persist::DecodeLimits l;
-  l.list_fill = v.list_max_listpack_size;
-  l.hash.max_entries = static_cast<size_t>(v.hash_max_listpack_entries);
-  l.hash.max_value = static_cast<size_t>(v.hash_max_listpack_value);
-  l.set.max_intset_entries = static_cast<size_t>(v.set_max_intset_entries);
-  l.zset.max_entries = static_cast<size_t>(v.zset_max_listpack_entries);
-  l.zset.max_value = static_cast<size_t>(v.zset_max_listpack_value);
-  l.stream.max_bytes = v.stream_node_max_bytes;
-  l.stream.max_entries = v.stream_node_max_entries;
-  return l;
+  return {v.list_max_listpack_size, hash_limits(v), set_limits(v), zset_limits(v),
+          stream_node_limits(v)};
 }
 
 void cmd_dump(CommandContext& ctx) {

@@ -11,15 +11,14 @@
 #include "collection_helpers.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/type_limits.hpp"
 #include "kvd/engine/types/hash.hpp"
 
 namespace kvd::engine {
 namespace {
 
 HashLimits limits_of(const CommandContext& ctx) {
-  const ConfigValues& v = ctx.engine.config().v();
-  return {static_cast<size_t>(v.hash_max_listpack_entries),
-          static_cast<size_t>(v.hash_max_listpack_value)};
+  return hash_limits(ctx.engine.config().v());
 }
 
 HashObject* hash_of(Entry* e) {

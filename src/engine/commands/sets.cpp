@@ -11,13 +11,14 @@
 #include "collection_helpers.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/type_limits.hpp"
 #include "kvd/engine/types/set.hpp"
 
 namespace kvd::engine {
 namespace {
 
 SetLimits limits_of(const CommandContext& ctx) {
-  return {static_cast<size_t>(ctx.engine.config().v().set_max_intset_entries)};
+  return set_limits(ctx.engine.config().v());
 }
 
 SetObject* set_of(Entry* e) {

@@ -6,6 +6,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/type_limits.hpp"
 #include "stream_helpers.hpp"
 
 namespace kvd::engine {
@@ -63,8 +64,7 @@ void reply_stream_entry(CommandContext& ctx, const StreamEntry& e) {
 }
 
 StreamObject::NodeLimits stream_node_limits(CommandContext& ctx) {
-  const auto& v = ctx.engine.config().v();
-  return {v.stream_node_max_bytes, v.stream_node_max_entries};
+  return stream_node_limits(ctx.engine.config().v());
 }
 
 namespace {

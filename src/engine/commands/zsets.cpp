@@ -19,6 +19,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
+#include "kvd/engine/type_limits.hpp"
 #include "kvd/engine/types/set_reader.hpp"
 
 namespace kvd::engine {
@@ -26,9 +27,7 @@ namespace kvd::engine {
 // ------------------------------------------------------------- shared helpers
 
 ZSet::Limits zset_limits(const CommandContext& ctx) {
-  const auto& v = ctx.engine.config().v();
-  return {static_cast<size_t>(v.zset_max_listpack_entries),
-          static_cast<size_t>(v.zset_max_listpack_value)};
+  return zset_limits(ctx.engine.config().v());
 }
 
 ZSet* zset_of(Entry* e) {
