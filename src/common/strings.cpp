@@ -98,17 +98,15 @@ bool parse_long_double(std::string_view s, long double* out) {
 }
 
 size_t format_int64(int64_t v, char* buf) {
-  char tmp[24];
   uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  size_t n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u);
   size_t len = 0;
   if (v < 0) buf[len++] = '-';
-  while (n) buf[len++] = tmp[--n];
-  return len;
+  // Count the digits first, then write them in place from the last: no
+  // reversed copy (this formats every length header of every reply).
+  size_t n = 1;
+  for (uint64_t t = u; t >= 10; t /= 10) ++n;
+  for (size_t i = n; i-- > 0; u /= 10) buf[len + i] = static_cast<char>('0' + u % 10);
+  return len + n;
 }
 
 std::string int_to_string(int64_t v) {

@@ -221,15 +221,8 @@ bool Dict::rehash_for(int64_t us, int64_t (*now_us)()) {
 Entry* Dict::find(std::string_view key) {
   if (size() == 0) return nullptr;
   if (rehashing()) rehash_steps(1);
-  uint64_t h = hash(key);
-  for (int t = 0; t < 2; ++t) {
-    if (t_[t].size == 0) break;
-    for (Entry* e = t_[t].b[h & t_[t].mask]; e; e = e->next) {
-      if (e->key_len == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0) return e;
-    }
-    if (!rehashing()) break;
-  }
-  return nullptr;
+  // peek() is the same walk without the rehash step; the entry is ours to change.
+  return const_cast<Entry*>(peek(key, hash(key)));
 }
 
 uint64_t Dict::prefetch_bucket(std::string_view key) const {

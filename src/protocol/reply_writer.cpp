@@ -51,18 +51,6 @@ void ReplyWriter::error(std::string_view msg) {
   out_->append(line);
 }
 
-namespace {
-
-// Decimal digits of v written at p, most significant first; returns the count.
-inline size_t write_decimal(uint64_t v, char* p) {
-  size_t n = 1;
-  for (uint64_t t = v; t >= 10; t /= 10) ++n;
-  for (size_t i = n; i-- > 0; v /= 10) p[i] = static_cast<char>('0' + v % 10);
-  return n;
-}
-
-}  // namespace
-
 void ReplyWriter::bulk(std::string_view s) {
   // Most bulk replies are small and fit the current block: write them there
   // directly ("$", length, CRLF, bytes, CRLF). LRANGE of 100 short elements
@@ -72,7 +60,7 @@ void ReplyWriter::bulk(std::string_view s) {
     if (char* p = out_->tail_room(kHeaderMax + s.size() + 2)) {
       size_t n = 0;
       p[n++] = '$';
-      n += write_decimal(s.size(), p + n);
+      n += format_int64(static_cast<int64_t>(s.size()), p + n);
       p[n++] = '\r';
       p[n++] = '\n';
       if (!s.empty()) std::memcpy(p + n, s.data(), s.size());
