@@ -57,11 +57,7 @@ void encode_set(const SetObject& s, rdb::Writer& w) {
   // The intset blob: Redis's narrowest width is 2 bytes.
   std::vector<int64_t> ints;
   ints.reserve(s.size());
-  s.for_each([&](std::string_view m) {
-    int64_t v = 0;
-    parse_int64(m, &v);
-    ints.push_back(v);
-  });
+  s.for_each_int([&](int64_t v) { ints.push_back(v); });
   uint32_t width = 2;
   for (int64_t v : ints) {
     if (v < INT32_MIN || v > INT32_MAX) {

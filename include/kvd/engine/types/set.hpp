@@ -71,7 +71,13 @@ class SetObject final : public Object {
       return;
     }
     char buf[24];
-    for (uint32_t i = 0, n = count(); i < n; ++i) fn(format(at(i), buf));
+    for_each_int([&](int64_t v) { fn(format(v, buf)); });
+  }
+  // Calls fn(int64_t) for each member of an intset, ascending (DUMP writes
+  // them as integers). The set must not be a table.
+  template <typename F>
+  void for_each_int(F&& fn) const {
+    for (uint32_t i = 0, n = count(); i < n; ++i) fn(at(i));
   }
   // One SCAN step; the intset encoding returns everything with cursor 0.
   template <typename F>
