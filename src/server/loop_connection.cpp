@@ -49,51 +49,19 @@ void LoopConnection::close_soon() {
 }
 
 void LoopConnection::wait_readable() {
-  if (reading_ || closed_ || paused_) return;
+  if (reading_ || closed_ || paused_ || close_after_write_) return;
+  // Wait for readiness, then read by hand (on_readable), rather than leave a
+  // read pending: Asio tries a pending read at once, and on a socket just read
+  // dry that recv() fails with EAGAIN, a wasted syscall on every request.
+  // Asio re-arms a wait with EPOLL_CTL_MOD, on which epoll re-checks the
+  // socket, so bytes that arrived before the wait are reported, not lost.
+  // No buffer is held while waiting.
   reading_ = true;
-  if (in_.empty()) {
-    // Idle (no query buffer): wait for readiness without holding a buffer.
-    socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
-      self->reading_ = false;
-      if (ec || self->closed_) return;
-      self->on_readable();
-    });
-    return;
-  }
-  // A read the reactor performs when the socket is readable. Unlike a wait,
-  // re-arming it costs no epoll_ctl: the descriptor stays registered
-  // edge-triggered and the read is tried at once only after a full read.
-  size_t space = prepare_input();
-  socket_.async_read_some(
-      asio::buffer(in_.data() + in_end_, space),
-      [self = self()](const std::error_code& ec, size_t n) { self->on_read(ec, n); });
-}
-
-void LoopConnection::on_read(const std::error_code& ec, size_t n) {
-  reading_ = false;
-  if (closed_) return;
-  if (ec == asio::error::operation_aborted) {
-    if (trim_pending_) {  // cancelled by on_cron to return an idle buffer
-      trim_pending_ = false;
-      std::vector<char>().swap(in_);
-      in_start_ = in_end_ = 0;
-      wait_readable();
-    }
-    return;
-  }
-  trim_pending_ = false;
-  if (ec) {  // end of stream or a socket error
-    close();
-    return;
-  }
-  server_.meter().begin_work();
-  if (!accept_input(n)) return;
-  process_input();
-  if (closed_) return;
-  flush();
-  if (closed_) return;
-  release_big_input();
-  wait_readable();
+  socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
+    self->reading_ = false;
+    if (ec || self->closed_) return;
+    self->on_readable();
+  });
 }
 
 void LoopConnection::release_big_input() {
@@ -163,7 +131,7 @@ LoopConnection::ReadResult LoopConnection::read_once() {
 
 void LoopConnection::on_readable() {
   server_.meter().begin_work();
-  // A read is pending on the query buffer: it delivers what arrives.
+  // A wait is pending: it reports the bytes there are.
   if (reading_) return;
   // A read that fills the offered space may have left bytes in the socket, and
   // edge-triggered readiness would not report them again: keep reading until a
@@ -177,6 +145,7 @@ void LoopConnection::on_readable() {
   }
   flush();
   if (closed_) return;
+  release_big_input();
   wait_readable();
 }
 
@@ -215,8 +184,7 @@ void LoopConnection::process_input() {
     if (client_.close_after_reply) close_after_write_ = true;
     if (output_limit_reached(client_.last_interaction_ms)) break;
   }
-  // Rewind an empty buffer, unless a pending read is filling it at in_end_.
-  if (in_start_ == in_end_ && !reading_) in_start_ = in_end_ = 0;
+  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
   processing_ = false;
   if (client_.blocked) server_.arm_block_timer();
 }
@@ -246,7 +214,7 @@ void LoopConnection::protocol_error(const std::string& msg) {
   spdlog::debug("Protocol error ({}) from client: id={} addr={}", msg, client_.id, peer_);
   writer_.error("ERR " + msg);
   close_after_write_ = true;
-  in_start_ = in_end_;  // discard the rest (a pending read may be filling in_end_)
+  in_start_ = in_end_;  // discard the rest
 }
 
 bool LoopConnection::output_limit_reached(int64_t now_ms) {
@@ -318,16 +286,9 @@ void LoopConnection::on_cron(int64_t now_ms) {
   // connection should cost little more than its socket.
   if (now_ms - client_.last_interaction_ms > 2000) {
     if (in_start_ == in_end_ && !in_.empty() && !parser_.bytes_expected()) {
-      if (!reading_) {
-        std::vector<char>().swap(in_);
-        in_start_ = in_end_ = 0;
-      } else if (!writing_ && !trim_pending_) {
-        // The pending read holds the buffer: cancel it; on_read frees the
-        // buffer and waits for readiness instead.
-        trim_pending_ = true;
-        std::error_code ec;
-        socket_.cancel(ec);
-      }
+      // No pending operation holds the buffer: reads are made by hand.
+      std::vector<char>().swap(in_);
+      in_start_ = in_end_ = 0;
     }
     out_.release_if_empty();
   }

@@ -219,15 +219,9 @@ void ThreadedConnection::on_io_job(IoJob::Kind kind) {
   if (io_closed_) return;
   if (kind == IoJob::Kind::kTrim) {
     if (!batch_out_ && in_start_ == in_end_ && !in_.empty() && !parser_.bytes_expected()) {
-      if (!reading_) {
-        std::vector<char>().swap(in_);
-        in_start_ = in_end_ = 0;
-      } else if (!writing_ && !trim_pending_) {
-        // The pending read holds the buffer: cancel it (on_read frees it).
-        trim_pending_ = true;
-        std::error_code ec;
-        socket_.cancel(ec);
-      }
+      // No pending operation holds the buffer: reads are made by hand.
+      std::vector<char>().swap(in_);
+      in_start_ = in_end_ = 0;
     }
     out_.release_if_empty();
     publish_io_sizes();
@@ -292,56 +286,19 @@ bool ThreadedConnection::want_read() const {
 
 void ThreadedConnection::wait_readable() {
   if (reading_ || !want_read()) return;
+  // As in LoopConnection: wait for readiness and read by hand, which spares
+  // the EAGAIN recv() that a pending Asio read tries on every request. The
+  // re-arm (EPOLL_CTL_MOD) reports bytes that are already there.
   reading_ = true;
-  if (in_.empty()) {
-    // Idle (no query buffer): wait for readiness without holding a buffer.
-    socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
-      self->reading_ = false;
-      if (ec || self->io_closed_) return;
-      self->on_readable();
-    });
-    return;
-  }
-  // As in LoopConnection: a pending read re-arms without an epoll_ctl.
-  size_t space = prepare_input();
-  socket_.async_read_some(
-      asio::buffer(in_.data() + in_end_, space),
-      [self = self()](const std::error_code& ec, size_t n) { self->on_read(ec, n); });
-}
-
-void ThreadedConnection::on_read(const std::error_code& ec, size_t n) {
-  reading_ = false;
-  if (io_closed_) return;
-  if (ec == asio::error::operation_aborted) {
-    if (trim_pending_) {  // cancelled by a kTrim job to return an idle buffer
-      trim_pending_ = false;
-      std::vector<char>().swap(in_);
-      in_start_ = in_end_ = 0;
-      publish_io_sizes();
-      wait_readable();
-    }
-    return;
-  }
-  trim_pending_ = false;
-  if (ec) {  // end of stream or a socket error
-    io_close();
-    return;
-  }
-  if (!accept_input(n)) return;
-  dispatch();
-  if (io_closed_) return;
-  // As LoopConnection::release_big_input: a drained big buffer goes back now.
-  if (in_start_ == in_end_ && in_.size() > kBigInput && !parser_.bytes_expected()) {
-    std::vector<char>().swap(in_);
-    in_start_ = in_end_ = 0;
-    parser_.release_memory();
-    publish_io_sizes();
-  }
-  wait_readable();
+  socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
+    self->reading_ = false;
+    if (ec || self->io_closed_) return;
+    self->on_readable();
+  });
 }
 
 void ThreadedConnection::on_readable() {
-  // A read is pending on the query buffer: it delivers what arrives.
+  // A wait is pending: it reports the bytes there are.
   if (reading_) {
     dispatch();
     return;
@@ -354,7 +311,19 @@ void ThreadedConnection::on_readable() {
     if (r != ReadResult::kFull) break;
   }
   dispatch();
-  if (!io_closed_) wait_readable();
+  if (io_closed_) return;
+  release_big_input();
+  wait_readable();
+}
+
+void ThreadedConnection::release_big_input() {
+  // As LoopConnection::release_big_input: a drained big buffer goes back now.
+  if (!batch_out_ && in_start_ == in_end_ && in_.size() > kBigInput && !parser_.bytes_expected()) {
+    std::vector<char>().swap(in_);
+    in_start_ = in_end_ = 0;
+    parser_.release_memory();
+    publish_io_sizes();
+  }
 }
 
 size_t ThreadedConnection::prepare_input() {
@@ -419,14 +388,14 @@ void ThreadedConnection::dispatch() {
     if (st == protocol::RequestParser::Status::kError) {
       batch_.set_error(parser_.error());
       input_done_ = true;
-      in_start_ = in_end_;  // discard the rest (a pending read may be filling in_end_)
+      in_start_ = in_end_;  // discard the rest
       break;
     }
     if (!parser_.args().empty()) batch_.add(parser_.args());
     in_start_ += parser_.consumed();
   }
-  // Rewind an empty buffer, unless a pending read is filling it at in_end_.
-  if (in_start_ == in_end_ && !reading_) in_start_ = in_end_ = 0;
+  // Rewind an empty buffer.
+  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
   publish_io_sizes();
   if (batch_.empty()) return;
   batch_input_bytes_ = unreported_input_;

@@ -49,7 +49,6 @@ class LoopConnection final : public Connection {
  private:
   void wait_readable();
   void on_readable();
-  void on_read(const std::error_code& ec, size_t n);
   void release_big_input();
   // Makes room for the next read; returns the space offered.
   size_t prepare_input();
@@ -86,7 +85,6 @@ class LoopConnection final : public Connection {
   bool close_after_write_ = false;
   bool flush_scheduled_ = false;
   bool closed_ = false;
-  bool trim_pending_ = false;  // the read was cancelled to free an idle buffer
 };
 
 }  // namespace kvd::server

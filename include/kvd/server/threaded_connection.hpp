@@ -82,7 +82,8 @@ class ThreadedConnection final : public Connection {
   void io_start();
   void wait_readable();
   void on_readable();
-  void on_read(const std::error_code& ec, size_t n);
+  // Gives back a big query buffer once all of it is consumed.
+  void release_big_input();
   ReadResult read_once();
   size_t prepare_input();
   // Counts n bytes just read; false if the query buffer limit closed the socket.
@@ -139,7 +140,6 @@ class ThreadedConnection final : public Connection {
   bool close_when_flushed_ = false;
   bool continue_when_flushed_ = false;
   bool io_closed_ = false;
-  bool trim_pending_ = false;  // the read was cancelled to free an idle buffer
 };
 
 }  // namespace kvd::server
