@@ -17,6 +17,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libasio-dev libspdlog-dev libcli11-dev libgtest-dev libhiredis-dev libjemalloc-dev \
+      liblua5.1-0-dev lua-cjson-dev lua-bitop-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -39,7 +40,7 @@ RUN groupadd --system --gid 999 kvd \
 # which is essential in bookworm-slim.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libspdlog1.10 libfmt9 libjemalloc2 \
+      libspdlog1.10 libfmt9 libjemalloc2 liblua5.1-0 lua-cjson lua-bitop \
  && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /src/build/kvd /usr/local/bin/kvd

@@ -320,6 +320,8 @@ void Config::register_all() {
   integer("lfu-decay-time", &v.lfu_decay_time, 0, INT_MAX);
   integer("slowlog-log-slower-than", &v.slowlog_log_slower_than, -1, LLONG_MAX);
   integer("slowlog-max-len", &v.slowlog_max_len, 0, LONG_MAX);
+  integer("busy-reply-threshold", &v.busy_reply_threshold, 0, LONG_MAX);
+  params_.back()->alias = "lua-time-limit";
   boolean("latency-tracking", &v.latency_tracking);
   boolean("set-proc-title", &v.set_proc_title, false);
   integer("active-expire-effort", &v.active_expire_effort, 1, 10);

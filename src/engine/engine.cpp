@@ -1,4 +1,5 @@
 #include "kvd/engine/engine.hpp"
+#include "kvd/engine/scripting.hpp"
 
 #include <chrono>
 #include <random>
@@ -65,6 +66,7 @@ Engine::Engine(Clock& clock, Config& config)
   register_dump_commands(commands_);
   register_stream_commands(commands_);
   register_stream_group_commands(commands_);
+  register_scripting_commands(commands_);
   install_type_adapters();
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
@@ -121,6 +123,11 @@ void Engine::sample_rates() {
 }
 
 Engine::~Engine() = default;
+
+ScriptRuntime& Engine::scripts() {
+  if (!scripts_) scripts_ = std::make_unique<ScriptRuntime>(*this);
+  return *scripts_;
+}
 
 // A client starts unauthenticated when the default user has a password.
 void Engine::add_client(Client* c) {

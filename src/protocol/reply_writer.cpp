@@ -51,6 +51,28 @@ void ReplyWriter::error(std::string_view msg) {
   out_->append(line);
 }
 
+void ReplyWriter::error_verbatim(std::string_view msg, bool count) {
+  if (count) ++errors_;
+  std::string line = "-";
+  for (char c : msg) line.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  line += "\r\n";
+  std::string_view code = msg.substr(0, std::min(msg.find(' '), msg.size()));
+  size_t cn = std::min(code.size(), sizeof last_error_code_buf_);
+  std::memcpy(last_error_code_buf_, code.data(), cn);
+  last_error_code_len_ = static_cast<uint8_t>(cn);
+  out_->append(line);
+}
+
+void ReplyWriter::big_number(std::string_view digits) {
+  if (resp_ < 3) {
+    bulk(digits);
+    return;
+  }
+  out_->append("(", 1);
+  out_->append(digits);
+  out_->append("\r\n", 2);
+}
+
 void ReplyWriter::bulk(std::string_view s) {
   // Most bulk replies are small and fit the current block: write them there
   // directly ("$", length, CRLF, bytes, CRLF). LRANGE of 100 short elements

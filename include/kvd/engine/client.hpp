@@ -65,6 +65,8 @@ struct Client {
   bool blocked = false;
   // Running the commands of EXEC: blocking commands must not block.
   bool in_exec = false;
+  // The client a script's redis.call runs commands as (MONITOR shows "lua").
+  bool script = false;
   // CLIENT REPLY OFF / SKIP: this command's reply (reply_skip) or every reply
   // (reply_off) is dropped; pub/sub pushes still go out through `writer`.
   bool reply_off = false;

@@ -155,5 +155,6 @@ void register_sort_commands(CommandTable& t);
 void register_monitor_commands(CommandTable& t);
 void register_stream_commands(CommandTable& t);
 void register_stream_group_commands(CommandTable& t);
+void register_scripting_commands(CommandTable& t);
 
 }  // namespace kvd::engine

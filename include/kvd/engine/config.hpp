@@ -62,6 +62,8 @@ struct ConfigValues {
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
   int64_t slowlog_log_slower_than = 10000;
+  // A script running longer than this (ms) that has not written is stopped.
+  int64_t busy_reply_threshold = 5000;
   int64_t slowlog_max_len = 128;
   bool latency_tracking = true;
   bool set_proc_title = true;

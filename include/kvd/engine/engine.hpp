@@ -19,6 +19,7 @@
 namespace kvd::engine {
 
 class BlockingRegistry;  // engine/blocking.hpp
+class ScriptRuntime;     // engine/scripting.hpp
 class PubSub;
 struct WatchRegistry;
 
@@ -159,6 +160,11 @@ class Engine {
   void add_monitor(Client& c);
   void forget_monitor(Client& c);
   void feed_monitors(const Client& c, Args args);
+  bool has_monitors() const { return !monitors_.empty(); }
+  // The Lua interpreter of EVAL and SCRIPT, created on first use.
+  ScriptRuntime& scripts();
+  // Null until a script was first loaded (INFO reads it without creating it).
+  const ScriptRuntime* scripts_if_created() const { return scripts_.get(); }
   // Adds a command to the slow log (slowlog_cmd.cpp).
   void log_slow_command(const Client& c, Args args, int64_t end_us, int64_t duration_us);
   bool slow_enough(const CommandSpec& spec, int64_t duration_us) const {
@@ -232,6 +238,7 @@ class Engine {
   std::shared_ptr<BlockingRegistry> blocking_;
   std::vector<Client*> monitors_;
   SlowLog slowlog_;
+  std::unique_ptr<ScriptRuntime> scripts_;
 };
 
 }  // namespace kvd::engine

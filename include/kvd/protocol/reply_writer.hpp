@@ -25,16 +25,22 @@ class ReplyWriter {
   // "WRONGTYPE Operation ...". A message without a code gets "ERR " prepended.
   // CR and LF are replaced by spaces so the reply stays one line.
   void error(std::string_view msg);
+  // Writes "-msg" as it is, its first word taken as the code, where error()
+  // would add ERR to a message whose first word is not upper case: a script's
+  // {err = "..."} reply is passed on unchanged, as Redis does.
+  // `count`: false when the error was already counted (errors()) elsewhere.
+  void error_verbatim(std::string_view msg, bool count = true);
   void integer(int64_t v) { prefixed_number(':', v); }
   void bulk(std::string_view s);
   void null();        // missing bulk: $-1 / _
   void null_array();  // missing array: *-1 / _
   void array(int64_t n) { prefixed_number('*', n); }
-  void map(int64_t n);   // n key/value pairs: *2n / %n
-  void set(int64_t n);   // *n / ~n
-  void push(int64_t n);  // >n in RESP3, *n in RESP2
-  void dbl(double v);    // bulk "%.17g" / ,v
-  void boolean(bool v);  // :1 / #t
+  void map(int64_t n);                       // n key/value pairs: *2n / %n
+  void set(int64_t n);                       // *n / ~n
+  void push(int64_t n);                      // >n in RESP3, *n in RESP2
+  void dbl(double v);                        // bulk "%.17g" / ,v
+  void boolean(bool v);                      // :1 / #t
+  void big_number(std::string_view digits);  // bulk / (digits
   void verbatim(std::string_view s, std::string_view fmt = "txt");
   void raw(std::string_view s) { out_->append(s); }
 

@@ -41,7 +41,9 @@ void Engine::feed_monitors(const Client& c, Args args) {
                 static_cast<long long>(us % 1000000));
   std::string line = head;
   line += "[" + std::to_string(c.db_index) + " ";
-  if (c.conn && c.conn->is_unix_socket()) {
+  if (c.script) {
+    line += "lua";
+  } else if (c.conn && c.conn->is_unix_socket()) {
     line += "unix:" + config_.v().unixsocket;
   } else if (c.conn) {
     line += c.conn->peer_address();

@@ -1,0 +1,347 @@
+// The Lua interpreter: its sandbox, the script cache, and running a script.
+#include <spdlog/spdlog.h>
+
+#include <lua.hpp>
+#ifndef KVD_LUAJIT
+extern "C" {
+#include <lua-bitop.h>
+#include <lua-cjson.h>
+}
+#endif
+
+#include "kvd/common/sha1.hpp"
+#include "kvd/engine/engine.hpp"
+#include "kvd/engine/scripting.hpp"
+#include "lua_redis_api.hpp"
+#include "lua_replies.hpp"
+
+namespace kvd::engine {
+namespace {
+
+constexpr const char* kRuntimeKey = "kvd.runtime";
+constexpr const char* kErrorHandlerKey = "kvd.error_handler";
+constexpr const char* kEnvKey = "kvd.env";
+// Lua instructions between checks of the script's running time.
+constexpr int kHookInstructions = 100000;
+// Runs between incremental garbage collection steps, as Redis does.
+constexpr int kGcPeriod = 50;
+
+// The error handler turns any error into a table {err = ...} and records
+// where in the script it happened (skipping a C function such as redis.call,
+// to name the script's line that called it). It keeps `debug` to itself.
+constexpr const char* kErrorHandlerSource = R"lua(
+local getinfo = debug.getinfo
+return function(err)
+  local where = getinfo(2, 'Sl')
+  if where and where.what == 'C' then where = getinfo(3, 'Sl') end
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+  if where then
+    err.source = where.source
+    err.line = where.currentline
+  end
+  return err
+end
+)lua";
+
+void open_library(lua_State* L, lua_CFunction open, const char* name) {
+  lua_pushcfunction(L, open);
+  lua_pushstring(L, name);
+  lua_call(L, 1, 0);
+}
+
+// Libraries that return their table and may not set a global themselves.
+void open_module(lua_State* L, lua_CFunction open, const char* name) {
+  lua_pushcfunction(L, open);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, name);
+}
+
+int nonexistent_global(lua_State* L) {
+  const char* name = lua_tostring(L, 2);
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
+                    name ? name : "?");
+}
+
+int readonly_table(lua_State* L) {
+  // The position is the script's (level 1), which called this metamethod.
+  luaL_where(L, 1);
+  lua_pushstring(L, "Attempt to modify a readonly table");
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+// Sets a protecting metatable on the table on top of the stack: reads of
+// missing names fail (index == nullptr: from `index_table` below instead),
+// writes of new names fail, and the metatable cannot be read or replaced.
+void protect(lua_State* L, bool index_to_globals) {
+  lua_newtable(L);
+  if (index_to_globals) {
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+  } else {
+    lua_pushcfunction(L, nonexistent_global);
+  }
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, readonly_table);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+}
+
+// rawset that refuses the globals and the scripts' environment, which the
+// metatables alone cannot guard.
+int guarded_rawset(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  luaL_checkany(L, 3);
+  lua_getfield(L, LUA_REGISTRYINDEX, kEnvKey);
+  const bool env = lua_rawequal(L, 1, -1);
+  lua_pop(L, 1);
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  const bool globals = lua_rawequal(L, 1, -1);
+  lua_pop(L, 1);
+  if (env || globals) {
+    // Raised inside rawset itself, so without a script position (as Redis).
+    lua_pushstring(L, "Attempt to modify a readonly table");
+    return lua_error(L);
+  }
+  lua_settop(L, 3);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+// Redis's pcall: an error raised as a table {err = ...} (redis.call's) is
+// caught as its message string, as scripts written for Redis 6 expect.
+int script_pcall(lua_State* L) {
+  luaL_checkany(L, 1);
+  const int argc = lua_gettop(L);
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {
+    lua_remove(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) {
+        lua_replace(L, -2);
+      } else {
+        lua_pop(L, 1);
+      }
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+  }
+  return lua_gettop(L);
+}
+
+void count_hook(lua_State* L, lua_Debug*) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kRuntimeKey);
+  auto* rt = static_cast<ScriptRuntime*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  ScriptRuntime::Run* run = rt ? rt->current_run() : nullptr;
+  if (!run) return;
+  const int64_t limit_ms = rt->engine().config().v().busy_reply_threshold;
+  if (limit_ms <= 0) return;
+  const int64_t ran_ms = (rt->engine().clock().now_us() - run->start_us) / 1000;
+  if (ran_ms < limit_ms) return;
+  if (!run->wrote) {
+    // Redis would answer BUSY to other clients until SCRIPT KILL; kvd cannot
+    // serve anyone while a script runs, so it stops the script itself.
+    scripting::push_error_table(L, "Script killed: it ran longer than busy-reply-threshold");
+    lua_error(L);
+    return;
+  }
+  if (!run->warned_busy) {
+    run->warned_busy = true;
+    spdlog::warn(
+        "A script has run for {} ms and has already written, so stopping it would break its "
+        "atomicity: it runs on, and the server serves no one until it ends",
+        ran_ms);
+  }
+}
+
+// KEYS or ARGV as a global array.
+void set_array_global(lua_State* L, const char* name, Args values) {
+  lua_createtable(L, static_cast<int>(values.size()), 0);
+  for (size_t i = 0; i < values.size(); ++i) {
+    lua_pushlstring(L, values[i].data(), values[i].size());
+    lua_rawseti(L, -2, static_cast<int>(i + 1));
+  }
+  lua_pushstring(L, name);
+  lua_insert(L, -2);
+  lua_rawset(L, LUA_GLOBALSINDEX);
+}
+
+std::string function_name(std::string_view sha) {
+  return "f_" + std::string(sha);
+}
+
+}  // namespace
+
+ScriptRuntime::ScriptRuntime(Engine& engine) : engine_(engine) {}
+
+ScriptRuntime::~ScriptRuntime() {
+  close();
+}
+
+void ScriptRuntime::open() {
+  if (lua_) return;
+  lua_State* L = luaL_newstate();
+  open_library(L, luaopen_base, "");
+  open_library(L, luaopen_table, LUA_TABLIBNAME);
+  open_library(L, luaopen_string, LUA_STRLIBNAME);
+  open_library(L, luaopen_math, LUA_MATHLIBNAME);
+  open_library(L, luaopen_debug, LUA_DBLIBNAME);
+#ifdef KVD_LUAJIT
+  open_library(L, luaopen_bit, LUA_BITLIBNAME);  // LuaJIT's own; no cjson there
+#else
+  open_module(L, luaopen_cjson, "cjson");
+  open_module(L, luaopen_bit, "bit");
+#endif
+  // No file access and no printing to the server's stdout, as in Redis.
+  for (const char* name : {"dofile", "loadfile", "print"}) {
+    lua_pushnil(L);
+    lua_setglobal(L, name);
+  }
+  scripting::register_redis_api(L, this);
+  lua_pushcfunction(L, script_pcall);
+  lua_setglobal(L, "pcall");
+  lua_pushcfunction(L, guarded_rawset);
+  lua_setglobal(L, "rawset");
+
+  lua_pushlightuserdata(L, this);
+  lua_setfield(L, LUA_REGISTRYINDEX, kRuntimeKey);
+  luaL_loadbuffer(L, kErrorHandlerSource, std::strlen(kErrorHandlerSource), "@error_handler");
+  lua_call(L, 0, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kErrorHandlerKey);
+  lua_pushnil(L);
+  lua_setglobal(L, "debug");
+
+  // Scripts run in an empty environment that reads through to the globals
+  // and refuses writes, so they cannot create or replace globals; the
+  // globals table refuses new names too (code compiled by loadstring).
+  lua_newtable(L);
+  protect(L, true);
+  lua_setfield(L, LUA_REGISTRYINDEX, kEnvKey);
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  protect(L, false);
+  lua_pop(L, 1);
+  lua_ = L;
+}
+
+void ScriptRuntime::close() {
+  if (!lua_) return;
+  lua_close(lua_);
+  lua_ = nullptr;
+}
+
+void ScriptRuntime::flush() {
+  close();
+  scripts_.clear();
+  scripts_bytes_ = 0;
+}
+
+bool ScriptRuntime::exists(std::string_view sha) const {
+  return scripts_.count(std::string(sha)) > 0;
+}
+
+size_t ScriptRuntime::lua_memory() const {
+  if (!lua_) return 0;
+  return static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNT, 0)) * 1024 +
+         static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNTB, 0));
+}
+
+std::string ScriptRuntime::load(std::string_view body, std::string* err) {
+  std::string sha = sha1_hex(body);
+  if (scripts_.count(sha)) return sha;
+  uint32_t flags = 0;
+  size_t shebang_len = 0;
+  if (!parse_script_shebang(body, &flags, &shebang_len, err)) return {};
+  open();
+  // The shebang line is left out but its newline kept: line numbers hold.
+  std::string_view code = body.substr(shebang_len);
+  if (luaL_loadbuffer(lua_, code.data(), code.size(), "@user_script")) {
+    *err = std::string("Error compiling script (new function): ") + lua_tostring(lua_, -1);
+    lua_pop(lua_, 1);
+    return {};
+  }
+  lua_getfield(lua_, LUA_REGISTRYINDEX, kEnvKey);
+  lua_setfenv(lua_, -2);
+  lua_setfield(lua_, LUA_REGISTRYINDEX, function_name(sha).c_str());
+  scripts_bytes_ += body.size() + sha.size();
+  scripts_.emplace(sha, Script{std::string(body), flags});
+  return sha;
+}
+
+void ScriptRuntime::run(Client& caller, std::string_view sha, Args keys, Args argv, bool read_only,
+                        protocol::ReplyWriter& out) {
+  auto it = scripts_.find(std::string(sha));
+  if (it == scripts_.end()) {
+    out.error("NOSCRIPT No matching script. Please use EVAL.");
+    return;
+  }
+  const uint32_t flags = it->second.flags;
+  if (!(flags & kScriptCompat) && !(flags & kScriptNoWrites) && read_only) {
+    out.error("ERR Can not execute a script with write flag using *_ro command.");
+    return;
+  }
+  open();
+  lua_State* L = lua_;
+
+  Run run;
+  run.caller = &caller;
+  run.flags = flags;
+  run.read_only = read_only || (!(flags & kScriptCompat) && (flags & kScriptNoWrites));
+  run.sha = it->first;
+  run.start_us = engine_.clock().now_us();
+  Client& sc = run.script_client;
+  sc.id = 0;
+  sc.db_index = caller.db_index;
+  sc.resp = 2;  // scripts start in RESP2 and may switch with redis.setresp
+  sc.authenticated = true;
+  sc.user = caller.user;
+  sc.in_exec = true;  // blocking commands answer at once
+  sc.script = true;
+  sc.name = "lua";
+
+  lua_getfield(L, LUA_REGISTRYINDEX, kErrorHandlerKey);
+  lua_getfield(L, LUA_REGISTRYINDEX, function_name(sha).c_str());
+  set_array_global(L, "KEYS", keys);
+  set_array_global(L, "ARGV", argv);
+  run_ = &run;
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, kHookInstructions);
+  const int failed = lua_pcall(L, 0, 1, -2);
+  lua_sethook(L, nullptr, 0, 0);
+  run_ = nullptr;
+  if (++runs_since_gc_ >= kGcPeriod) {
+    lua_gc(L, LUA_GCSTEP, kGcPeriod);
+    runs_since_gc_ = 0;
+  }
+
+  if (!failed) {
+    scripting::write_lua_value(L, out, sc.resp);
+  } else if (!lua_istable(L, -1)) {
+    // Not from the handler (an error inside it, or out of memory).
+    const char* msg = lua_tostring(L, -1);
+    std::string text(msg ? msg : "execution failure");
+    out.error("Error running script " + run.sha + ", " + text.substr(0, 100));
+    lua_pop(L, 1);
+  } else {
+    std::string msg, source, line;
+    bool counted_already = false;
+    lua_getfield(L, -1, "err");
+    if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+    lua_getfield(L, -2, "source");
+    if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
+    lua_getfield(L, -3, "line");
+    if (lua_isstring(L, -1)) line = lua_tostring(L, -1);
+    lua_getfield(L, -4, "ignore_error_stats_update");
+    counted_already = lua_toboolean(L, -1) != 0;
+    lua_pop(L, 5);
+    if (!source.empty() && !line.empty())
+      msg += " script: " + run.sha + ", on " + source + ":" + line + ".";
+    out.error_verbatim(msg, /*count=*/!counted_already);
+  }
+  lua_pop(L, 1);  // the error handler
+}
+
+}  // namespace kvd::engine

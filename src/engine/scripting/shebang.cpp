@@ -1,0 +1,77 @@
+// The "#!lua flags=..." first line of a script (Redis 7).
+#include <string>
+#include <vector>
+
+#include "kvd/engine/scripting.hpp"
+
+namespace kvd::engine {
+namespace {
+
+std::vector<std::string_view> split(std::string_view s, char sep, bool skip_empty) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view part = s.substr(start, end - start);
+    if (!part.empty() || !skip_empty) parts.push_back(part);
+    start = end + 1;
+  }
+  return parts;
+}
+
+uint32_t flag_named(std::string_view name) {
+  if (name == "no-writes") return kScriptNoWrites;
+  if (name == "allow-oom") return kScriptAllowOom;
+  if (name == "allow-stale") return kScriptAllowStale;
+  if (name == "no-cluster") return kScriptNoCluster;
+  if (name == "allow-cross-slot-keys") return kScriptAllowCrossSlot;
+  return 0;
+}
+
+}  // namespace
+
+bool parse_script_shebang(std::string_view body, uint32_t* flags, size_t* shebang_len,
+                          std::string* err) {
+  *flags = kScriptCompat;
+  *shebang_len = 0;
+  if (body.substr(0, 2) != "#!") return true;
+  size_t eol = body.find('\n');
+  if (eol == std::string_view::npos) {
+    *err = "Invalid script shebang";
+    return false;
+  }
+  std::string_view line = body.substr(0, eol);
+  std::vector<std::string_view> parts;
+  for (std::string_view p : split(line, ' ', true))
+    if (p != "\t" && p != "\r") parts.push_back(p);
+  if (parts.empty()) {
+    *err = "Invalid engine in script shebang";
+    return false;
+  }
+  if (parts[0] != "#!lua") {
+    *err = "Unexpected engine in script shebang: " + std::string(parts[0]);
+    return false;
+  }
+  *flags = 0;  // a shebang leaves compatibility mode, even without flags
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].substr(0, 6) != "flags=") {
+      *err = "Unknown lua shebang option: " + std::string(parts[i]);
+      return false;
+    }
+    std::string_view list = parts[i].substr(6);
+    if (list.empty()) continue;
+    for (std::string_view name : split(list, ',', false)) {
+      uint32_t f = flag_named(name);
+      if (!f) {
+        *err = "Unexpected flag in script shebang: " + std::string(name);
+        return false;
+      }
+      *flags |= f;
+    }
+  }
+  *shebang_len = eol;
+  return true;
+}
+
+}  // namespace kvd::engine
