@@ -322,6 +322,7 @@ void Config::register_all() {
   integer("slowlog-max-len", &v.slowlog_max_len, 0, LONG_MAX);
   integer("busy-reply-threshold", &v.busy_reply_threshold, 0, LONG_MAX);
   params_.back()->alias = "lua-time-limit";
+  by_name_[params_.back()->alias] = params_.back().get();
   boolean("latency-tracking", &v.latency_tracking);
   boolean("set-proc-title", &v.set_proc_title, false);
   integer("active-expire-effort", &v.active_expire_effort, 1, 10);

@@ -124,6 +124,21 @@ void Engine::sample_rates() {
 
 Engine::~Engine() = default;
 
+bool Engine::script_timed_out() const { return scripts_ && scripts_->timed_out(); }
+
+bool Engine::reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out) {
+  if (c.script || !scripts_->timed_out() || (spec.flags & kAllowBusy)) return false;
+  static constexpr const char* kBusy =
+      "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+  if (spec.name == "exec" && c.tx && c.tx->in_multi) {
+    reject(c, out, &spec, std::string("EXECABORT Transaction discarded because of: ") + kBusy);
+    forget_watch(c);
+  } else {
+    reject(c, out, &spec, kBusy);
+  }
+  return true;
+}
+
 ScriptRuntime& Engine::scripts() {
   if (!scripts_) scripts_ = std::make_unique<ScriptRuntime>(*this);
   return *scripts_;
@@ -276,6 +291,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     return;
   }
   if (reject_in_pubsub_context(c, *spec, out)) return;
+  if (scripts_ && reject_busy(c, *spec, out)) return;
   if (reject_oom(c, *spec, out)) return;
   if (queue_in_multi(c, *spec, args, out)) return;
   c.last_command = spec->fullname;

@@ -49,7 +49,10 @@ void LoopConnection::close_soon() {
 }
 
 void LoopConnection::wait_readable() {
-  if (reading_ || closed_ || paused_ || close_after_write_) return;
+  // processing_: a slow script of this client serves events meanwhile; our
+  // own reads wait until its command is done (they could move the buffer
+  // its arguments point into).
+  if (reading_ || closed_ || paused_ || close_after_write_ || processing_) return;
   // Wait for readiness, then read by hand (on_readable), rather than leave a
   // read pending: Asio tries a pending read at once, and on a socket just read
   // dry that recv() fails with EAGAIN, a wasted syscall on every request.
@@ -132,7 +135,7 @@ LoopConnection::ReadResult LoopConnection::read_once() {
 void LoopConnection::on_readable() {
   server_.meter().begin_work();
   // A wait is pending: it reports the bytes there are.
-  if (reading_) return;
+  if (reading_ || processing_) return;
   // A read that fills the offered space may have left bytes in the socket, and
   // edge-triggered readiness would not report them again: keep reading until a
   // short read (or backpressure pauses us).

@@ -227,7 +227,7 @@ void Server::arm_block_timer() {
     if (ec) return;
     meter_.begin_work();
     block_timer_deadline_ = -1;
-    engine_.expire_blocked_clients(clock_.now_ms());
+    if (!engine_.script_timed_out()) engine_.expire_blocked_clients(clock_.now_ms());
     arm_block_timer();
   });
 }
@@ -243,6 +243,7 @@ void Server::schedule_cron() {
 }
 
 void Server::on_cron() {
+  if (engine_.script_timed_out()) return;  // a slow script is mid-run: see above
   meter_.begin_work();
   sync_io_threads();
   meter_.sample();
@@ -286,6 +287,13 @@ void Server::shutdown(const std::string& reason) {
     for (auto& c : rest) c->close();
     io_.stop();
   });
+}
+
+void Server::process_events_while_busy() {
+  // Asio supports poll() nested in a handler on the same thread. The handlers
+  // it runs see the engine busy: commands get BUSY, and the timers below skip
+  // their work (cron would expire keys under the script's feet).
+  io_.poll();
 }
 
 std::string Server::request_shutdown(Shutdown mode) {

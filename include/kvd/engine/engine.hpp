@@ -90,6 +90,10 @@ class ServerHooks {
   };
   // Not const: the server folds counters kept by other threads into Stats first.
   virtual Info info() = 0;
+  // Called between the steps of a script that passed busy-reply-threshold:
+  // run the ready network events (other clients' commands are refused with
+  // BUSY by the engine) and return.
+  virtual void process_events_while_busy() {}
 };
 
 // The in-process store and command executor. Pure: no sockets, time from the
@@ -163,6 +167,8 @@ class Engine {
   bool has_monitors() const { return !monitors_.empty(); }
   // The Lua interpreter of EVAL and SCRIPT, created on first use.
   ScriptRuntime& scripts();
+  // A script passed busy-reply-threshold and the server serves others.
+  bool script_timed_out() const;
   // Null until a script was first loaded (INFO reads it without creating it).
   const ScriptRuntime* scripts_if_created() const { return scripts_.get(); }
   // Adds a command to the slow log (slowlog_cmd.cpp).
@@ -210,6 +216,8 @@ class Engine {
   // maxmemory without eviction: commands that may grow memory (and EXEC of a
   // transaction holding one) are refused while used memory is above the limit.
   bool reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
+  // A slow script is running: only allow-busy commands may run meanwhile.
+  bool reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
   // Key expired (lazily or actively) in database `db`: WATCH + "expired" event.
   void on_key_expired(int db, std::string_view key);
 

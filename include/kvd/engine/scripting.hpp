@@ -59,6 +59,15 @@ class ScriptRuntime {
   size_t scripts_memory() const { return scripts_bytes_; }
   // A script is running (redis.call re-entering EVAL, SCRIPT KILL).
   bool running() const { return run_ != nullptr; }
+  // The running script passed busy-reply-threshold: the server serves other
+  // clients between its steps, and answers them BUSY.
+  bool timed_out() const { return run_ && run_->timed_out; }
+  // SCRIPT KILL: an error to reply, or empty once the script is told to stop.
+  std::string kill();
+  // SHUTDOWN NOSAVE while a script runs: stop it even if it has written.
+  void abort_for_shutdown() {
+    if (run_) run_->kill_requested = true;
+  }
 
   // The state of the script that runs now; used by the redis.* functions.
   struct Run {
@@ -67,7 +76,8 @@ class ScriptRuntime {
     uint32_t flags = 0;
     bool read_only = false;
     bool wrote = false;
-    bool warned_busy = false;
+    bool timed_out = false;
+    bool kill_requested = false;
     int64_t start_us = 0;
     std::string sha;
   };

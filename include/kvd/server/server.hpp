@@ -45,6 +45,7 @@ class Server final : public engine::ServerHooks {
   // engine::ServerHooks
   std::string request_shutdown(Shutdown mode) override;
   Info info() override;
+  void process_events_while_busy() override;
 
  private:
   struct TcpListener;

@@ -109,9 +109,15 @@ void cmd_script_flush(CommandContext& ctx) {
 }
 
 void cmd_script_kill(CommandContext& ctx) {
-  // Commands run only between scripts: none can be running now. A script
-  // that runs too long is stopped by busy-reply-threshold instead.
-  ctx.out.error("NOTBUSY No scripts in execution right now.");
+  // Reached while a slow script lets the server serve others (allow-busy).
+  const ScriptRuntime* created = ctx.engine.scripts_if_created();
+  std::string err = created ? ctx.engine.scripts().kill() : std::string();
+  if (!created) err = "NOTBUSY No scripts in execution right now.";
+  if (!err.empty()) {
+    ctx.out.error(err);
+    return;
+  }
+  ctx.out.ok();
 }
 
 void cmd_script_debug(CommandContext& ctx) {

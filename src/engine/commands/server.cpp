@@ -6,6 +6,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/scripting.hpp"
 #include "kvd/engine/keyspace_events.hpp"
 
 namespace kvd::engine {
@@ -123,6 +124,16 @@ void cmd_shutdown(CommandContext& ctx) {
     // Shutdown here is immediate, so there is never one pending to abort.
     ctx.out.error("ERR No shutdown in progress.");
     return;
+  }
+  if (ctx.engine.script_timed_out()) {
+    // A slow script holds the dataset mid-change: only NOSAVE may stop it.
+    if (!nosave) {
+      ctx.out.error(
+          "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
+          "NOSAVE.");
+      return;
+    }
+    ctx.engine.scripts().abort_for_shutdown();
   }
   ServerHooks* hooks = ctx.engine.hooks();
   if (!hooks) {

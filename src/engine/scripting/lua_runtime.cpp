@@ -139,23 +139,28 @@ void count_hook(lua_State* L, lua_Debug*) {
   lua_pop(L, 1);
   ScriptRuntime::Run* run = rt ? rt->current_run() : nullptr;
   if (!run) return;
-  const int64_t limit_ms = rt->engine().config().v().busy_reply_threshold;
-  if (limit_ms <= 0) return;
-  const int64_t ran_ms = (rt->engine().clock().now_us() - run->start_us) / 1000;
-  if (ran_ms < limit_ms) return;
-  if (!run->wrote) {
-    // Redis would answer BUSY to other clients until SCRIPT KILL; kvd cannot
-    // serve anyone while a script runs, so it stops the script itself.
-    scripting::push_error_table(L, "Script killed: it ran longer than busy-reply-threshold");
-    lua_error(L);
-    return;
-  }
-  if (!run->warned_busy) {
-    run->warned_busy = true;
+  Engine& engine = rt->engine();
+  if (!run->timed_out) {
+    const int64_t limit_ms = engine.config().v().busy_reply_threshold;
+    if (limit_ms <= 0) return;
+    const int64_t ran_ms = (engine.clock().now_us() - run->start_us) / 1000;
+    if (ran_ms < limit_ms) return;
+    run->timed_out = true;
     spdlog::warn(
-        "A script has run for {} ms and has already written, so stopping it would break its "
-        "atomicity: it runs on, and the server serves no one until it ends",
-        ran_ms);
+        "Slow script detected: still in execution after {} milliseconds. You can try killing "
+        "the script using the SCRIPT KILL command. Script name is: {}.",
+        ran_ms, run->sha);
+  }
+  // As Redis: between steps of a slow script, serve the other clients (they
+  // get BUSY, except for SCRIPT KILL, SHUTDOWN NOSAVE and a few others).
+  if (ServerHooks* hooks = engine.hooks()) hooks->process_events_while_busy();
+  if (run->kill_requested) {
+    spdlog::warn("Lua script killed by user with SCRIPT KILL.");
+    // From now on the hook fires on every line, so a pcall in the script
+    // cannot catch this error and carry on.
+    lua_sethook(L, count_hook, LUA_MASKLINE, 0);
+    scripting::push_error_table(L, "Script killed by user with SCRIPT KILL...");
+    lua_error(L);
   }
 }
 
@@ -178,6 +183,17 @@ std::string function_name(std::string_view sha) {
 }  // namespace
 
 ScriptRuntime::ScriptRuntime(Engine& engine) : engine_(engine) {}
+
+std::string ScriptRuntime::kill() {
+  if (!run_) return "NOTBUSY No scripts in execution right now.";
+  if (run_->wrote) {
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+           "You can either wait the script termination or kill the server in a hard way using "
+           "the SHUTDOWN NOSAVE command.";
+  }
+  run_->kill_requested = true;
+  return {};
+}
 
 ScriptRuntime::~ScriptRuntime() {
   close();
