@@ -124,7 +124,9 @@ void Engine::sample_rates() {
 
 Engine::~Engine() = default;
 
-bool Engine::script_timed_out() const { return scripts_ && scripts_->timed_out(); }
+bool Engine::script_timed_out() const {
+  return scripts_ && scripts_->timed_out();
+}
 
 bool Engine::reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out) {
   if (c.script || !scripts_->timed_out() || (spec.flags & kAllowBusy)) return false;
@@ -297,6 +299,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   c.last_command = spec->fullname;
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
   uint64_t errors_before = out.errors();
+  const uint64_t uncounted_before = out.uncounted_errors();
   spec->handler(ctx);
   const int64_t t1 = clock_.now_us();
   int64_t dt = t1 - t0;
@@ -316,6 +319,8 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     ++spec->stats.failed_calls;
     ++stats_.total_error_replies;
     ++stats_.error_codes[std::string(out.last_error_code())];
+  } else if (out.uncounted_errors() != uncounted_before) {
+    ++spec->stats.failed_calls;
   } else if (ctx.dirty >= 0) {
     stats_.dirty += static_cast<uint64_t>(ctx.dirty);
   } else if (spec->flags & kWrite) {

@@ -81,6 +81,7 @@ bool ReplyReader::next(ReplyItem& item) {
         return type == '$';
       }
       if (buf_.size() - pos_ < static_cast<size_t>(len) + 2) return false;
+      if (buf_.compare(pos_ + static_cast<size_t>(len), 2, "\r\n") != 0) return false;
       std::string_view body = buf_.substr(pos_, static_cast<size_t>(len));
       pos_ += static_cast<size_t>(len) + 2;
       if (type == '$') {

@@ -52,7 +52,11 @@ void ReplyWriter::error(std::string_view msg) {
 }
 
 void ReplyWriter::error_verbatim(std::string_view msg, bool count) {
-  if (count) ++errors_;
+  if (count) {
+    ++errors_;
+  } else {
+    ++uncounted_errors_;
+  }
   std::string line = "-";
   for (char c : msg) line.push_back(c == '\r' || c == '\n' ? ' ' : c);
   line += "\r\n";

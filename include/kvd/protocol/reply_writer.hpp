@@ -46,6 +46,9 @@ class ReplyWriter {
 
   // Errors written so far (the dispatcher uses it for error stats).
   uint64_t errors() const { return errors_; }
+  // Errors written with count = false: they fail the command (failed_calls)
+  // but were counted in the error stats where they arose (a script's call).
+  uint64_t uncounted_errors() const { return uncounted_errors_; }
   const std::string_view last_error_code() const {
     return {last_error_code_buf_, last_error_code_len_};
   }
@@ -56,6 +59,7 @@ class ReplyWriter {
   OutputBuffer* out_;
   int resp_;
   uint64_t errors_ = 0;
+  uint64_t uncounted_errors_ = 0;
   // Redis's error codes are short words (WRONGTYPE, EXECABORT): 23 bytes and a
   // length keep every writer, one per connection, small.
   char last_error_code_buf_[23] = {};

@@ -6,8 +6,8 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/command_helpers.hpp"
-#include "kvd/engine/scripting.hpp"
 #include "kvd/engine/keyspace_events.hpp"
+#include "kvd/engine/scripting.hpp"
 
 namespace kvd::engine {
 namespace {

@@ -250,9 +250,9 @@ void sort_generic(CommandContext& ctx, bool readonly) {
   std::vector<std::string> elems;
   ValueType type;
   if (!load_elements(ctx, &elems, &type)) return;
-  // A set has no native order: with STORE it is sorted so the stored result
-  // does not depend on the set's layout.
-  if (o.dontsort && type == ValueType::kSet && o.has_store) {
+  // A set has no native order: with STORE, or for a script, it is sorted so
+  // the result does not depend on the set's layout (as Redis does).
+  if (o.dontsort && type == ValueType::kSet && (o.has_store || ctx.client.script)) {
     o.dontsort = false;
     o.alpha = true;
     o.has_by = false;

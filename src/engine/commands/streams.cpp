@@ -415,6 +415,12 @@ bool parse_read(CommandContext& ctx, ReadArgs* r) {
         ctx.out.error("ERR timeout is negative");
         return false;
       }
+      if (ctx.client.script) {
+        // As Redis: BLOCK makes no sense in a script, and says so.
+        ctx.out.error("ERR " + std::string(args[0]) +
+                      " command is not allowed with BLOCK option from scripts");
+        return false;
+      }
     } else if (iequals(o, "count") && more) {
       ++i;
       if (!arg_int64(ctx, args[i], &r->count)) return false;

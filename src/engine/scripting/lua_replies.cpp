@@ -174,7 +174,11 @@ int64_t array_length(lua_State* L) {
 void write_table(lua_State* L, protocol::ReplyWriter& out, int script_resp, int depth) {
   std::string text;
   if (string_field(L, "err", &text)) {
-    out.error_verbatim(one_line(text));
+    // An error a command already counted (redis.pcall's) is not counted again.
+    lua_getfield(L, -1, "ignore_error_stats_update");
+    const bool counted = lua_toboolean(L, -1) != 0;
+    lua_pop(L, 1);
+    out.error_verbatim(one_line(text), !counted);
     return;
   }
   if (string_field(L, "ok", &text)) {

@@ -11,6 +11,7 @@ extern "C" {
 
 #include "kvd/common/sha1.hpp"
 #include "kvd/engine/engine.hpp"
+#include "kvd/engine/memory.hpp"
 #include "kvd/engine/scripting.hpp"
 #include "lua_redis_api.hpp"
 #include "lua_replies.hpp"
@@ -21,6 +22,7 @@ namespace {
 constexpr const char* kRuntimeKey = "kvd.runtime";
 constexpr const char* kErrorHandlerKey = "kvd.error_handler";
 constexpr const char* kEnvKey = "kvd.env";
+constexpr const char* kProtectedKey = "kvd.protected";
 // Lua instructions between checks of the script's running time.
 constexpr int kHookInstructions = 100000;
 // Runs between incremental garbage collection steps, as Redis does.
@@ -70,44 +72,105 @@ int readonly_table(lua_State* L) {
   return lua_error(L);
 }
 
-// Sets a protecting metatable on the table on top of the stack: reads of
-// missing names fail (index == nullptr: from `index_table` below instead),
-// writes of new names fail, and the metatable cannot be read or replaced.
-void protect(lua_State* L, bool index_to_globals) {
+// Raised from inside a library function, so without a script position, as
+// Redis's read-only tables report it.
+int readonly_error(lua_State* L) {
+  lua_pushstring(L, "Attempt to modify a readonly table");
+  return lua_error(L);
+}
+
+// The registry's set of tables scripts may not change.
+bool is_protected(lua_State* L, int idx) {
+  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  lua_getfield(L, LUA_REGISTRYINDEX, kProtectedKey);
+  lua_pushvalue(L, idx);
+  lua_rawget(L, -2);
+  const bool yes = lua_toboolean(L, -1) != 0;
+  lua_pop(L, 2);
+  return yes;
+}
+
+void mark_protected(lua_State* L, int idx) {
+  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  lua_getfield(L, LUA_REGISTRYINDEX, kProtectedKey);
+  lua_pushvalue(L, idx);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+// Pushes what getmetatable() shows of a protected table: an empty table that
+// refuses writes, so the real metatable cannot be reached or changed.
+void push_sealed_view(lua_State* L) {
   lua_newtable(L);
-  if (index_to_globals) {
-    lua_pushvalue(L, LUA_GLOBALSINDEX);
-  } else {
-    lua_pushcfunction(L, nonexistent_global);
-  }
-  lua_setfield(L, -2, "__index");
+  lua_newtable(L);
   lua_pushcfunction(L, readonly_table);
   lua_setfield(L, -2, "__newindex");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
+  mark_protected(L, -1);
 }
 
-// rawset that refuses the globals and the scripts' environment, which the
+// Makes the table at `idx` read-only for scripts: new names are refused
+// (existing ones stay changeable only for tables nobody reaches but us: the
+// proxies below are empty), missing names read through `index` (pushed by
+// the caller on top of the stack, and consumed).
+void seal(lua_State* L, int idx) {
+  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  lua_newtable(L);
+  lua_insert(L, -2);  // metatable below the __index value
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, readonly_table);
+  lua_setfield(L, -2, "__newindex");
+  push_sealed_view(L);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, idx);
+  mark_protected(L, idx);
+}
+
+// Pushes an empty read-only table that reads through to the table at idx.
+void push_readonly_proxy(lua_State* L, int idx) {
+  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  lua_newtable(L);
+  lua_pushvalue(L, idx);
+  seal(L, -2);
+}
+
+// rawset and setmetatable that refuse protected tables, which their
 // metatables alone cannot guard.
 int guarded_rawset(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
-  lua_getfield(L, LUA_REGISTRYINDEX, kEnvKey);
-  const bool env = lua_rawequal(L, 1, -1);
-  lua_pop(L, 1);
-  lua_pushvalue(L, LUA_GLOBALSINDEX);
-  const bool globals = lua_rawequal(L, 1, -1);
-  lua_pop(L, 1);
-  if (env || globals) {
-    // Raised inside rawset itself, so without a script position (as Redis).
-    lua_pushstring(L, "Attempt to modify a readonly table");
-    return lua_error(L);
-  }
+  if (is_protected(L, 1)) return readonly_error(L);
   lua_settop(L, 3);
   lua_rawset(L, 1);
   return 1;
+}
+
+int guarded_setmetatable(lua_State* L) {
+  if (lua_type(L, 1) == LUA_TTABLE && is_protected(L, 1)) return readonly_error(L);
+  lua_pushvalue(L, lua_upvalueindex(1));  // the original setmetatable
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+// loadstring without precompiled chunks: bytecode is not verified by Lua 5.1
+// and can crash the interpreter, so Redis 7 refuses it too.
+int guarded_loadstring(lua_State* L) {
+  size_t len = 0;
+  const char* s = lua_tolstring(L, 1, &len);
+  if (s && len > 0 && s[0] == '\033') {
+    lua_pushnil(L);
+    lua_pushstring(L, "loading precompiled chunks is not allowed");
+    return 2;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
 }
 
 // Redis's pcall: an error raised as a table {err = ...} (redis.call's) is
@@ -143,7 +206,7 @@ void count_hook(lua_State* L, lua_Debug*) {
   if (!run->timed_out) {
     const int64_t limit_ms = engine.config().v().busy_reply_threshold;
     if (limit_ms <= 0) return;
-    const int64_t ran_ms = (engine.clock().now_us() - run->start_us) / 1000;
+    const int64_t ran_ms = (engine.clock().monotonic_us() - run->start_us) / 1000;
     if (ran_ms < limit_ms) return;
     run->timed_out = true;
     spdlog::warn(
@@ -221,8 +284,16 @@ void ScriptRuntime::open() {
   scripting::register_redis_api(L, this);
   lua_pushcfunction(L, script_pcall);
   lua_setglobal(L, "pcall");
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kProtectedKey);
   lua_pushcfunction(L, guarded_rawset);
   lua_setglobal(L, "rawset");
+  lua_getglobal(L, "setmetatable");
+  lua_pushcclosure(L, guarded_setmetatable, 1);
+  lua_setglobal(L, "setmetatable");
+  lua_getglobal(L, "loadstring");
+  lua_pushcclosure(L, guarded_loadstring, 1);
+  lua_setglobal(L, "loadstring");
 
   lua_pushlightuserdata(L, this);
   lua_setfield(L, LUA_REGISTRYINDEX, kRuntimeKey);
@@ -232,14 +303,33 @@ void ScriptRuntime::open() {
   lua_pushnil(L);
   lua_setglobal(L, "debug");
 
-  // Scripts run in an empty environment that reads through to the globals
-  // and refuses writes, so they cannot create or replace globals; the
-  // globals table refuses new names too (code compiled by loadstring).
+  // Redis 7 makes every global and library table read-only. Lua 5.1 has no
+  // such tables, so scripts see read-only proxies of the libraries, and run
+  // in an empty environment that reads through to the globals and refuses
+  // writes; the globals table itself refuses new names (code compiled by
+  // loadstring runs there) and reading a missing one is an error.
+  for (const char* lib : {"redis", "cjson", "bit", "string", "math", "table", "coroutine"}) {
+    lua_getglobal(L, lib);
+    if (lua_istable(L, -1)) {
+      push_readonly_proxy(L, -1);
+      lua_setglobal(L, lib);
+    }
+    lua_pop(L, 1);
+  }
+  lua_pushstring(L, "");  // strings' methods: their metatable is out of reach
+  if (lua_getmetatable(L, -1)) {
+    push_sealed_view(L);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
   lua_newtable(L);
-  protect(L, true);
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  seal(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, kEnvKey);
   lua_pushvalue(L, LUA_GLOBALSINDEX);
-  protect(L, false);
+  lua_pushcfunction(L, nonexistent_global);
+  seal(L, -2);
   lua_pop(L, 1);
   lua_ = L;
 }
@@ -300,6 +390,17 @@ void ScriptRuntime::run(Client& caller, std::string_view sha, Args keys, Args ar
     out.error("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
+  if (!(flags & kScriptCompat) && !(flags & (kScriptAllowOom | kScriptNoWrites))) {
+    const int64_t maxmemory = engine_.config().v().maxmemory;
+    size_t used = maxmemory > 0 ? allocator_used_memory() : 0;
+    if (maxmemory > 0 && used == 0) used = resident_memory();
+    if (maxmemory > 0 && static_cast<int64_t>(used) > maxmemory) {
+      out.error(
+          "OOM allow-oom flag is not set on the script, can not run it when used memory > "
+          "'maxmemory'");
+      return;
+    }
+  }
   open();
   lua_State* L = lua_;
 
@@ -308,7 +409,7 @@ void ScriptRuntime::run(Client& caller, std::string_view sha, Args keys, Args ar
   run.flags = flags;
   run.read_only = read_only || (!(flags & kScriptCompat) && (flags & kScriptNoWrites));
   run.sha = it->first;
-  run.start_us = engine_.clock().now_us();
+  run.start_us = engine_.clock().monotonic_us();
   Client& sc = run.script_client;
   sc.id = 0;
   sc.db_index = caller.db_index;
