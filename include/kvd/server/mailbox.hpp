@@ -32,14 +32,21 @@ class Mailbox {
   }
 
  private:
-  // Runs on the consumer's thread.
+  // Runs on the consumer's thread. Re-entrant: a handler may run the event
+  // loop (a slow script serving other clients), and a nested drain must not
+  // swap the vector the outer one is walking.
   void drain() {
+    std::vector<T> nested;
+    const bool outer = !draining_;
+    std::vector<T>& batch = outer ? taking_ : nested;
+    draining_ = true;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      taking_.swap(items_);
+      batch.swap(items_);
     }
-    for (auto& item : taking_) handler_(item);
-    taking_.clear();
+    for (auto& item : batch) handler_(item);
+    batch.clear();
+    if (outer) draining_ = false;
   }
 
   asio::io_context& io_;
@@ -47,6 +54,7 @@ class Mailbox {
   std::mutex mu_;
   std::vector<T> items_;   // guarded by mu_
   std::vector<T> taking_;  // consumer thread only
+  bool draining_ = false;  // consumer thread only
 };
 
 }  // namespace kvd::server

@@ -1,0 +1,89 @@
+// Lua scripts over a real socket: binary-safe arguments and replies, the
+// script cache, and a slow script that leaves the server answering BUSY to
+// other clients until SCRIPT KILL.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "kvd_process.hpp"
+
+namespace kvd::itest {
+namespace {
+
+TEST(Scripting, EvalOverTheWire) {
+  KvdProcess kvd;
+  auto c = kvd.connect();
+  std::string binary;
+  for (int i = 0; i < 256; ++i) binary.push_back(static_cast<char>(i));
+  auto r = KvdProcess::command(
+      c.get(), {"EVAL",
+                "redis.call('set', KEYS[1], ARGV[1]) return {redis.call('get', KEYS[1]), "
+                "redis.call('strlen', KEYS[1])}",
+                "1", "bin", binary});
+  ASSERT_EQ(r->type, REDIS_REPLY_ARRAY);
+  ASSERT_EQ(r->elements, 2u);
+  EXPECT_EQ(std::string(r->element[0]->str, r->element[0]->len), binary);
+  EXPECT_EQ(r->element[1]->integer, 256);
+
+  auto sha = KvdProcess::command(c.get(), {"SCRIPT", "LOAD", "return ARGV[1] .. ARGV[2]"});
+  ASSERT_EQ(sha->type, REDIS_REPLY_STRING);
+  auto cat = KvdProcess::command(c.get(), {"EVALSHA", sha->str, "0", "ab", "cd"});
+  ASSERT_EQ(cat->type, REDIS_REPLY_STRING);
+  EXPECT_STREQ(cat->str, "abcd");
+
+  auto err = KvdProcess::command(c.get(), {"EVAL", "return redis.call('incr', 'bin')", "0"});
+  ASSERT_EQ(err->type, REDIS_REPLY_ERROR);
+  EXPECT_EQ(std::string(err->str).rfind("ERR value is not an integer or out of range script: ", 0),
+            0u);
+  EXPECT_EQ(KvdProcess::command(c.get(), {"PING"})->type, REDIS_REPLY_STATUS);
+}
+
+TEST(Scripting, SlowScriptAnswersBusyUntilKilled) {
+  KvdProcess kvd({"--busy-reply-threshold", "50"});
+  // The script's client writes its EVAL and reads the reply at the end.
+  int fd = kvd.raw_socket();
+  ASSERT_GE(fd, 0);
+  const std::string body = "local i = 0 while true do i = i + 1 end";
+  std::string req =
+      "*3\r\n$4\r\nEVAL\r\n$" + std::to_string(body.size()) + "\r\n" + body + "\r\n$1\r\n0\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+
+  auto other = kvd.connect();
+  std::string seen;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = KvdProcess::command(other.get(), {"GET", "x"});
+        if (!r || r->type != REDIS_REPLY_ERROR) return false;
+        seen = r->str;
+        return true;
+      },
+      std::chrono::seconds(10)));
+  EXPECT_EQ(seen,
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
+            "NOSAVE.");
+  auto kill = KvdProcess::command(other.get(), {"SCRIPT", "KILL"});
+  ASSERT_EQ(kill->type, REDIS_REPLY_STATUS);
+
+  // The script's own client gets the kill as its reply.
+  std::string reply;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        char buf[512];
+        ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) reply.append(buf, static_cast<size_t>(n));
+        return reply.find("\r\n") != std::string::npos;
+      },
+      std::chrono::seconds(10)));
+  EXPECT_EQ(reply.rfind("-ERR Script killed by user with SCRIPT KILL...", 0), 0u) << reply;
+  ::close(fd);
+  auto pong = KvdProcess::command(other.get(), {"PING"});
+  ASSERT_EQ(pong->type, REDIS_REPLY_STATUS);
+  EXPECT_STREQ(pong->str, "PONG");
+}
+
+}  // namespace
+}  // namespace kvd::itest
