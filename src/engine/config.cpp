@@ -288,8 +288,7 @@ void Config::register_all() {
   string("dir", &v.dir);
   string("dbfilename", &v.dbfilename);
   {
-    // Persistence is not built yet: save points are accepted and reported so
-    // stock redis.conf files load, but no snapshot is ever written.
+    // Save points, read by persist::snapshot_cron.
     auto p = std::make_unique<Param>();
     p->name = "save";
     p->max_args = 64;

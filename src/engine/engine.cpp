@@ -67,6 +67,7 @@ Engine::Engine(Clock& clock, Config& config)
   register_stream_commands(commands_);
   register_stream_group_commands(commands_);
   register_scripting_commands(commands_);
+  register_persistence_commands(commands_);
   install_type_adapters();
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
@@ -79,6 +80,7 @@ Engine::Engine(Clock& clock, Config& config)
   }
   watches_->by_db.resize(dbs_.size());
   start_ms_ = clock_.now_ms();
+  snapshot_state_.last_save_s = start_ms_ / 1000;
   run_id_ = random_hex_id();
   replid_ = random_hex_id();
 }
@@ -338,6 +340,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
 
 void Engine::cron() {
   sample_rates();
+  if (snapshots_enabled_) persist::snapshot_cron(*this);
   uint64_t used = allocator_used_memory();
   if (used > stats_.peak_memory) stats_.peak_memory = used;
   const int64_t hz = config_.v().hz > 0 ? config_.v().hz : 10;

@@ -1,5 +1,7 @@
 #include "kvd/server/server.hpp"
 
+#include "kvd/persist/snapshot.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -261,6 +263,14 @@ void Server::watch_signals() {
   signals_.async_wait([this](const std::error_code& ec, int sig) {
     if (ec) return;
     spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    // As Redis: with save points set, the data is saved first, and a failed
+    // save keeps the server up rather than lose what it holds.
+    std::string err = persist::save_for_shutdown(engine_, false, false);
+    if (!err.empty()) {
+      spdlog::warn("Error trying to save the DB, can't exit. ({})", err);
+      watch_signals();
+      return;
+    }
     shutdown("signal");
   });
 }
@@ -343,6 +353,14 @@ engine::ServerHooks::Info Server::info() {
 }
 
 int Server::run() {
+  std::string err = persist::load_snapshot(engine_);
+  if (!err.empty()) {
+    // Serving an empty dataset over a damaged file would lose it at the next
+    // save: stop, as Redis does.
+    spdlog::error("{}", err);
+    return 1;
+  }
+  engine_.enable_snapshots();
   watch_signals();
   schedule_cron();
   spdlog::info("Ready to accept connections");

@@ -102,7 +102,18 @@ class KvdProcess {
       execv(cargv[0], cargv.data());
       _exit(127);
     }
-    if (!wait_until([this] { return ping(); })) throw std::runtime_error("kvd did not start");
+    // A server that exits at startup (a bad config or snapshot) fails at once.
+    bool exited = false;
+    wait_until([&] {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited = true;
+        pid_ = -1;
+        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      return exited || ping();
+    });
+    if (exited || !ping()) throw std::runtime_error("kvd did not start");
   }
 
   ~KvdProcess() {

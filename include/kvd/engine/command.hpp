@@ -156,5 +156,6 @@ void register_monitor_commands(CommandTable& t);
 void register_stream_commands(CommandTable& t);
 void register_stream_group_commands(CommandTable& t);
 void register_scripting_commands(CommandTable& t);
+void register_persistence_commands(CommandTable& t);
 
 }  // namespace kvd::engine

@@ -14,6 +14,7 @@
 #include "kvd/engine/database.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/slowlog.hpp"
+#include "kvd/persist/snapshot.hpp"
 #include "kvd/protocol/key_peek.hpp"
 
 namespace kvd::engine {
@@ -193,6 +194,12 @@ class Engine {
   void cron();
   bool active_expire_enabled = true;
 
+  // RDB snapshots (persist/snapshot.hpp): state for INFO and LASTSAVE. The
+  // server turns on the save points and child reaping in cron(); an engine
+  // in a unit test never forks.
+  persist::SnapshotState& snapshot_state() { return snapshot_state_; }
+  void enable_snapshots() { snapshots_enabled_ = true; }
+
   // Time the engine started (INFO uptime, LASTSAVE).
   int64_t start_ms() const { return start_ms_; }
   uint64_t expired_keys() const;
@@ -247,6 +254,8 @@ class Engine {
   std::vector<Client*> monitors_;
   SlowLog slowlog_;
   std::unique_ptr<ScriptRuntime> scripts_;
+  persist::SnapshotState snapshot_state_;
+  bool snapshots_enabled_ = false;
 };
 
 }  // namespace kvd::engine

@@ -174,14 +174,19 @@ void section_persistence(CommandContext& ctx, InfoText& t) {
   t.field("current_fork_perc", "0.00");
   t.zeros({"current_save_keys_processed", "current_save_keys_total"});
   t.field("rdb_changes_since_last_save", e.stats().dirty);
-  t.field("rdb_bgsave_in_progress", "0");
-  t.field("rdb_last_save_time", e.start_ms() / 1000);
-  t.field("rdb_last_bgsave_status", "ok");
-  t.field("rdb_last_bgsave_time_sec", "-1");
-  t.field("rdb_current_bgsave_time_sec", "-1");
-  t.zeros({"rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired",
-           "rdb_last_load_keys_loaded", "aof_enabled", "aof_rewrite_in_progress",
-           "aof_rewrite_scheduled"});
+  const persist::SnapshotState& snap = e.snapshot_state();
+  const bool saving = snap.child > 0;
+  t.field("rdb_bgsave_in_progress", saving ? "1" : "0");
+  t.field("rdb_last_save_time", snap.last_save_s);
+  t.field("rdb_last_bgsave_status", snap.last_bgsave_ok ? "ok" : "err");
+  t.field("rdb_last_bgsave_time_sec", snap.last_bgsave_time_s);
+  t.field("rdb_current_bgsave_time_sec",
+          saving ? (e.clock().now_ms() - snap.child_start_ms) / 1000 : int64_t{-1});
+  t.field("rdb_saves", snap.saves);
+  t.field("rdb_last_cow_size", 0);
+  t.field("rdb_last_load_keys_expired", snap.last_load_keys_expired);
+  t.field("rdb_last_load_keys_loaded", snap.last_load_keys_loaded);
+  t.zeros({"aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled"});
   t.field("aof_last_rewrite_time_sec", "-1");
   t.field("aof_current_rewrite_time_sec", "-1");
   t.field("aof_last_bgrewrite_status", "ok");
@@ -215,11 +220,12 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("pubsub_channels", e.pubsub().channel_count());
   t.field("pubsub_patterns", e.pubsub().pattern_count());
   t.field("pubsubshard_channels", e.pubsub().shard_channel_count());
-  t.zeros({"latest_fork_usec", "total_forks", "migrate_cached_sockets",
-           "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
-           "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
-           "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
-           "tracking_total_prefixes"});
+  t.field("latest_fork_usec", e.snapshot_state().latest_fork_usec);
+  t.field("total_forks", e.snapshot_state().total_forks);
+  t.zeros({"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
+           "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
+           "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
+           "tracking_total_items", "tracking_total_prefixes"});
   t.field("unexpected_error_replies", s.unexpected_error_replies);
   t.field("total_error_replies", s.total_error_replies);
   t.field("dump_payload_sanitizations", "0");

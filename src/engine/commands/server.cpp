@@ -8,6 +8,7 @@
 #include "kvd/engine/command_helpers.hpp"
 #include "kvd/engine/keyspace_events.hpp"
 #include "kvd/engine/scripting.hpp"
+#include "kvd/persist/snapshot.hpp"
 
 namespace kvd::engine {
 namespace {
@@ -92,11 +93,6 @@ void cmd_time(CommandContext& ctx) {
   ctx.out.bulk(int_to_string(us % 1'000'000));
 }
 
-// No snapshot has ever been written: Redis reports its start time then.
-void cmd_lastsave(CommandContext& ctx) {
-  ctx.out.integer(ctx.engine.start_ms() / 1000);
-}
-
 void cmd_shutdown(CommandContext& ctx) {
   bool nosave = false, save = false, now = false, force = false, abort = false;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
@@ -136,6 +132,15 @@ void cmd_shutdown(CommandContext& ctx) {
     ctx.engine.scripts().abort_for_shutdown();
   }
   ServerHooks* hooks = ctx.engine.hooks();
+  // SAVE saves even without save points, NOSAVE never; FORCE goes on if the
+  // save fails (as in Redis).
+  if (hooks) {
+    std::string err = persist::save_for_shutdown(ctx.engine, save, nosave);
+    if (!err.empty() && !force) {
+      ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
+      return;
+    }
+  }
   if (!hooks) {
     ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
     return;
@@ -229,8 +234,6 @@ void register_server_commands(CommandTable& t) {
                    "databases."));
   t.add(server_cmd("time", 1, kLoading | kStale | kFast, "@fast", cmd_time, "server",
                    "The server's time", "2.6.0"));
-  t.add(server_cmd("lastsave", 1, kLoading | kStale | kFast, "@admin @fast @dangerous",
-                   cmd_lastsave, "server", "Unix time of the last successful save", "1.0.0"));
   t.add(server_cmd("shutdown", -1, kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy,
                    "@admin @slow @dangerous", cmd_shutdown, "server", "Stop the server", "1.0.0",
                    "O(N) when saving, where N is the total number of keys in all databases when "

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "kvd/engine/value.hpp"
+#include "kvd/persist/rdb_format.hpp"
+#include "kvd/persist/value_codec.hpp"
+
+// Whole snapshots in Redis's RDB file format, version 10: "REDIS0010", aux
+// fields, then per database a SELECTDB and RESIZEDB, each key with its
+// expiry, and EOF with a CRC-64 of everything before it. A file kvd writes
+// loads in redis-server 7.0 and the other way round.
+namespace kvd::persist {
+
+// Streams a snapshot to a file descriptor through a buffer, keeping the
+// checksum as it goes. Every call returns false once a write failed
+// (errno tells why); nothing is retried.
+class RdbFileWriter {
+ public:
+  RdbFileWriter(int fd, bool compress);
+  // The header and aux fields (redis-ver, redis-bits, ctime, used-mem).
+  bool begin(int64_t now_ms, uint64_t used_memory);
+  bool select_db(int db, uint64_t keys, uint64_t expires);
+  // One key; expire_ms < 0: no TTL.
+  bool key(std::string_view key, const engine::Value& v, int64_t expire_ms);
+  // EOF and checksum, then everything still buffered.
+  bool finish();
+  uint64_t bytes_written() const { return written_; }
+
+ private:
+  bool flush_if_big();
+  bool flush();
+  void aux(std::string_view name, std::string_view value);
+
+  int fd_;
+  std::string buf_;
+  rdb::Writer w_;
+  uint64_t crc_ = 0;
+  uint64_t written_ = 0;
+  bool failed_ = false;
+};
+
+struct RdbLoadStats {
+  uint64_t keys_loaded = 0;
+  uint64_t keys_expired = 0;  // had a deadline already past: skipped
+};
+
+// Reads a whole snapshot and hands each live key to `on_key(db, key, value,
+// expire_ms or -1)`. Returns an empty string, or what is wrong with the file
+// (nothing loaded is to be trusted then). Keys whose deadline is before
+// now_ms are skipped, as a Redis master does.
+using RdbKeySink = std::function<void(int db, std::string key, engine::Value v, int64_t expire_ms)>;
+std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
+                     const RdbKeySink& on_key, RdbLoadStats* stats);
+
+}  // namespace kvd::persist

@@ -1,0 +1,225 @@
+#include "kvd/persist/snapshot.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+#include <vector>
+
+#include "kvd/engine/engine.hpp"
+#include "kvd/engine/memory.hpp"
+#include "kvd/engine/type_limits.hpp"
+
+namespace kvd::persist {
+namespace {
+
+DecodeLimits limits_of(const engine::ConfigValues& v) {
+  return {v.list_max_listpack_size, engine::hash_limits(v), engine::set_limits(v),
+          engine::zset_limits(v), engine::stream_node_limits(v)};
+}
+
+int64_t steady_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// "save 3600 1 300 100": (seconds, changes) pairs.
+std::vector<std::pair<int64_t, int64_t>> save_points(const std::string& spec) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  std::istringstream in(spec);
+  int64_t s = 0, c = 0;
+  while (in >> s >> c) out.emplace_back(s, c);
+  return out;
+}
+
+void finish_save(engine::Engine& e, bool ok, uint64_t dirty_covered, int64_t now_s) {
+  SnapshotState& st = e.snapshot_state();
+  st.last_save_attempt_s = now_s;
+  if (!ok) return;
+  st.last_save_s = now_s;
+  ++st.saves;
+  // Changes made while a child wrote are not in its snapshot: they stay.
+  uint64_t& dirty = e.stats().dirty;
+  dirty = dirty > dirty_covered ? dirty - dirty_covered : 0;
+}
+
+}  // namespace
+
+std::string snapshot_path(const engine::Engine& e) {
+  const auto& v = const_cast<engine::Engine&>(e).config().v();
+  if (!v.dbfilename.empty() && v.dbfilename[0] == '/') return v.dbfilename;
+  std::string dir = v.dir.empty() ? "." : v.dir;
+  if (dir.back() != '/') dir += '/';
+  return dir + v.dbfilename;
+}
+
+std::string write_snapshot(engine::Engine& e, const std::string& path) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "Failed opening the temp RDB file " + tmp + ": " + std::strerror(errno);
+  RdbFileWriter w(fd, e.config().v().rdbcompression);
+  const int64_t now = e.clock().now_ms();
+  bool ok = w.begin(now, engine::allocator_used_memory());
+  for (int i = 0; ok && i < e.db_count(); ++i) {
+    engine::Database& db = e.db(i);
+    if (db.size() == 0) continue;
+    ok = w.select_db(i, db.size(), db.expires());
+    db.dict().for_each([&](engine::Entry* entry) {
+      if (!ok) return;
+      const int64_t expire = db.expire_of(entry);
+      ok = w.key(entry->key(), entry->value, expire == engine::kNoExpire ? -1 : expire);
+    });
+  }
+  ok = ok && w.finish();
+  std::string err = ok ? "" : std::string("Write error saving DB on disk: ") + std::strerror(errno);
+  if (ok && ::fsync(fd) != 0)
+    err = std::string("fsync of the RDB file failed: ") + std::strerror(errno);
+  ::close(fd);
+  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0)
+    err =
+        "Error moving temp DB file on the final destination: " + std::string(std::strerror(errno));
+  if (!err.empty()) ::unlink(tmp.c_str());
+  return err;
+}
+
+std::string save_now(engine::Engine& e) {
+  SnapshotState& st = e.snapshot_state();
+  if (st.child > 0) return "ERR Background save already in progress";
+  const uint64_t dirty = e.stats().dirty;
+  std::string err = write_snapshot(e, snapshot_path(e));
+  const int64_t now_s = e.clock().now_ms() / 1000;
+  if (!err.empty()) {
+    spdlog::warn("{}", err);
+    finish_save(e, false, 0, now_s);
+    return "ERR " + err;
+  }
+  spdlog::info("DB saved on disk");
+  finish_save(e, true, dirty, now_s);
+  return "";
+}
+
+std::string start_background_save(engine::Engine& e) {
+  SnapshotState& st = e.snapshot_state();
+  if (st.child > 0) return "ERR Background save already in progress";
+  const int64_t t0 = steady_us();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    st.last_bgsave_ok = false;
+    return std::string("ERR Can't BGSAVE: fork failed: ") + std::strerror(errno);
+  }
+  if (pid == 0) {
+    // The child: a copy-on-write image of the keyspace at this instant. It
+    // writes and leaves without running any of the parent's exit handlers.
+    std::string err = write_snapshot(e, snapshot_path(e));
+    if (!err.empty()) spdlog::warn("Background saving failed: {}", err);
+    ::_exit(err.empty() ? 0 : 1);
+  }
+  st.latest_fork_usec = steady_us() - t0;
+  ++st.total_forks;
+  st.child = pid;
+  st.child_start_ms = e.clock().now_ms();
+  st.dirty_at_child_start = e.stats().dirty;
+  spdlog::info("Background saving started by pid {}", pid);
+  return "";
+}
+
+void snapshot_cron(engine::Engine& e) {
+  SnapshotState& st = e.snapshot_state();
+  const int64_t now_ms = e.clock().now_ms();
+  if (st.child > 0) {
+    int status = 0;
+    pid_t r = ::waitpid(st.child, &status, WNOHANG);
+    if (r == st.child) {
+      const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      st.last_bgsave_ok = ok;
+      st.last_bgsave_time_s = (now_ms - st.child_start_ms) / 1000;
+      st.child = -1;
+      finish_save(e, ok, st.dirty_at_child_start, now_ms / 1000);
+      if (ok) {
+        spdlog::info("Background saving terminated with success");
+      } else {
+        spdlog::warn("Background saving error");
+      }
+    }
+    return;
+  }
+  const uint64_t dirty = e.stats().dirty;
+  if (dirty == 0) return;
+  const int64_t now_s = now_ms / 1000;
+  for (auto [seconds, changes] : save_points(e.config().v().save)) {
+    // After a failed save, wait 5 s before trying again, as Redis does.
+    if (dirty >= static_cast<uint64_t>(changes) && now_s - st.last_save_s >= seconds &&
+        (st.last_bgsave_ok || now_s - st.last_save_attempt_s > 5)) {
+      spdlog::info("{} changes in {} seconds. Saving...", changes, seconds);
+      st.last_save_attempt_s = now_s;
+      std::string err = start_background_save(e);
+      if (!err.empty()) spdlog::warn("{}", err);
+      return;
+    }
+  }
+}
+
+std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save) {
+  SnapshotState& st = e.snapshot_state();
+  if (st.child > 0) {
+    // Its snapshot would be older than the one about to be written.
+    ::kill(st.child, SIGKILL);
+    int status = 0;
+    ::waitpid(st.child, &status, 0);
+    st.child = -1;
+  }
+  if (no_save) return "";
+  if (!force_save && save_points(e.config().v().save).empty()) return "";
+  spdlog::info("Saving the final RDB snapshot before exiting.");
+  return save_now(e);
+}
+
+std::string load_snapshot(engine::Engine& e) {
+  const std::string path = snapshot_path(e);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return "";
+    return "Can't open " + path + ": " + std::strerror(errno);
+  }
+  struct stat sb {};
+  if (::fstat(fd, &sb) != 0 || sb.st_size == 0) {
+    ::close(fd);
+    return sb.st_size == 0 ? "" : "Can't stat " + path;
+  }
+  void* map = ::mmap(nullptr, static_cast<size_t>(sb.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return "Can't map " + path + ": " + std::strerror(errno);
+  RdbLoadStats stats;
+  const int64_t t0 = steady_us();
+  std::string err = load_rdb(
+      std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)),
+      limits_of(e.config().v()), e.clock().now_ms(),
+      [&](int db, std::string key, engine::Value v, int64_t expire_ms) {
+        if (db >= e.db_count()) return;  // more databases in the file than configured
+        engine::Entry* entry = e.db(db).set(key, std::move(v));
+        if (expire_ms >= 0) e.db(db).set_expire(entry, expire_ms);
+      },
+      &stats);
+  ::munmap(map, static_cast<size_t>(sb.st_size));
+  if (!err.empty()) {
+    for (int i = 0; i < e.db_count(); ++i) e.db(i).clear(nullptr);
+    return "Bad RDB file " + path + ": " + err;
+  }
+  SnapshotState& st = e.snapshot_state();
+  st.last_load_keys_loaded = stats.keys_loaded;
+  st.last_load_keys_expired = stats.keys_expired;
+  spdlog::info("DB loaded from disk: {:.3f} seconds, {} keys", (steady_us() - t0) / 1e6,
+               stats.keys_loaded);
+  return "";
+}
+
+}  // namespace kvd::persist

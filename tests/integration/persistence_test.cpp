@@ -1,0 +1,109 @@
+// RDB snapshots with a real server: SAVE and a restart, BGSAVE by a forked
+// child, save points, and the save on SIGTERM.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "kvd_process.hpp"
+
+namespace kvd::itest {
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/kvd-persist-itest-XXXXXX";
+    const char* d = ::mkdtemp(tmpl);
+    path = d ? d : "";
+  }
+  ~TempDir() {
+    std::remove((path + "/dump.rdb").c_str());
+    ::rmdir(path.c_str());
+  }
+  bool has_dump() const {
+    struct stat sb {};
+    return ::stat((path + "/dump.rdb").c_str(), &sb) == 0 && sb.st_size > 0;
+  }
+};
+
+TEST(Persistence, SaveThenRestartKeepsTheData) {
+  TempDir dir;
+  {
+    KvdProcess kvd({"--dir", dir.path, "--save", ""});
+    auto c = kvd.connect();
+    KvdProcess::command(c.get(), {"SET", "k", "v"});
+    KvdProcess::command(c.get(), {"SET", "ttl", "v", "EX", "1000"});
+    KvdProcess::command(c.get(), {"RPUSH", "l", "a", "b"});
+    KvdProcess::command(c.get(), {"HSET", "h", "f", "v"});
+    auto ok = KvdProcess::command(c.get(), {"SAVE"});
+    ASSERT_EQ(ok->type, REDIS_REPLY_STATUS);
+    EXPECT_EQ(info_field(c.get(), "rdb_changes_since_last_save"), "0");
+    EXPECT_EQ(info_field(c.get(), "rdb_saves"), "1");
+    EXPECT_EQ(kvd.stop(), 0);
+  }
+  ASSERT_TRUE(dir.has_dump());
+  KvdProcess kvd({"--dir", dir.path, "--save", ""});
+  auto c = kvd.connect();
+  EXPECT_EQ(KvdProcess::command(c.get(), {"DBSIZE"})->integer, 4);
+  EXPECT_STREQ(KvdProcess::command(c.get(), {"GET", "k"})->str, "v");
+  EXPECT_GT(KvdProcess::command(c.get(), {"TTL", "ttl"})->integer, 990);
+  EXPECT_EQ(KvdProcess::command(c.get(), {"LLEN", "l"})->integer, 2);
+  EXPECT_EQ(info_field(c.get(), "rdb_last_load_keys_loaded"), "4");
+}
+
+TEST(Persistence, BgsaveAndSavePointsWriteInTheBackground) {
+  TempDir dir;
+  KvdProcess kvd({"--dir", dir.path, "--save", ""});
+  auto c = kvd.connect();
+  for (int i = 0; i < 1000; ++i)
+    KvdProcess::command(c.get(), {"SET", "key:" + std::to_string(i), std::string(100, 'x')});
+  auto started = KvdProcess::command(c.get(), {"BGSAVE"});
+  ASSERT_EQ(started->type, REDIS_REPLY_STATUS);
+  EXPECT_STREQ(started->str, "Background saving started");
+  // The child is reaped by cron; the server keeps serving meanwhile.
+  EXPECT_EQ(KvdProcess::command(c.get(), {"PING"})->type, REDIS_REPLY_STATUS);
+  ASSERT_TRUE(wait_until([&] { return info_field(c.get(), "rdb_saves") == "1"; },
+                         std::chrono::seconds(10)));
+  EXPECT_EQ(info_field(c.get(), "rdb_bgsave_in_progress"), "0");
+  EXPECT_EQ(info_field(c.get(), "rdb_last_bgsave_status"), "ok");
+  EXPECT_EQ(info_field(c.get(), "rdb_changes_since_last_save"), "0");
+  EXPECT_TRUE(dir.has_dump());
+
+  // A save point: one change in one second starts a BGSAVE by itself.
+  ASSERT_EQ(KvdProcess::command(c.get(), {"CONFIG", "SET", "save", "1 1"})->type,
+            REDIS_REPLY_STATUS);
+  KvdProcess::command(c.get(), {"SET", "more", "1"});
+  EXPECT_TRUE(wait_until([&] { return info_field(c.get(), "rdb_saves") == "2"; },
+                         std::chrono::seconds(10)));
+}
+
+TEST(Persistence, SigtermSavesWhenSavePointsAreSet) {
+  TempDir dir;
+  {
+    KvdProcess kvd({"--dir", dir.path, "--save", "3600 1"});
+    auto c = kvd.connect();
+    KvdProcess::command(c.get(), {"SET", "kept", "yes"});
+    EXPECT_FALSE(dir.has_dump());
+    EXPECT_EQ(kvd.stop(), 0);
+  }
+  ASSERT_TRUE(dir.has_dump());
+  KvdProcess kvd({"--dir", dir.path, "--save", ""});
+  auto c = kvd.connect();
+  EXPECT_STREQ(KvdProcess::command(c.get(), {"GET", "kept"})->str, "yes");
+}
+
+TEST(Persistence, DamagedSnapshotStopsTheStart) {
+  TempDir dir;
+  FILE* f = std::fopen((dir.path + "/dump.rdb").c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("REDIS0010 this is not a snapshot at all", f);
+  std::fclose(f);
+  EXPECT_THROW(KvdProcess({"--dir", dir.path, "--save", ""}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace kvd::itest
