@@ -187,6 +187,8 @@ TEST(ScriptingTest, Resp3) {
   EXPECT_EQ(eval(h, "return {double=3.5}"), ",3.5\r\n");
   std::string bad = "redis.setresp(4)";
   EXPECT_EQ(eval(h, bad), error("ERR RESP version must be 2 or 3." + where(bad, 1)));
+  bad = "redis.setresp(1e300)";  // no float-to-int overflow on the way
+  EXPECT_EQ(eval(h, bad), error("ERR RESP version must be 2 or 3." + where(bad, 1)));
 }
 
 TEST(ScriptingTest, WritesWakeWatchersAndCountAsChanges) {

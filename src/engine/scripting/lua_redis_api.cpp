@@ -23,6 +23,10 @@
 namespace kvd::engine::scripting {
 namespace {
 
+// A Lua number as an int for a small option (log level, RESP version):
+// out-of-range values (a float-to-int overflow is undefined) become -1.
+int small_int(lua_Number n) { return n >= -1e6 && n <= 1e6 ? static_cast<int>(n) : -1; }
+
 ScriptRuntime* runtime(lua_State* L) {
   return static_cast<ScriptRuntime*>(lua_touserdata(L, lua_upvalueindex(1)));
 }
@@ -214,7 +218,7 @@ int redis_log(lua_State* L) {
   int argc = lua_gettop(L);
   if (argc < 2) return raise(L, "redis.log() requires two arguments or more.");
   if (!lua_isnumber(L, 1)) return raise(L, "First argument must be a number (log level).");
-  int level = static_cast<int>(lua_tonumber(L, 1));
+  int level = small_int(lua_tonumber(L, 1));
   if (level < 0 || level > 3) return raise(L, "Invalid debug level.");
   // Joined in Lua's own buffer, so nothing here needs a destructor.
   luaL_Buffer b;
@@ -237,7 +241,7 @@ int redis_setresp(lua_State* L) {
   ScriptRuntime::Run* run = runtime(L)->current_run();
   if (!run) return raise(L, "redis.setresp can only be called inside a script invocation");
   if (lua_gettop(L) != 1) return raise(L, "redis.setresp() requires one argument.");
-  int resp = static_cast<int>(lua_tonumber(L, 1));
+  int resp = small_int(lua_tonumber(L, 1));
   if (resp != 2 && resp != 3) return raise(L, "RESP version must be 2 or 3.");
   run->script_client.resp = resp;
   return 0;
@@ -247,7 +251,7 @@ int redis_set_repl(lua_State* L) {
   if (!runtime(L)->current_run())
     return raise(L, "redis.set_repl can only be called inside a script invocation");
   if (lua_gettop(L) != 1) return raise(L, "redis.set_repl() requires two arguments.");
-  int flags = static_cast<int>(lua_tonumber(L, 1));
+  int flags = small_int(lua_tonumber(L, 1));
   if (flags & ~3)
     return raise(L,
                  "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
