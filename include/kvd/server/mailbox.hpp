@@ -33,20 +33,30 @@ class Mailbox {
 
  private:
   // Runs on the consumer's thread. Re-entrant: a handler may run the event
-  // loop (a slow script serving other clients), and a nested drain must not
-  // swap the vector the outer one is walking.
+  // loop (a slow script serving other clients), and the drain that runs then
+  // must also serve the jobs queued behind that handler, or they would wait
+  // for it to end. So drains share one queue and one read position.
   void drain() {
-    std::vector<T> nested;
     const bool outer = !draining_;
-    std::vector<T>& batch = outer ? taking_ : nested;
     draining_ = true;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      batch.swap(items_);
+      if (taking_.empty()) {
+        taking_.swap(items_);
+      } else {
+        for (auto& item : items_) taking_.push_back(std::move(item));
+        items_.clear();
+      }
     }
-    for (auto& item : batch) handler_(item);
-    batch.clear();
-    if (outer) draining_ = false;
+    while (next_ < taking_.size()) {
+      T item = std::move(taking_[next_++]);  // taking_ may grow under the handler
+      handler_(item);
+    }
+    if (outer) {
+      taking_.clear();
+      next_ = 0;
+      draining_ = false;
+    }
   }
 
   asio::io_context& io_;
@@ -54,6 +64,7 @@ class Mailbox {
   std::mutex mu_;
   std::vector<T> items_;   // guarded by mu_
   std::vector<T> taking_;  // consumer thread only
+  size_t next_ = 0;        // consumer thread only: next job of taking_
   bool draining_ = false;  // consumer thread only
 };
 

@@ -25,7 +25,9 @@ namespace {
 
 // A Lua number as an int for a small option (log level, RESP version):
 // out-of-range values (a float-to-int overflow is undefined) become -1.
-int small_int(lua_Number n) { return n >= -1e6 && n <= 1e6 ? static_cast<int>(n) : -1; }
+int small_int(lua_Number n) {
+  return n >= -1e6 && n <= 1e6 ? static_cast<int>(n) : -1;
+}
 
 ScriptRuntime* runtime(lua_State* L) {
   return static_cast<ScriptRuntime*>(lua_touserdata(L, lua_upvalueindex(1)));
