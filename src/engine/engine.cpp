@@ -30,11 +30,11 @@ std::string random_hex_id() {
   return id;
 }
 
+}  // namespace
+
 bool arity_ok(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
-
-}  // namespace
 
 Engine::Engine(Clock& clock, Config& config)
     : clock_(clock),

@@ -21,6 +21,11 @@ const char* allocator_name() {
   return g_allocator;
 }
 
+size_t used_memory_for_limit() {
+  size_t used = allocator_used_memory();
+  return used ? used : resident_memory();
+}
+
 size_t allocator_used_memory() {
   if (g_probe) return g_probe();
 #ifndef __GLIBC__

@@ -17,20 +17,9 @@
 
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/memory.hpp"
-#include "kvd/engine/type_limits.hpp"
 
 namespace kvd::persist {
 namespace {
-
-DecodeLimits limits_of(const engine::ConfigValues& v) {
-  return {v.list_max_listpack_size, engine::hash_limits(v), engine::set_limits(v),
-          engine::zset_limits(v), engine::stream_node_limits(v)};
-}
-
-int64_t steady_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 // "save 3600 1 300 100": (seconds, changes) pairs.
 std::vector<std::pair<int64_t, int64_t>> save_points(const std::string& spec) {
@@ -110,7 +99,7 @@ std::string save_now(engine::Engine& e) {
 std::string start_background_save(engine::Engine& e) {
   SnapshotState& st = e.snapshot_state();
   if (st.child > 0) return "ERR Background save already in progress";
-  const int64_t t0 = steady_us();
+  const int64_t t0 = e.clock().monotonic_us();
   pid_t pid = ::fork();
   if (pid < 0) {
     st.last_bgsave_ok = false;
@@ -123,7 +112,7 @@ std::string start_background_save(engine::Engine& e) {
     if (!err.empty()) spdlog::warn("Background saving failed: {}", err);
     ::_exit(err.empty() ? 0 : 1);
   }
-  st.latest_fork_usec = steady_us() - t0;
+  st.latest_fork_usec = e.clock().monotonic_us() - t0;
   ++st.total_forks;
   st.child = pid;
   st.child_start_ms = e.clock().now_ms();
@@ -199,10 +188,10 @@ std::string load_snapshot(engine::Engine& e) {
   ::close(fd);
   if (map == MAP_FAILED) return "Can't map " + path + ": " + std::strerror(errno);
   RdbLoadStats stats;
-  const int64_t t0 = steady_us();
+  const int64_t t0 = e.clock().monotonic_us();
   std::string err = load_rdb(
       std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)),
-      limits_of(e.config().v()), e.clock().now_ms(),
+      decode_limits(e.config().v()), e.clock().now_ms(),
       [&](int db, std::string key, engine::Value v, int64_t expire_ms) {
         if (db >= e.db_count()) return;  // more databases in the file than configured
         engine::Entry* entry = e.db(db).set(key, std::move(v));
@@ -217,8 +206,8 @@ std::string load_snapshot(engine::Engine& e) {
   SnapshotState& st = e.snapshot_state();
   st.last_load_keys_loaded = stats.keys_loaded;
   st.last_load_keys_expired = stats.keys_expired;
-  spdlog::info("DB loaded from disk: {:.3f} seconds, {} keys", (steady_us() - t0) / 1e6,
-               stats.keys_loaded);
+  spdlog::info("DB loaded from disk: {:.3f} seconds, {} keys",
+               (e.clock().monotonic_us() - t0) / 1e6, stats.keys_loaded);
   return "";
 }
 

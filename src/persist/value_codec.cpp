@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kvd/common/strings.hpp"
+#include "kvd/engine/type_limits.hpp"
 #include "kvd/engine/types/list.hpp"
 #include "kvd/persist/byte_order.hpp"
 #include "kvd/persist/listpack.hpp"
@@ -12,6 +13,11 @@
 #include "stream_codec.hpp"
 
 namespace kvd::persist {
+
+DecodeLimits decode_limits(const engine::ConfigValues& v) {
+  return {v.list_max_listpack_size, engine::hash_limits(v), engine::set_limits(v),
+          engine::zset_limits(v), engine::stream_node_limits(v)};
+}
 
 using engine::HashObject;
 using engine::List;

@@ -121,6 +121,9 @@ class CommandTable {
 
 std::vector<std::string> flag_names(uint32_t flags);
 
+// Redis's arity rule: N means exactly N arguments, -N at least N.
+bool arity_ok(int arity, size_t argc);
+
 // Whether args[i] carries a secret that MONITOR and the slow log show as
 // "(redacted)", as Redis does: every argument of AUTH, the user name and
 // password after HELLO's AUTH, and the value of a password-like parameter in

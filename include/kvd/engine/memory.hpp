@@ -15,6 +15,9 @@ void set_allocator_probe(const char* name, AllocatorProbe probe);
 const char* allocator_name();
 // Resident set size from /proc/self/statm (0 if unavailable).
 size_t resident_memory();
+// What maxmemory is compared with: the allocator's count, or RSS where the
+// allocator reports none (builds linked with mimalloc).
+size_t used_memory_for_limit();
 // Physical memory of the machine (0 if unavailable).
 size_t total_system_memory();
 

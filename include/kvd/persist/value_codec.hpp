@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "kvd/engine/config.hpp"
 #include "kvd/engine/types/hash.hpp"
 #include "kvd/engine/types/set.hpp"
 #include "kvd/engine/types/stream.hpp"
@@ -24,6 +25,9 @@ struct DecodeLimits {
   engine::ZSet::Limits zset;
   engine::StreamObject::NodeLimits stream;
 };
+
+// The limits the current config sets (DUMP/RESTORE and snapshots alike).
+DecodeLimits decode_limits(const engine::ConfigValues& v);
 
 // Writes the value's type byte and body. Small collections are written in
 // the compact blobs Redis 7.0 writes (listpack, intset), big ones element by

@@ -11,11 +11,6 @@
 namespace kvd::engine {
 namespace {
 
-persist::DecodeLimits decode_limits(const ConfigValues& v) {
-  return {v.list_max_listpack_size, hash_limits(v), set_limits(v), zset_limits(v),
-          stream_node_limits(v)};
-}
-
 void cmd_dump(CommandContext& ctx) {
   Entry* e = lookup_read(ctx, ctx.args[1]);
   if (!e) {
@@ -76,7 +71,8 @@ void cmd_restore(CommandContext& ctx) {
     return;
   }
   Value v;
-  switch (persist::read_dump_payload(ctx.args[3], decode_limits(ctx.engine.config().v()), &v)) {
+  switch (persist::read_dump_payload(ctx.args[3], persist::decode_limits(ctx.engine.config().v()),
+                                     &v)) {
     case persist::PayloadStatus::kBadFooter:
       ctx.out.error("ERR DUMP payload version or checksum are wrong");
       return;

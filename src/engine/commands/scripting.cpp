@@ -14,12 +14,6 @@ namespace {
 
 constexpr const char* kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Splits EVAL's arguments into KEYS and ARGV; false after replying an error.
 bool split_keys(CommandContext& ctx, Args* keys, Args* argv) {
   int64_t numkeys = 0;
@@ -50,7 +44,7 @@ void eval_generic(CommandContext& ctx, bool by_sha, bool read_only) {
   ScriptRuntime& rt = ctx.engine.scripts();
   std::string sha;
   if (by_sha) {
-    sha = lower(ctx.args[1]);
+    sha = to_lower(ctx.args[1]);
     if (sha.size() != 40 || !rt.exists(sha)) {
       ctx.out.error(kNoScript);
       return;
@@ -93,7 +87,7 @@ void cmd_script_exists(CommandContext& ctx) {
   const ScriptRuntime* rt = ctx.engine.scripts_if_created();
   ctx.out.array(static_cast<int64_t>(ctx.args.size() - 2));
   for (size_t i = 2; i < ctx.args.size(); ++i)
-    ctx.out.integer(rt && rt->exists(lower(ctx.args[i])) ? 1 : 0);
+    ctx.out.integer(rt && rt->exists(to_lower(ctx.args[i])) ? 1 : 0);
 }
 
 void cmd_script_flush(CommandContext& ctx) {

@@ -123,9 +123,7 @@ bool Engine::reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWrite
   if (limit <= 0 || c.in_exec) return false;
   bool is_exec = spec.name == "exec" && in_multi(c);
   if (!(spec.flags & kDenyOom) && !(is_exec && c.tx->has_denyoom)) return false;
-  // Builds linked with mimalloc see no glibc arena usage: fall back to RSS.
-  size_t used = allocator_used_memory();
-  if (used == 0) used = resident_memory();
+  size_t used = used_memory_for_limit();
   if (static_cast<int64_t>(used) <= limit) return false;
   static constexpr const char* kOom = "OOM command not allowed when used memory > 'maxmemory'.";
   if (is_exec) {

@@ -75,8 +75,12 @@ void refuse(lua_State* L, Engine& engine, const CommandSpec* spec, const char* m
   lua_setfield(L, -2, "ignore_error_stats_update");
 }
 
-bool arity_fits(int arity, size_t argc) {
-  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+// The command (or subcommand) args name, as the dispatcher finds it.
+const CommandSpec* find_command(Engine& engine, const std::vector<std::string_view>& args) {
+  const CommandSpec* spec = engine.commands().find(args[0]);
+  if (spec && !spec->subcommands.empty() && args.size() >= 2)
+    spec = engine.commands().find_sub(*spec, args[1]);
+  return spec;
 }
 
 // redis.call and redis.pcall. Leaves one value on the stack: the reply, or
@@ -101,14 +105,12 @@ bool run_command(lua_State* L, ScriptRuntime* rt, bool raise_errors) noexcept {
       push_error_table(L, "Lua redis lib command arguments must be strings or integers");
       return raise_errors;
     }
-    const CommandSpec* spec = engine.commands().find(args[0]);
-    if (spec && !spec->subcommands.empty() && args.size() >= 2)
-      spec = engine.commands().find_sub(*spec, args[1]);
+    const CommandSpec* spec = find_command(engine, args);
     if (!spec) {
       refuse(L, engine, nullptr, "Unknown Redis command called from script");
       return raise_errors;
     }
-    if (!arity_fits(spec->arity, args.size())) {
+    if (!arity_ok(spec->arity, args.size())) {
       refuse(L, engine, spec, "Wrong number of args calling Redis command from script");
       return raise_errors;
     }
@@ -125,8 +127,7 @@ bool run_command(lua_State* L, ScriptRuntime* rt, bool raise_errors) noexcept {
     const int64_t maxmemory = engine.config().v().maxmemory;
     if (maxmemory > 0 && !run->wrote && !(run->flags & kScriptAllowOom) &&
         (spec->flags & kDenyOom)) {
-      size_t used = allocator_used_memory();
-      if (used == 0) used = resident_memory();
+      const size_t used = used_memory_for_limit();
       if (static_cast<int64_t>(used) > maxmemory) {
         refuse(L, engine, spec, "-OOM command not allowed when used memory > 'maxmemory'.", "OOM");
         return raise_errors;
@@ -272,10 +273,7 @@ int redis_acl_check_cmd(lua_State* L) {
     if (lua_gettop(L) == 0 || !collect_args(L, args, numbers)) {
       bad_args = true;
     } else {
-      const CommandSpec* spec = rt->engine().commands().find(args[0]);
-      if (spec && !spec->subcommands.empty() && args.size() >= 2)
-        spec = rt->engine().commands().find_sub(*spec, args[1]);
-      known = spec != nullptr;
+      known = find_command(rt->engine(), args) != nullptr;
     }
   }
   if (bad_args) return raise(L, "Lua redis lib command arguments must be strings or integers");

@@ -392,9 +392,7 @@ void ScriptRuntime::run(Client& caller, std::string_view sha, Args keys, Args ar
   }
   if (!(flags & kScriptCompat) && !(flags & (kScriptAllowOom | kScriptNoWrites))) {
     const int64_t maxmemory = engine_.config().v().maxmemory;
-    size_t used = maxmemory > 0 ? allocator_used_memory() : 0;
-    if (maxmemory > 0 && used == 0) used = resident_memory();
-    if (maxmemory > 0 && static_cast<int64_t>(used) > maxmemory) {
+    if (maxmemory > 0 && static_cast<int64_t>(used_memory_for_limit()) > maxmemory) {
       out.error(
           "OOM allow-oom flag is not set on the script, can not run it when used memory > "
           "'maxmemory'");
