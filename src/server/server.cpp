@@ -302,7 +302,9 @@ void Server::shutdown(const std::string& reason) {
 void Server::process_events_while_busy() {
   // Asio supports poll() nested in a handler on the same thread. The handlers
   // it runs see the engine busy: commands get BUSY, and the timers below skip
-  // their work (cron would expire keys under the script's feet).
+  // their work (cron would expire keys under the script's feet). Jobs the I/O
+  // threads sent along with the busy one are not behind a posted drain.
+  if (io_threads_) io_threads_->drain_main();
   io_.poll();
 }
 

@@ -44,11 +44,6 @@ TEST(Scripting, EvalOverTheWire) {
 }
 
 TEST(Scripting, SlowScriptAnswersBusyUntilKilled) {
-  // Known issue: with I/O threads, a command that arrives while a slow script
-  // runs is sometimes not answered BUSY until the script ends (about 1 run in
-  // 10); the root cause is not found yet. The single-threaded loop is exact.
-  const char* threads = std::getenv("KVD_TEST_IO_THREADS");
-  if (threads && std::atoi(threads) > 1) GTEST_SKIP() << "flaky with io-threads, see above";
   KvdProcess kvd({"--busy-reply-threshold", "50"});
   // The script's client writes its EVAL and reads the reply at the end.
   int fd = kvd.raw_socket();

@@ -79,6 +79,8 @@ class IoThreadGroup {
   // The thread with the fewest clients, for a new connection.
   IoThread& pick();
   void send_to_main(MainJob job) { main_inbox_.push(std::move(job)); }
+  // Runs the main thread's queued jobs now (from a handler that runs the loop).
+  void drain_main() { main_inbox_.drain(); }
   void stop();
 
   int size() const { return static_cast<int>(threads_.size()); }

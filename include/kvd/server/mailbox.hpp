@@ -31,11 +31,13 @@ class Mailbox {
     if (wake) asio::post(io_, [this] { drain(); });
   }
 
- private:
-  // Runs on the consumer's thread. Re-entrant: a handler may run the event
-  // loop (a slow script serving other clients), and the drain that runs then
-  // must also serve the jobs queued behind that handler, or they would wait
-  // for it to end. So drains share one queue and one read position.
+  // Runs the queued items now, on the consumer's thread. Re-entrant: a handler
+  // may run the event loop (a slow script serving other clients), and the
+  // drain that runs then must also serve the items queued behind that handler,
+  // or they would wait for it to end. So drains share one queue and one read
+  // position. Items taken by the outer drain in the same swap as the slow one
+  // have no drain of their own posted: whoever runs the loop from inside a
+  // handler calls this too.
   void drain() {
     const bool outer = !draining_;
     draining_ = true;
