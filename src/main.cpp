@@ -23,6 +23,16 @@
 #ifdef KVD_WITH_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+#define KVD_WITH_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KVD_WITH_ASAN 1
+#endif
+#endif
+#ifdef KVD_WITH_ASAN
+#include <sanitizer/allocator_interface.h>
+#endif
 #include "kvd/server/logging.hpp"
 #include "kvd/server/process.hpp"
 #include "kvd/server/server.hpp"
@@ -40,6 +50,32 @@ size_t jemalloc_allocated() {
   len = sizeof allocated;
   if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) != 0) return 0;
   return allocated;
+}
+
+// This thread's allocated and freed byte counters, which jemalloc keeps per
+// thread: reading them costs two loads, so maxmemory can be checked before
+// every command (engine::MemoryGauge).
+bool jemalloc_thread_net(int64_t* net) {
+  thread_local uint64_t* allocated = nullptr;
+  thread_local uint64_t* deallocated = nullptr;
+  if (!allocated) {
+    size_t len = sizeof allocated;
+    if (mallctl("thread.allocatedp", &allocated, &len, nullptr, 0) != 0 ||
+        mallctl("thread.deallocatedp", &deallocated, &len, nullptr, 0) != 0) {
+      allocated = nullptr;
+      return false;
+    }
+  }
+  *net = static_cast<int64_t>(*allocated - *deallocated);
+  return true;
+}
+#endif
+
+#ifdef KVD_WITH_ASAN
+// AddressSanitizer's allocator replaces malloc (glibc's counters read zero):
+// its own count keeps used_memory and maxmemory meaningful in sanitizer builds.
+size_t asan_allocated() {
+  return __sanitizer_get_current_allocated_bytes();
 }
 #endif
 
@@ -144,11 +180,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+#ifdef KVD_WITH_ASAN
+  kvd::engine::set_allocator_probe("libc", asan_allocated);
+#endif
 #ifdef KVD_WITH_MIMALLOC
   kvd::engine::set_allocator_probe("mimalloc", mimalloc_committed);
 #endif
 #ifdef KVD_WITH_JEMALLOC
   kvd::engine::set_allocator_probe("jemalloc-5.3.0", jemalloc_allocated);
+  kvd::engine::set_thread_net_probe(jemalloc_thread_net);
 #endif
   kvd::server::init_logging(v.logfile, v.loglevel);
 

@@ -11,7 +11,7 @@ Entry* lookup_read(CommandContext& ctx, std::string_view key) {
   Entry* e = ctx.db.find(key, ctx.now_ms);
   if (e) {
     ++ctx.engine.stats().keyspace_hits;
-    if (!ctx.client.no_touch) e->lru = static_cast<uint32_t>(ctx.now_ms / 1000);
+    if (!ctx.client.no_touch) ctx.engine.access_tracking().touch(e, ctx.now_ms);
   } else {
     ++ctx.engine.stats().keyspace_misses;
   }
@@ -20,7 +20,7 @@ Entry* lookup_read(CommandContext& ctx, std::string_view key) {
 
 Entry* lookup_write(CommandContext& ctx, std::string_view key) {
   Entry* e = ctx.db.find(key, ctx.now_ms);
-  if (e) e->lru = static_cast<uint32_t>(ctx.now_ms / 1000);
+  if (e) ctx.engine.access_tracking().touch(e, ctx.now_ms);
   return e;
 }
 

@@ -267,6 +267,8 @@ void Config::register_all() {
   enumeration("maxmemory-policy", &v.maxmemory_policy,
               {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
                "allkeys-lfu", "allkeys-random", "noeviction"});
+  integer("maxmemory-samples", &v.maxmemory_samples, 1, 64);
+  integer("maxmemory-eviction-tenacity", &v.maxmemory_eviction_tenacity, 0, 100);
   {
     // Redis's range; the main thread counts as one of the N.
     auto p = std::make_unique<Param>();
@@ -285,6 +287,7 @@ void Config::register_all() {
   boolean("io-threads-do-reads", &v.io_threads_do_reads, false);
   boolean("lazyfree-lazy-user-del", &v.lazyfree_lazy_user_del);
   boolean("lazyfree-lazy-user-flush", &v.lazyfree_lazy_user_flush);
+  boolean("lazyfree-lazy-eviction", &v.lazyfree_lazy_eviction);
   string("dir", &v.dir);
   string("dbfilename", &v.dbfilename);
   {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "kvd/engine/access_tracking.hpp"
 #include "kvd/engine/clock.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 
@@ -44,7 +45,9 @@ void Database::expire_entry(Entry* e) {
 
 // A new value starts its idle time at creation, as a fresh Redis object does.
 uint32_t Database::lru_now() const {
-  return clock_ ? static_cast<uint32_t>(clock_->now_ms() / 1000) : 0;
+  if (!clock_) return 0;
+  return access_ ? access_->initial(clock_->now_ms())
+                 : static_cast<uint32_t>(clock_->now_ms() / 1000);
 }
 
 // Collections above the threshold are worth a background free; strings (and

@@ -333,6 +333,43 @@ Entry* Dict::random_entry(uint64_t (*rng)()) {
   return he;
 }
 
+size_t Dict::sample(size_t n, Entry** out, uint64_t (*rng)()) {
+  if (size() == 0 || n == 0) return 0;
+  if (rehashing()) rehash_steps(1);
+  // Positions run over table 0 from rehash_idx_ (the buckets below it are
+  // empty while rehashing), then over table 1.
+  const size_t first = rehashing() ? static_cast<size_t>(rehash_idx_) : 0;
+  const size_t span = t_[0].size - first + (rehashing() ? t_[1].size : 0);
+  auto bucket = [&](size_t pos) {
+    return pos < t_[0].size - first ? t_[0].b[first + pos] : t_[1].b[pos - (t_[0].size - first)];
+  };
+  size_t pos = rng() % span;
+  size_t got = 0;
+  if (span <= 10 * n) {
+    // A small table: one pass over every bucket.
+    for (size_t steps = 0; steps < span && got < n; ++steps) {
+      for (Entry* e = bucket(pos); e && got < n; e = e->next) out[got++] = e;
+      if (++pos == span) pos = 0;
+    }
+    return got;
+  }
+  // A run of empty buckets means a sparse stretch: jump elsewhere rather than
+  // walk it. Past 10 * n steps, stop with what was found (at least one).
+  size_t empty_run = 0;
+  for (size_t steps = 0; got < n && (got == 0 || steps < 10 * n); ++steps) {
+    Entry* he = bucket(pos);
+    if (!he && ++empty_run >= 5) {
+      pos = rng() % span;
+      empty_run = 0;
+      continue;
+    }
+    if (he) empty_run = 0;
+    for (Entry* e = he; e && got < n; e = e->next) out[got++] = e;
+    if (++pos == span) pos = 0;
+  }
+  return got;
+}
+
 void Dict::for_each(const std::function<void(Entry*)>& fn) const {
   for (int t = 0; t < 2; ++t) {
     for (size_t i = 0; i < t_[t].size; ++i) {

@@ -74,11 +74,22 @@ Engine::Engine(Clock& clock, Config& config)
     dbs_.push_back(std::make_unique<Database>(i));
     dbs_.back()->set_lazy_freer(&freer_);
     dbs_.back()->set_clock(&clock_);
+    dbs_.back()->set_access_tracking(&access_);
     dbs_.back()->set_listeners(
         [this](int db, std::string_view key) { on_key_expired(db, key); },
         [this](int db, std::string_view key) { notify_keyspace_event('n', "new", key, db); });
   }
   watches_->by_db.resize(dbs_.size());
+  apply_access_config();
+  for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {
+    config_.on_change(name, [this] { apply_access_config(); });
+  }
+  // A lower limit takes effect at once, as in Redis: CONFIG SET maxmemory
+  // evicts before it replies.
+  config_.on_change("maxmemory", [this] {
+    gauge_->refresh();
+    if (!script_timed_out()) evictor_.perform();
+  });
   start_ms_ = clock_.now_ms();
   snapshot_state_.last_save_s = start_ms_ / 1000;
   run_id_ = random_hex_id();
@@ -178,6 +189,8 @@ void Engine::reset_stats() {
   stats_.command_usec = 0;
   stats_.keyspace_hits = 0;
   stats_.keyspace_misses = 0;
+  stats_.evicted_keys = 0;
+  evictor_.reset_stats();
   stats_.total_error_replies = 0;
   stats_.unexpected_error_replies = 0;
   stats_.client_qbuf_limit_disconnections = 0;
@@ -338,8 +351,20 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   last_end_us_ = serves_waiters ? -1 : t1;
 }
 
+void Engine::apply_access_config() {
+  access_.lfu = is_lfu(parse_eviction_policy(config_.v().maxmemory_policy));
+  access_.log_factor = config_.v().lfu_log_factor;
+  access_.decay_minutes = config_.v().lfu_decay_time;
+}
+
 void Engine::cron() {
   sample_rates();
+  if (config_.v().maxmemory > 0) {
+    // Re-bases the per-command estimate, and goes on with an eviction that
+    // ran out of time (or waits on the lazy-free thread).
+    gauge_->refresh();
+    if (!script_timed_out()) evictor_.perform();
+  }
   if (snapshots_enabled_) persist::snapshot_cron(*this);
   uint64_t used = allocator_used_memory();
   if (used > stats_.peak_memory) stats_.peak_memory = used;

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include "kvd/engine/memory.hpp"
+
 namespace kvd::engine {
 
 LazyFreer::LazyFreer() : thread_([this] { run(); }) {}
@@ -60,6 +62,7 @@ void LazyFreer::run() {
     lk.unlock();
     job();
     job = nullptr;
+    publish_thread_allocations();  // the frees count toward maxmemory at once
     lk.lock();
     --running_;
     ++freed_;

@@ -3,14 +3,51 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 
 namespace kvd::engine {
 
 namespace {
 AllocatorProbe g_probe = nullptr;
+ThreadNetProbe g_thread_net = nullptr;
 const char* g_allocator = "libc";
+// Sum of what background threads published (ThreadAllocations).
+std::atomic<int64_t> g_published{0};
 }  // namespace
+
+void set_thread_net_probe(ThreadNetProbe probe) {
+  g_thread_net = probe;
+}
+
+void publish_thread_allocations() {
+  // What this thread published so far: it adds only the change since.
+  thread_local int64_t published = 0;
+  int64_t net = 0;
+  if (!g_thread_net || !g_thread_net(&net) || net == published) return;
+  g_published.fetch_add(net - published, std::memory_order_relaxed);
+  published = net;
+}
+
+size_t MemoryGauge::used() {
+  int64_t own = 0;
+  if (!g_thread_net || !g_thread_net(&own)) return used_memory_for_limit();
+  if (!based_) {
+    refresh();
+    return base_;
+  }
+  int64_t now = static_cast<int64_t>(base_) + (own - own_at_base_) +
+                (g_published.load(std::memory_order_relaxed) - published_at_base_);
+  return now > 0 ? static_cast<size_t>(now) : 0;
+}
+
+void MemoryGauge::refresh() {
+  base_ = used_memory_for_limit();
+  own_at_base_ = 0;
+  if (g_thread_net) g_thread_net(&own_at_base_);
+  published_at_base_ = g_published.load(std::memory_order_relaxed);
+  based_ = true;
+}
 
 void set_allocator_probe(const char* name, AllocatorProbe probe) {
   g_allocator = name;

@@ -4,14 +4,17 @@
 
 #include <string>
 
+#include "kvd/engine/memory.hpp"
 #include "kvd/server/threaded_connection.hpp"
 
 namespace kvd::server {
 
 IoThread::IoThread(int index)
-    : index_(index),
-      work_(asio::make_work_guard(io_)),
-      inbox_(io_, [](IoJob& job) { job.conn->on_io_job(job.kind); }) {
+    : index_(index), work_(asio::make_work_guard(io_)), inbox_(io_, [](IoJob& job) {
+        job.conn->on_io_job(job.kind);
+        // Replies written free what the main thread allocated: count it.
+        engine::publish_thread_allocations();
+      }) {
   thread_ = std::thread([this] {
     std::string name = "kvd-io-" + std::to_string(index_);
 #if defined(__APPLE__)

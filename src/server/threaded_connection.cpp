@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "kvd/engine/memory.hpp"
 #include "kvd/engine/pubsub.hpp"
 #include "kvd/server/server.hpp"
 
@@ -294,6 +295,7 @@ void ThreadedConnection::wait_readable() {
     self->reading_ = false;
     if (ec || self->io_closed_) return;
     self->on_readable();
+    engine::publish_thread_allocations();
   });
 }
 
@@ -460,6 +462,7 @@ void ThreadedConnection::wait_writable() {
     if (ec || self->io_closed_) return;
     self->flush();
     if (!self->io_closed_) self->wait_readable();
+    engine::publish_thread_allocations();
   });
 }
 

@@ -126,9 +126,10 @@ TEST(ConfigCommand, GetPatterns) {
   EXPECT_EQ(h.run({"CONFIG", "GET", "maxmemory"}), "*2\r\n" + bulk("maxmemory") + bulk("0"));
   // An exact name is echoed as given; a glob reports the registry's names.
   EXPECT_EQ(h.run({"CONFIG", "GET", "PORT"}), "*2\r\n" + bulk("PORT") + bulk("6379"));
-  EXPECT_EQ(
-      h.run({"CONFIG", "GET", "maxmemory*"}),
-      "*4\r\n" + bulk("maxmemory") + bulk("0") + bulk("maxmemory-policy") + bulk("noeviction"));
+  EXPECT_EQ(h.run({"CONFIG", "GET", "maxmemory*"}),
+            "*8\r\n" + bulk("maxmemory") + bulk("0") + bulk("maxmemory-policy") +
+                bulk("noeviction") + bulk("maxmemory-samples") + bulk("5") +
+                bulk("maxmemory-eviction-tenacity") + bulk("10"));
   // Several patterns, each parameter once.
   EXPECT_EQ(h.run({"CONFIG", "GET", "port", "po?t", "timeout"}),
             "*4\r\n" + bulk("port") + bulk("6379") + bulk("timeout") + bulk("0"));

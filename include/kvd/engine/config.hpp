@@ -44,12 +44,15 @@ struct ConfigValues {
   bool activerehashing = true;
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
+  int64_t maxmemory_samples = 5;
+  int64_t maxmemory_eviction_tenacity = 10;
   int64_t io_threads = 1;
   // Accepted for redis.conf compatibility: kvd's I/O threads always read and
   // parse as well as write.
   bool io_threads_do_reads = false;
   bool lazyfree_lazy_user_del = false;
   bool lazyfree_lazy_user_flush = false;
+  bool lazyfree_lazy_eviction = false;
   std::string dir = ".";
   std::string dbfilename = "dump.rdb";
   std::string save;

@@ -12,6 +12,7 @@ namespace kvd::engine {
 
 class LazyFreer;
 class Clock;
+struct AccessTracking;
 
 // Fast non-cryptographic random numbers for sampling (RANDOMKEY, active expiry).
 uint64_t fast_random();
@@ -76,6 +77,8 @@ class Database {
   void set_lazy_freer(LazyFreer* f) { freer_ = f; }
   // Time source for stamping new values' access time (OBJECT IDLETIME).
   void set_clock(const Clock* c) { clock_ = c; }
+  // How new keys are stamped for eviction (LRU time or LFU counter).
+  void set_access_tracking(const AccessTracking* a) { access_ = a; }
   uint64_t expired_keys() const { return expired_; }
 
   // Called after a key was deleted by expiry (lazy or active) and after a key
@@ -98,6 +101,7 @@ class Database {
   size_t ttl_cursor_ = 0;  // where active expiry resumes in ttl_
   LazyFreer* freer_ = nullptr;
   const Clock* clock_ = nullptr;
+  const AccessTracking* access_ = nullptr;
   uint64_t expired_ = 0;
   KeyListener on_expired_;
   KeyListener on_added_;

@@ -80,6 +80,10 @@ class Dict {
   uint64_t scan(uint64_t cursor, const std::function<void(Entry*)>& fn);
   // A random entry or nullptr when empty.
   Entry* random_entry(uint64_t (*rng)());
+  // Up to n entries from a run of neighbouring buckets that starts at a random
+  // one: cheaper than n random_entry() calls (the buckets share cache lines)
+  // and random enough for eviction's samples. Returns how many it wrote.
+  size_t sample(size_t n, Entry** out, uint64_t (*rng)());
   // Visits every entry; fn must not modify the dict.
   void for_each(const std::function<void(Entry*)>& fn) const;
   // Removes all entries, passing each to fn (which owns it afterwards).

@@ -7,12 +7,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kvd/engine/access_tracking.hpp"
 #include "kvd/engine/client.hpp"
 #include "kvd/engine/clock.hpp"
 #include "kvd/engine/command.hpp"
 #include "kvd/engine/config.hpp"
 #include "kvd/engine/database.hpp"
+#include "kvd/engine/eviction.hpp"
 #include "kvd/engine/lazy_freer.hpp"
+#include "kvd/engine/memory.hpp"
 #include "kvd/engine/slowlog.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/protocol/key_peek.hpp"
@@ -38,6 +41,7 @@ struct Stats {
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
+  uint64_t evicted_keys = 0;
   std::map<std::string, uint64_t> error_codes;  // errorstats
   uint64_t peak_memory = 0;                     // highest used_memory seen by cron/INFO
   // Successful write commands since start (rdb_changes_since_last_save; there
@@ -126,6 +130,12 @@ class Engine {
   Stats& stats() { return stats_; }
   LazyFreer& freer() { return freer_; }
   void set_hooks(ServerHooks* hooks) { hooks_ = hooks; }
+  // What Entry::lru holds (LRU time or LFU counter), from maxmemory-policy.
+  const AccessTracking& access_tracking() const { return access_; }
+  // Used memory as maxmemory sees it; a test may measure differently.
+  MemoryGauge& memory_gauge() { return *gauge_; }
+  void set_memory_gauge(std::unique_ptr<MemoryGauge> gauge) { gauge_ = std::move(gauge); }
+  Evictor& evictor() { return evictor_; }
   ServerHooks* hooks() { return hooks_; }
 
   // Client registry, for CLIENT LIST/KILL/INFO and INFO clients.
@@ -220,11 +230,14 @@ class Engine {
  private:
   void reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg);
   void dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool follows_previous);
-  // maxmemory without eviction: commands that may grow memory (and EXEC of a
-  // transaction holding one) are refused while used memory is above the limit.
+  // maxmemory: evicts what the policy allows first; then, if memory is still
+  // above the limit, commands that may grow it (and EXEC of a transaction
+  // holding one) are refused.
   bool reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
   // A slow script is running: only allow-busy commands may run meanwhile.
   bool reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
+  // Re-reads maxmemory-policy and the LFU settings into access_.
+  void apply_access_config();
   // Key expired (lazily or actively) in database `db`: WATCH + "expired" event.
   void on_key_expired(int db, std::string_view key);
 
@@ -233,6 +246,9 @@ class Engine {
   CommandTable commands_;
   std::vector<std::unique_ptr<Database>> dbs_;
   LazyFreer freer_;
+  AccessTracking access_;
+  std::unique_ptr<MemoryGauge> gauge_ = std::make_unique<MemoryGauge>();
+  Evictor evictor_{*this};
   Stats stats_;
   ServerHooks* hooks_ = nullptr;
   std::map<uint64_t, Client*> clients_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 // Process memory figures for INFO memory and the peak tracking in cron.
 namespace kvd::engine {
@@ -20,5 +21,36 @@ size_t resident_memory();
 size_t used_memory_for_limit();
 // Physical memory of the machine (0 if unavailable).
 size_t total_system_memory();
+
+// The calling thread's net allocations: bytes it allocated minus bytes it
+// freed, since it started. Allocators with per-thread counters (jemalloc)
+// answer in two loads; the probe returns false where there are none.
+using ThreadNetProbe = bool (*)(int64_t* net);
+void set_thread_net_probe(ThreadNetProbe probe);
+
+// Threads other than the command thread (the lazy freer, the I/O threads)
+// call this after each piece of work, so the gauge below counts what they
+// allocated or freed without waiting for its next refresh. Memory one thread
+// allocates and another frees shows up only once both have published.
+void publish_thread_allocations();
+
+// What maxmemory is checked against before every command. The allocator-wide
+// figure (used_memory_for_limit) costs about 30 us with jemalloc, too much per
+// command, so it is taken on refresh() (the cron, 10 times a second) and the
+// changes since then are added from cheap per-thread counters: the command
+// thread's own, and what background threads published. Without per-thread
+// counters every call measures in full. Command thread only.
+class MemoryGauge {
+ public:
+  virtual ~MemoryGauge() = default;
+  virtual size_t used();
+  virtual void refresh();
+
+ private:
+  size_t base_ = 0;
+  int64_t own_at_base_ = 0;
+  int64_t published_at_base_ = 0;
+  bool based_ = false;
+};
 
 }  // namespace kvd::engine

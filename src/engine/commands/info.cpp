@@ -213,8 +213,17 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.zeros({"sync_full", "sync_partial_ok", "sync_partial_err"});
   t.field("expired_keys", e.expired_keys());
   t.field("expired_stale_perc", "0.00");
-  t.zeros({"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
-           "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time"});
+  t.zeros({"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds"});
+  t.field("evicted_keys", s.evicted_keys);
+  t.field("evicted_clients", 0);
+  {
+    // Time spent above maxmemory, in ms: in total, and in the current stretch.
+    const Evictor& ev = e.evictor();
+    const int64_t since = ev.exceeded_since_us();
+    const int64_t current = since >= 0 ? e.clock().monotonic_us() - since : 0;
+    t.field("total_eviction_exceeded_time", (ev.exceeded_total_us() + current) / 1000);
+    t.field("current_eviction_exceeded_time", current / 1000);
+  }
   t.field("keyspace_hits", s.keyspace_hits);
   t.field("keyspace_misses", s.keyspace_misses);
   t.field("pubsub_channels", e.pubsub().channel_count());

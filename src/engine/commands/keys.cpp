@@ -19,14 +19,14 @@ constexpr const char* kSameObject = "ERR source and destination objects are the 
 
 // Redis's LFU policies keep a frequency counter in place of the access time.
 bool lfu_policy(const CommandContext& ctx) {
-  return ctx.engine.config().v().maxmemory_policy.find("lfu") != std::string::npos;
+  return ctx.engine.access_tracking().lfu;
 }
 
 // Looks a key up for writing in a database other than the client's (MOVE and
 // COPY targets): lazy expiry and an access-time refresh, like lookup_write.
-Entry* lookup_write_in(Database& db, std::string_view key, int64_t now_ms) {
-  Entry* e = db.find(key, now_ms);
-  if (e) e->lru = static_cast<uint32_t>(now_ms / 1000);
+Entry* lookup_write_in(CommandContext& ctx, Database& db, std::string_view key) {
+  Entry* e = db.find(key, ctx.now_ms);
+  if (e) ctx.engine.access_tracking().touch(e, ctx.now_ms);
   return e;
 }
 
@@ -215,7 +215,7 @@ void cmd_move(CommandContext& ctx) {
     return;
   }
   std::string_view key = ctx.args[1];
-  if (!lookup_write(ctx, key) || lookup_write_in(dst, key, ctx.now_ms)) {
+  if (!lookup_write(ctx, key) || lookup_write_in(ctx, dst, key)) {
     ctx.out.integer(0);
     return;
   }
@@ -293,7 +293,7 @@ void cmd_copy(CommandContext& ctx) {
     ctx.out.integer(0);
     return;
   }
-  bool exists = lookup_write_in(*o.dst, newkey, ctx.now_ms) != nullptr;
+  bool exists = lookup_write_in(ctx, *o.dst, newkey) != nullptr;
   if (exists && !o.replace) {
     ctx.out.integer(0);
     return;
@@ -347,10 +347,9 @@ void cmd_object_idletime(CommandContext& ctx) {
   ctx.out.integer(idle > 0 ? idle : 0);
 }
 
-// kvd does not keep an LFU counter yet (Entry::lru holds an access time only),
-// so under an LFU policy the frequency reads as 0.
 void cmd_object_freq(CommandContext& ctx) {
-  if (!object_lookup(ctx)) return;
+  Entry* e = object_lookup(ctx);
+  if (!e) return;
   if (!lfu_policy(ctx)) {
     ctx.out.error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
@@ -358,7 +357,7 @@ void cmd_object_freq(CommandContext& ctx) {
         "to adjust.");
     return;
   }
-  ctx.out.integer(0);
+  ctx.out.integer(ctx.engine.access_tracking().frequency(e->lru, ctx.now_ms));
 }
 
 void cmd_object_help(CommandContext& ctx) {

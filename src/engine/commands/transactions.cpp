@@ -119,12 +119,13 @@ CommandSpec tx_cmd(std::string name, int arity, uint32_t flags, Handler h, std::
 }  // namespace
 
 bool Engine::reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out) {
-  int64_t limit = config_.v().maxmemory;
-  if (limit <= 0 || c.in_exec) return false;
+  if (config_.v().maxmemory <= 0 || c.in_exec) return false;
+  // Every command evicts first, as in Redis, so memory goes back under the
+  // limit even while clients only read. Not while a slow script runs: it may
+  // be reading the keys.
+  if (script_timed_out() || evictor_.perform() != Evictor::Result::kFail) return false;
   bool is_exec = spec.name == "exec" && in_multi(c);
   if (!(spec.flags & kDenyOom) && !(is_exec && c.tx->has_denyoom)) return false;
-  size_t used = used_memory_for_limit();
-  if (static_cast<int64_t>(used) <= limit) return false;
   static constexpr const char* kOom = "OOM command not allowed when used memory > 'maxmemory'.";
   if (is_exec) {
     reject(c, out, &spec, std::string("EXECABORT Transaction discarded because of: ") + kOom);

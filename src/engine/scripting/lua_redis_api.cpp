@@ -127,7 +127,7 @@ bool run_command(lua_State* L, ScriptRuntime* rt, bool raise_errors) noexcept {
     const int64_t maxmemory = engine.config().v().maxmemory;
     if (maxmemory > 0 && !run->wrote && !(run->flags & kScriptAllowOom) &&
         (spec->flags & kDenyOom)) {
-      const size_t used = used_memory_for_limit();
+      const size_t used = engine.memory_gauge().used();
       if (static_cast<int64_t>(used) > maxmemory) {
         refuse(L, engine, spec, "-OOM command not allowed when used memory > 'maxmemory'.", "OOM");
         return raise_errors;

@@ -392,7 +392,7 @@ void ScriptRuntime::run(Client& caller, std::string_view sha, Args keys, Args ar
   }
   if (!(flags & kScriptCompat) && !(flags & (kScriptAllowOom | kScriptNoWrites))) {
     const int64_t maxmemory = engine_.config().v().maxmemory;
-    if (maxmemory > 0 && static_cast<int64_t>(used_memory_for_limit()) > maxmemory) {
+    if (maxmemory > 0 && static_cast<int64_t>(engine_.memory_gauge().used()) > maxmemory) {
       out.error(
           "OOM allow-oom flag is not set on the script, can not run it when used memory > "
           "'maxmemory'");
