@@ -79,10 +79,19 @@ bool RdbFileWriter::select_db(int db, uint64_t keys, uint64_t expires) {
   return flush_if_big();
 }
 
-bool RdbFileWriter::key(std::string_view key, const engine::Value& v, int64_t expire_ms) {
+bool RdbFileWriter::key(std::string_view key, const engine::Value& v, int64_t expire_ms,
+                        const KeyAccess& access) {
   if (expire_ms >= 0) {
     w_.byte(kOpExpireMs);
     put_le(&buf_, static_cast<uint64_t>(expire_ms), 8);
+  }
+  if (access.idle_seconds >= 0) {
+    w_.byte(kOpIdle);
+    w_.length(static_cast<uint64_t>(access.idle_seconds));
+  }
+  if (access.freq >= 0) {
+    w_.byte(kOpFreq);
+    w_.byte(static_cast<uint8_t>(access.freq > 255 ? 255 : access.freq));
   }
   // encode_value writes the type byte, then the body; the key goes between.
   std::string value;
@@ -126,6 +135,7 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
   rdb::Reader r(version >= 5 ? body.substr(9) : data.substr(9));
   int db = 0;
   int64_t expire_ms = -1;
+  KeyAccess access;
   while (true) {
     uint8_t op = 0;
     if (!r.byte(&op)) return "truncated RDB file";
@@ -166,11 +176,14 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
       case kOpIdle: {
         uint64_t idle = 0;
         if (!r.length(&idle)) return "bad IDLE";
+        access.idle_seconds =
+            idle > INT64_MAX / 2000 ? INT64_MAX / 2000 : static_cast<int64_t>(idle);
         continue;
       }
       case kOpFreq: {
         uint8_t freq = 0;
         if (!r.byte(&freq)) return "bad FREQ";
+        access.freq = freq;
         continue;
       }
       case kOpModuleAux:
@@ -188,9 +201,10 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
       if (stats) ++stats->keys_expired;
     } else {
       if (stats) ++stats->keys_loaded;
-      on_key(db, std::move(key), std::move(v), expire_ms);
+      on_key(db, std::move(key), std::move(v), expire_ms, access);
     }
     expire_ms = -1;
+    access = KeyAccess{};
   }
 }
 

@@ -58,6 +58,13 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
   RdbFileWriter w(fd, e.config().v().rdbcompression);
   const int64_t now = e.clock().now_ms();
   bool ok = w.begin(now, engine::allocator_used_memory());
+  // As Redis: idle times under an LRU policy, counters under an LFU one.
+  const engine::EvictionPolicy policy =
+      engine::parse_eviction_policy(e.config().v().maxmemory_policy);
+  const bool save_idle = policy == engine::EvictionPolicy::kAllKeysLru ||
+                         policy == engine::EvictionPolicy::kVolatileLru;
+  const bool save_freq = engine::is_lfu(policy);
+  const engine::AccessTracking& tracking = e.access_tracking();
   for (int i = 0; ok && i < e.db_count(); ++i) {
     engine::Database& db = e.db(i);
     if (db.size() == 0) continue;
@@ -65,7 +72,10 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
     db.dict().for_each([&](engine::Entry* entry) {
       if (!ok) return;
       const int64_t expire = db.expire_of(entry);
-      ok = w.key(entry->key(), entry->value, expire == engine::kNoExpire ? -1 : expire);
+      KeyAccess access;
+      if (save_idle) access.idle_seconds = engine::AccessTracking::idle_ms(entry->lru, now) / 1000;
+      if (save_freq) access.freq = tracking.frequency(entry->lru, now);
+      ok = w.key(entry->key(), entry->value, expire == engine::kNoExpire ? -1 : expire, access);
     });
   }
   ok = ok && w.finish();
@@ -192,10 +202,11 @@ std::string load_snapshot(engine::Engine& e) {
   std::string err = load_rdb(
       std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)),
       decode_limits(e.config().v()), e.clock().now_ms(),
-      [&](int db, std::string key, engine::Value v, int64_t expire_ms) {
+      [&](int db, std::string key, engine::Value v, int64_t expire_ms, const KeyAccess& access) {
         if (db >= e.db_count()) return;  // more databases in the file than configured
         engine::Entry* entry = e.db(db).set(key, std::move(v));
         if (expire_ms >= 0) e.db(db).set_expire(entry, expire_ms);
+        e.access_tracking().restore(entry, e.clock().now_ms(), access.idle_seconds, access.freq);
       },
       &stats);
   ::munmap(map, static_cast<size_t>(sb.st_size));

@@ -97,6 +97,34 @@ TEST(SnapshotTest, KeysExpiredBeforeLoadingAreSkipped) {
   ::rmdir(dir.c_str());
 }
 
+TEST(SnapshotTest, IdleTimesAndLfuCountersSurviveUnderTheirPolicies) {
+  const std::string dir = temp_dir();
+  for (const char* policy : {"allkeys-lru", "allkeys-lfu"}) {
+    SCOPED_TRACE(policy);
+    const bool lfu = std::string(policy) == "allkeys-lfu";
+    EngineHarness a;
+    a.config().v().dir = dir;
+    ASSERT_EQ(a.run({"CONFIG", "SET", "maxmemory-policy", policy}), kOk);
+    a.run({"SET", "k", "v"});
+    if (lfu) {
+      for (int i = 0; i < 300; ++i) a.run({"GET", "k"});
+    } else {
+      a.clock().advance_ms(40'000);
+    }
+    const std::string before = a.run({"OBJECT", lfu ? "FREQ" : "IDLETIME", "k"});
+    ASSERT_NE(before, integer(lfu ? 5 : 0));
+    ASSERT_EQ(persist::save_now(a.engine()), "");
+    EngineHarness b;
+    b.config().v().dir = dir;
+    b.clock().set_ms(a.clock().now_ms());
+    ASSERT_EQ(b.run({"CONFIG", "SET", "maxmemory-policy", policy}), kOk);
+    ASSERT_EQ(persist::load_snapshot(b.engine()), "");
+    EXPECT_EQ(b.run({"OBJECT", lfu ? "FREQ" : "IDLETIME", "k"}), before);
+  }
+  std::remove((dir + "/dump.rdb").c_str());
+  ::rmdir(dir.c_str());
+}
+
 TEST(SnapshotTest, DamagedFilesAreRefusedWhole) {
   const std::string dir = temp_dir();
   const std::string path = dir + "/dump.rdb";

@@ -35,6 +35,17 @@ struct AccessTracking {
       e->lru = static_cast<uint32_t>(now_ms / 1000);
     }
   }
+  // A key restored with hints (RESTORE IDLETIME/FREQ, an RDB file's IDLE and
+  // FREQ): each applies under the policy that keeps it, as in Redis; -1 is
+  // "no hint".
+  void restore(Entry* e, int64_t now_ms, int64_t idle_seconds, int64_t freq) const {
+    if (lfu && freq >= 0) {
+      e->lru = lfu_stamp(now_ms, static_cast<uint8_t>(freq > 255 ? 255 : freq));
+    } else if (!lfu && idle_seconds >= 0) {
+      int64_t at = now_ms / 1000 - idle_seconds;
+      e->lru = static_cast<uint32_t>(at > 0 ? at : 0);
+    }
+  }
   // LFU: the counter after decay (what OBJECT FREQ reports and eviction ranks).
   uint8_t frequency(uint32_t stamp, int64_t now_ms) const;
   // LFU: a stamp with this counter (RESTORE ... FREQ).

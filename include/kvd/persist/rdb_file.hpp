@@ -18,14 +18,22 @@ namespace kvd::persist {
 // Streams a snapshot to a file descriptor through a buffer, keeping the
 // checksum as it goes. Every call returns false once a write failed
 // (errno tells why); nothing is retried.
+// A key's eviction data in the file: Redis writes its idle time under an LRU
+// policy and its LFU counter under an LFU one. -1: not in the file.
+struct KeyAccess {
+  int64_t idle_seconds = -1;
+  int64_t freq = -1;
+};
+
 class RdbFileWriter {
  public:
   RdbFileWriter(int fd, bool compress);
   // The header and aux fields (redis-ver, redis-bits, ctime, used-mem).
   bool begin(int64_t now_ms, uint64_t used_memory);
   bool select_db(int db, uint64_t keys, uint64_t expires);
-  // One key; expire_ms < 0: no TTL.
-  bool key(std::string_view key, const engine::Value& v, int64_t expire_ms);
+  // One key; expire_ms < 0: no TTL. The access hints go in when >= 0.
+  bool key(std::string_view key, const engine::Value& v, int64_t expire_ms,
+           const KeyAccess& access = {});
   // EOF and checksum, then everything still buffered.
   bool finish();
   uint64_t bytes_written() const { return written_; }
@@ -49,10 +57,11 @@ struct RdbLoadStats {
 };
 
 // Reads a whole snapshot and hands each live key to `on_key(db, key, value,
-// expire_ms or -1)`. Returns an empty string, or what is wrong with the file
+// expire_ms or -1, access hints)`. Returns an empty string, or what is wrong with the file
 // (nothing loaded is to be trusted then). Keys whose deadline is before
 // now_ms are skipped, as a Redis master does.
-using RdbKeySink = std::function<void(int db, std::string key, engine::Value v, int64_t expire_ms)>;
+using RdbKeySink = std::function<void(int db, std::string key, engine::Value v, int64_t expire_ms,
+                                      const KeyAccess& access)>;
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
                      const RdbKeySink& on_key, RdbLoadStats* stats);
 

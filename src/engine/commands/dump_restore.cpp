@@ -94,14 +94,7 @@ void cmd_restore(CommandContext& ctx) {
   }
   Entry* e = ctx.db.add(key, v);
   if (ttl > 0) ctx.db.set_expire(e, ttl);
-  // Each hint applies under the policy that keeps it, as in Redis.
-  const AccessTracking& access = ctx.engine.access_tracking();
-  if (access.lfu && o.freq >= 0) {
-    e->lru = AccessTracking::lfu_stamp(ctx.now_ms, static_cast<uint8_t>(o.freq));
-  } else if (!access.lfu && o.idle_seconds >= 0) {
-    int64_t at = ctx.now_ms / 1000 - o.idle_seconds;
-    e->lru = static_cast<uint32_t>(at > 0 ? at : 0);
-  }
+  ctx.engine.access_tracking().restore(e, ctx.now_ms, o.idle_seconds, o.freq);
   key_changed(ctx, 'g', "restore", key);
   ctx.engine.signal_key_ready(ctx.db.id(), key);  // a client may block on it
   ctx.out.ok();
