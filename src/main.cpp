@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   kvd::engine::set_allocator_probe("libc", asan_allocated);
 #endif
 #ifdef KVD_WITH_MIMALLOC
-  kvd::engine::set_allocator_probe("mimalloc", mimalloc_committed);
+  kvd::engine::set_allocator_probe("mimalloc", mimalloc_committed, false);
 #endif
 #ifdef KVD_WITH_JEMALLOC
   kvd::engine::set_allocator_probe("jemalloc-5.3.0", jemalloc_allocated);

@@ -82,7 +82,9 @@ Entry* Database::set(std::string_view key, Value v, bool keep_ttl) {
   Entry* e = clock_ ? find(key, clock_->now_ms()) : dict_.find(key);
   if (!e) return add(key, v);
   replace_value(e, v);
-  e->lru = lru_now();
+  // A new value starts a new idle time; under LFU the key keeps its counter,
+  // as Redis keeps it on overwrite.
+  if (!access_ || !access_->lfu) e->lru = lru_now();
   if (!keep_ttl) persist(e);
   return e;
 }

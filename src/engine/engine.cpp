@@ -84,11 +84,12 @@ Engine::Engine(Clock& clock, Config& config)
   for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {
     config_.on_change(name, [this] { apply_access_config(); });
   }
-  // A lower limit takes effect at once, as in Redis: CONFIG SET maxmemory
-  // evicts before it replies.
+  // A lower limit takes effect soon, as in Redis: right after the command
+  // that set it (after EXEC, inside a transaction), once every parameter of
+  // the CONFIG SET is in place.
   config_.on_change("maxmemory", [this] {
     gauge_->refresh();
-    if (!script_timed_out()) evictor_.perform();
+    eviction_pending_ = true;
   });
   start_ms_ = clock_.now_ms();
   snapshot_state_.last_save_s = start_ms_ / 1000;
@@ -190,7 +191,7 @@ void Engine::reset_stats() {
   stats_.keyspace_hits = 0;
   stats_.keyspace_misses = 0;
   stats_.evicted_keys = 0;
-  evictor_.reset_stats();
+  evictor_.reset_stats(clock_.monotonic_us());
   stats_.total_error_replies = 0;
   stats_.unexpected_error_replies = 0;
   stats_.client_qbuf_limit_disconnections = 0;
@@ -347,6 +348,10 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   // Blocked clients are served after the whole transaction, never inside it.
   // Serving them takes time of its own: then the next command reads the clock.
   const bool serves_waiters = !c.in_exec && blocking_ && !blocking_->ready.empty();
+  if (eviction_pending_ && !c.in_exec && !script_timed_out()) {
+    eviction_pending_ = false;
+    evictor_.perform();
+  }
   if (!c.in_exec) after_command(c);
   last_end_us_ = serves_waiters ? -1 : t1;
 }

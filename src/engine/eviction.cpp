@@ -1,8 +1,10 @@
 #include "kvd/engine/eviction.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "kvd/engine/access_tracking.hpp"
 #include "kvd/engine/database.hpp"
@@ -193,27 +195,46 @@ Evictor::Result Evictor::perform() {
   const size_t to_free = used - limit;
   const int64_t budget_us = time_limit_us(cfg.maxmemory_eviction_tenacity);
   const bool lazy = cfg.lazyfree_lazy_eviction;
+  // Where the gauge does not drop on free (RSS, committed pages), what an
+  // eviction frees is estimated from the key's size, as MEMORY USAGE does.
+  const bool measured = gauge.sees_frees();
   size_t freed = 0;
   size_t evicted = 0;
   int db = 0;
   std::string key;
   while (freed < to_free) {
     if (!pick(policy, &db, &key)) break;
-    const size_t before = gauge.used();
+    size_t estimate = 0;
+    if (!measured) {
+      const Entry* e = engine_.db(db).find_raw(key);
+      estimate = e->alloc_bytes() + e->value.heap_bytes() + sizeof(Entry*);
+    }
+    const size_t before = measured ? gauge.used() : 0;
     evict(db, key, lazy);
-    const size_t after = gauge.used();
-    if (before > after) freed += before - after;
+    if (measured) {
+      const size_t after = gauge.used();
+      if (before > after) freed += before - after;
+    } else {
+      freed += estimate;
+    }
     if (++evicted % 16 == 0) {
       // Frees on the lazy-free thread do not show in `after`: check the real
       // level now and then.
-      if (lazy && gauge.used() <= limit) break;
+      if (lazy && measured && gauge.used() <= limit) break;
       if (clock.monotonic_us() - start_us > budget_us) return Result::kRunning;
     }
   }
-  if (freed < to_free && gauge.used() > limit) {
+  if (freed < to_free && (!measured || gauge.used() > limit)) {
     // Nothing left to evict. Values the lazy-free thread still holds may be
-    // enough: their memory comes back without deleting anything more.
-    if (lazy && engine_.freer().pending() > 0) return Result::kRunning;
+    // enough: wait for them within the time budget, as Redis does.
+    while (lazy && measured && engine_.freer().pending() > 0 &&
+           clock.monotonic_us() - start_us < budget_us) {
+      if (gauge.used() <= limit) {
+        note_exceeded(false, clock.monotonic_us());
+        return Result::kOk;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(budget_us, 1000)));
+    }
     return Result::kFail;
   }
   note_exceeded(false, clock.monotonic_us());

@@ -10,6 +10,7 @@ namespace kvd::engine {
 
 namespace {
 AllocatorProbe g_probe = nullptr;
+bool g_probe_counts_frees = false;
 ThreadNetProbe g_thread_net = nullptr;
 const char* g_allocator = "libc";
 // Sum of what background threads published (ThreadAllocations).
@@ -41,6 +42,15 @@ size_t MemoryGauge::used() {
   return now > 0 ? static_cast<size_t>(now) : 0;
 }
 
+bool MemoryGauge::sees_frees() const {
+  if (g_thread_net || g_probe) return g_thread_net || g_probe_counts_frees;
+#ifdef __GLIBC__
+  return mallinfo2().uordblks > 0;  // glibc's own count, unless malloc was replaced
+#else
+  return false;
+#endif
+}
+
 void MemoryGauge::refresh() {
   base_ = used_memory_for_limit();
   own_at_base_ = 0;
@@ -49,9 +59,10 @@ void MemoryGauge::refresh() {
   based_ = true;
 }
 
-void set_allocator_probe(const char* name, AllocatorProbe probe) {
+void set_allocator_probe(const char* name, AllocatorProbe probe, bool counts_frees) {
   g_allocator = name;
   g_probe = probe;
+  g_probe_counts_frees = counts_frees;
 }
 
 const char* allocator_name() {

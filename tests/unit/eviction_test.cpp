@@ -171,6 +171,39 @@ TEST_F(EvictionTest, LfuCountsAccessesAndDecaysWithTime) {
   EXPECT_EQ(h.run({"OBJECT", "IDLETIME", "hot"}).substr(0, 22), "-ERR An LFU maxmemory ");
 }
 
+TEST_F(EvictionTest, OverwritesKeepTheLfuCounter) {
+  ASSERT_EQ(h.run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"}), kOk);
+  ASSERT_EQ(h.run({"SET", "k", "v"}), kOk);
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(h.run({"SET", "k", "v" + std::to_string(i)}), kOk);
+  std::string freq = h.run({"OBJECT", "FREQ", "k"});
+  EXPECT_GT(std::stoll(freq.substr(1)), 5) << freq;
+}
+
+TEST_F(EvictionTest, QueueingInMultiIsRefusedOverTheLimit) {
+  limit("noeviction", 1);
+  fill(2);
+  ASSERT_EQ(h.run({"MULTI"}), kOk);
+  EXPECT_EQ(h.run({"GET", "k0"}), kOom);  // even a read: the queue itself grows
+  EXPECT_EQ(h.run({"EXEC"}), error("EXECABORT Transaction discarded because of previous errors."));
+  ASSERT_EQ(h.run({"MULTI"}), kOk);
+  EXPECT_EQ(h.run({"DISCARD"}), kOk);
+}
+
+TEST_F(EvictionTest, OneConfigSetAppliesThePolicyBeforeEvicting) {
+  ASSERT_EQ(h.run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"}), kOk);
+  ASSERT_EQ(h.run({"SET", "hot", "v"}), kOk);
+  for (int i = 0; i < 200; ++i) h.run({"GET", "hot"});
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(h.run({"SET", "cold" + std::to_string(i), "v"}), kOk);
+  // The limit and a change of policy in one command: eviction runs after both.
+  ASSERT_EQ(h.run({"CONFIG", "SET", "maxmemory", std::to_string(5 * kBytesPerKey),
+                   "maxmemory-policy", "volatile-lfu"}),
+            kOk);
+  EXPECT_EQ(h.run({"DBSIZE"}), integer(11));  // no key has a TTL: nothing may go
+  ASSERT_EQ(h.run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"}), kOk);
+  EXPECT_EQ(h.run({"DBSIZE"}), integer(5));
+  EXPECT_TRUE(exists("hot"));
+}
+
 TEST_F(EvictionTest, AllkeysLfuKeepsTheHotKey) {
   limit("allkeys-lfu", 5);
   ASSERT_EQ(h.run({"SET", "hot", "v"}), kOk);
@@ -205,6 +238,15 @@ TEST_F(EvictionTest, ExceededTimeIsReported) {
   std::string after = h.run({"INFO", "stats"});
   EXPECT_NE(after.find("current_eviction_exceeded_time:0\r\n"), std::string::npos) << after;
   EXPECT_NE(after.find("total_eviction_exceeded_time:1250\r\n"), std::string::npos) << after;
+  // RESETSTAT zeroes the total, and a stretch over the limit restarts.
+  fill(2);
+  EXPECT_EQ(h.run({"PING"}), simple("PONG"));
+  h.clock().advance_ms(700);
+  ASSERT_EQ(h.run({"CONFIG", "RESETSTAT"}), kOk);
+  h.clock().advance_ms(300);
+  std::string reset = h.run({"INFO", "stats"});
+  EXPECT_NE(reset.find("total_eviction_exceeded_time:300\r\n"), std::string::npos) << reset;
+  EXPECT_NE(reset.find("current_eviction_exceeded_time:300\r\n"), std::string::npos) << reset;
 }
 
 }  // namespace

@@ -249,6 +249,7 @@ class Engine {
   AccessTracking access_;
   std::unique_ptr<MemoryGauge> gauge_ = std::make_unique<MemoryGauge>();
   Evictor evictor_{*this};
+  bool eviction_pending_ = false;  // maxmemory changed: evict after this command
   Stats stats_;
   ServerHooks* hooks_ = nullptr;
   std::map<uint64_t, Client*> clients_;

@@ -45,7 +45,11 @@ class Evictor {
   // total time spent over it (INFO's *_eviction_exceeded_time, ms).
   int64_t exceeded_since_us() const { return exceeded_since_us_; }
   int64_t exceeded_total_us() const { return exceeded_total_us_; }
-  void reset_stats() { exceeded_total_us_ = 0; }
+  // CONFIG RESETSTAT: a stretch over the limit counts from now on.
+  void reset_stats(int64_t now_us) {
+    exceeded_total_us_ = 0;
+    if (exceeded_since_us_ >= 0) exceeded_since_us_ = now_us;
+  }
 
  private:
   struct Candidate {

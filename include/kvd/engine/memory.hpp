@@ -12,7 +12,9 @@ size_t allocator_used_memory();
 // The binary links the allocator, so it tells the engine how to ask it
 // (INFO mem_allocator / used_memory). Without a probe, glibc's mallinfo2.
 using AllocatorProbe = size_t (*)();
-void set_allocator_probe(const char* name, AllocatorProbe probe);
+// `counts_frees`: the figure drops when memory is freed (an allocated-bytes
+// count), not only when pages go back to the system.
+void set_allocator_probe(const char* name, AllocatorProbe probe, bool counts_frees = true);
 const char* allocator_name();
 // Resident set size from /proc/self/statm (0 if unavailable).
 size_t resident_memory();
@@ -45,6 +47,9 @@ class MemoryGauge {
   virtual ~MemoryGauge() = default;
   virtual size_t used();
   virtual void refresh();
+  // Whether used() drops as soon as memory is freed. Where it does not (RSS,
+  // mimalloc's committed pages), eviction counts the evicted keys' sizes.
+  virtual bool sees_frees() const;
 
  private:
   size_t base_ = 0;

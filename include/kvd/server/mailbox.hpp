@@ -41,6 +41,17 @@ class Mailbox {
   void drain() {
     const bool outer = !draining_;
     draining_ = true;
+    // The outermost drain resets the shared state even if a handler throws.
+    struct Reset {
+      Mailbox* m;
+      bool outer;
+      ~Reset() {
+        if (!outer) return;
+        m->taking_.clear();
+        m->next_ = 0;
+        m->draining_ = false;
+      }
+    } reset{this, outer};
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (taking_.empty()) {
@@ -53,11 +64,6 @@ class Mailbox {
     while (next_ < taking_.size()) {
       T item = std::move(taking_[next_++]);  // taking_ may grow under the handler
       handler_(item);
-    }
-    if (outer) {
-      taking_.clear();
-      next_ = 0;
-      draining_ = false;
     }
   }
 

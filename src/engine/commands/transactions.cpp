@@ -124,8 +124,13 @@ bool Engine::reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWrite
   // limit even while clients only read. Not while a slow script runs: it may
   // be reading the keys.
   if (script_timed_out() || evictor_.perform() != Evictor::Result::kFail) return false;
-  bool is_exec = spec.name == "exec" && in_multi(c);
-  if (!(spec.flags & kDenyOom) && !(is_exec && c.tx->has_denyoom)) return false;
+  const bool multi = in_multi(c);
+  bool is_exec = spec.name == "exec" && multi;
+  // Queueing in MULTI could grow memory without bound: every command but
+  // EXEC, DISCARD, QUIT and RESET is refused then, as in Redis.
+  const bool queued =
+      multi && !is_exec && spec.name != "discard" && spec.name != "quit" && spec.name != "reset";
+  if (!(spec.flags & kDenyOom) && !(is_exec && c.tx->has_denyoom) && !queued) return false;
   static constexpr const char* kOom = "OOM command not allowed when used memory > 'maxmemory'.";
   if (is_exec) {
     reject(c, out, &spec, std::string("EXECABORT Transaction discarded because of: ") + kOom);
