@@ -31,7 +31,9 @@
 #endif
 #endif
 #ifdef KVD_WITH_ASAN
-#include <sanitizer/allocator_interface.h>
+// From <sanitizer/allocator_interface.h>, which not every compiler package
+// installs; libasan exports it.
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 #include "kvd/server/logging.hpp"
 #include "kvd/server/process.hpp"
