@@ -23,6 +23,7 @@ class KeyCountGauge final : public engine::MemoryGauge {
     return keys * kBytesPerKey;
   }
   void refresh() override {}
+  bool sees_frees() const override { return true; }
 
  private:
   engine::Engine& engine_;
