@@ -91,13 +91,19 @@ void Evictor::offer(uint64_t score, int db, const Entry* e) {
     // key since only costs that key its place in this round.)
     if (c.entry == e && c.db == db) return;
   }
+  std::string key;
   if (pool_.size() == kPoolSize) {
     if (score <= pool_.front().score) return;  // worse than everything kept
+    key = std::move(pool_.front().key);
     pool_.erase(pool_.begin());
+  } else if (!spare_keys_.empty()) {
+    key = std::move(spare_keys_.back());
+    spare_keys_.pop_back();
   }
+  key.assign(e->key());
   auto at = std::upper_bound(pool_.begin(), pool_.end(), score,
                              [](uint64_t s, const Candidate& c) { return s < c.score; });
-  pool_.insert(at, Candidate{score, db, e, std::string(e->key())});
+  pool_.insert(at, Candidate{score, db, e, std::move(key)});
 }
 
 size_t Evictor::populate(EvictionPolicy policy, int db_index) {
@@ -129,11 +135,13 @@ bool Evictor::pick(EvictionPolicy policy, int* db, std::string* key) {
       Candidate c = std::move(pool_.back());
       pool_.pop_back();
       Entry* e = engine_.db(c.db).find_raw(c.key);
-      if (e && (!vol || e->has_ttl)) {
+      const bool found = e && (!vol || e->has_ttl);
+      if (found) {
         *db = c.db;
-        *key = std::move(c.key);
-        return true;
+        key->swap(c.key);  // the caller's old buffer becomes a spare
       }
+      if (spare_keys_.size() < kPoolSize) spare_keys_.push_back(std::move(c.key));
+      if (found) return true;
     }
   }
 }
@@ -187,8 +195,10 @@ Evictor::Result Evictor::perform() {
     if (exceeded_since_us_ >= 0) note_exceeded(false, clock.monotonic_us());
     return Result::kOk;
   }
-  const int64_t start_us = clock.monotonic_us();
-  note_exceeded(true, start_us);
+  // The clock is read only where it is needed: on going over the limit, and
+  // for the time budget once a pass is past its first 16 evictions.
+  if (exceeded_since_us_ < 0) note_exceeded(true, clock.monotonic_us());
+  int64_t start_us = -1;
   const EvictionPolicy policy = parse_eviction_policy(cfg.maxmemory_policy);
   if (policy == EvictionPolicy::kNoEviction) return Result::kFail;
 
@@ -221,12 +231,18 @@ Evictor::Result Evictor::perform() {
       // Frees on the lazy-free thread do not show in `after`: check the real
       // level now and then.
       if (lazy && measured && gauge.used() <= limit) break;
-      if (clock.monotonic_us() - start_us > budget_us) return Result::kRunning;
+      const int64_t now_us = clock.monotonic_us();
+      if (start_us < 0) {
+        start_us = now_us;
+      } else if (now_us - start_us > budget_us) {
+        return Result::kRunning;
+      }
     }
   }
   if (freed < to_free && (!measured || gauge.used() > limit)) {
     // Nothing left to evict. Values the lazy-free thread still holds may be
     // enough: wait for them within the time budget, as Redis does.
+    if (start_us < 0) start_us = clock.monotonic_us();
     while (lazy && measured && engine_.freer().pending() > 0 &&
            clock.monotonic_us() - start_us < budget_us) {
       if (gauge.used() <= limit) {

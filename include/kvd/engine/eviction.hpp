@@ -73,6 +73,9 @@ class Evictor {
 
   Engine& engine_;
   std::vector<Candidate> pool_;  // ascending score: the best candidate is last
+  // Key buffers of candidates that left the pool, reused for new ones: most
+  // keys are a little too long for std::string's inline buffer.
+  std::vector<std::string> spare_keys_;
   int next_random_db_ = 0;
   int64_t exceeded_since_us_ = -1;
   int64_t exceeded_total_us_ = 0;
