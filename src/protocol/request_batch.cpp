@@ -32,9 +32,9 @@ void RequestBatch::clear() {
   views_.clear();
   views_built_ = false;
   error_.clear();
-  // A batch that once carried a huge value or very many arguments should not
-  // pin that memory.
-  if (bytes_.capacity() > 1024 * 1024) std::string().swap(bytes_);
+  // A batch that once carried a big value or very many arguments should not
+  // pin that memory (the same 64 KB bound as a connection's query buffer).
+  if (bytes_.capacity() > 64 * 1024) std::string().swap(bytes_);
   if (spans_.capacity() > 4096) {
     std::vector<std::pair<size_t, size_t>>().swap(spans_);
     std::vector<std::string_view>().swap(views_);

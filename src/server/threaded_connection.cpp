@@ -261,6 +261,7 @@ void ThreadedConnection::on_io_job(IoJob::Kind kind) {
   // (readiness edges seen while no wait was pending are not reported again).
   if (reading_ || !want_read()) {
     dispatch();
+    release_big_input();  // a big command's buffer goes back once it ran
   } else {
     on_readable();
   }
