@@ -9,6 +9,7 @@
 #include "kvd/engine/access_tracking.hpp"
 #include "kvd/engine/database.hpp"
 #include "kvd/engine/engine.hpp"
+#include "kvd/engine/key_size.hpp"
 #include "kvd/engine/memory.hpp"
 
 namespace kvd::engine {
@@ -216,8 +217,7 @@ Evictor::Result Evictor::perform() {
     if (!pick(policy, &db, &key)) break;
     size_t estimate = 0;
     if (!measured) {
-      const Entry* e = engine_.db(db).find_raw(key);
-      estimate = e->alloc_bytes() + e->value.heap_bytes() + sizeof(Entry*);
+      estimate = key_memory_usage(engine_.db(db).find_raw(key));
     }
     const size_t before = measured ? gauge.used() : 0;
     evict(db, key, lazy);

@@ -1,6 +1,7 @@
 // MEMORY USAGE / STATS / DOCTOR / PURGE / MALLOC-STATS / HELP.
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/command_helpers.hpp"
+#include "kvd/engine/key_size.hpp"
 #include "kvd/engine/memory.hpp"
 
 namespace kvd::engine {
@@ -25,8 +26,7 @@ void cmd_memory_usage(CommandContext& ctx) {
     ctx.out.null();
     return;
   }
-  size_t bytes = e->alloc_bytes() + e->value.heap_bytes() + sizeof(Entry*);
-  ctx.out.integer(static_cast<int64_t>(bytes));
+  ctx.out.integer(static_cast<int64_t>(key_memory_usage(e)));
 }
 
 void cmd_memory_stats(CommandContext& ctx) {
