@@ -91,7 +91,8 @@ bool retry(Engine& e, Client& c, const std::string& key) {
   st->ready_key.clear();
   if (st->still_blocked) return false;
   if (e.slow_enough(*spec, st->exec_us)) {
-    e.log_slow_command(c, Args(argv.data(), argv.size()), t1, st->exec_us);
+    // Blocking commands take no secrets.
+    e.log_slow_command(c, nullptr, Args(argv.data(), argv.size()), t1, st->exec_us);
   }
   // An unblocked client's error reply (XREADGROUP's -NOGROUP) counts in
   // errorstats as Redis's updateStatsOnUnblock does.

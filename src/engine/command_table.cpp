@@ -51,22 +51,25 @@ std::vector<int> CommandTable::key_positions(const CommandSpec& spec, Args args)
   return keys;
 }
 
-bool secret_argument(Args args, size_t i) {
-  if (iequals(args[0], "auth")) return i >= 1;
-  if (iequals(args[0], "hello")) {
-    for (size_t j = 2; j + 2 < args.size() + 1 && j < i; ++j) {
-      if (iequals(args[j], "auth") && (i == j + 1 || i == j + 2)) return true;
-    }
+bool secret_argument(const CommandSpec& spec, Args args, size_t i) {
+  return spec.secret_args && spec.secret_args(args, i);
+}
+
+const std::vector<std::string_view>& all_acl_categories() {
+  static const std::vector<std::string_view> kNames = {
+      "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+      "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+      "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
+  return kNames;
+}
+
+std::vector<std::string> acl_category_names(uint32_t categories) {
+  std::vector<std::string> out;
+  const auto& names = all_acl_categories();
+  for (size_t bit = 0; bit < names.size(); ++bit) {
+    if (categories & (1u << bit)) out.push_back("@" + std::string(names[bit]));
   }
-  if (iequals(args[0], "config") && args.size() > 2 && iequals(args[1], "set") && i >= 3 &&
-      (i - 3) % 2 == 0) {
-    static constexpr std::string_view kSecret[] = {"requirepass", "masterauth", "masteruser",
-                                                   "tls-key-file-pass", "tls-client-key-file-pass"};
-    for (std::string_view name : kSecret) {
-      if (iequals(args[i - 1], name)) return true;
-    }
-  }
-  return false;
+  return out;
 }
 
 std::vector<std::string> flag_names(uint32_t flags) {

@@ -36,39 +36,12 @@ bool arity_ok(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
-Engine::Engine(Clock& clock, Config& config)
+Engine::Engine(Clock& clock, Config& config, CommandTable commands)
     : clock_(clock),
       config_(config),
+      commands_(std::move(commands)),
       pubsub_(std::make_unique<PubSub>()),
       watches_(std::make_unique<WatchRegistry>()) {
-  register_connection_commands(commands_);
-  register_server_commands(commands_);
-  register_config_commands(commands_);
-  register_client_commands(commands_);
-  register_command_commands(commands_);
-  register_info_commands(commands_);
-  register_key_commands(commands_);
-  register_expire_commands(commands_);
-  register_string_commands(commands_);
-  register_bitmap_commands(commands_);
-  register_zset_commands(commands_);
-  register_geo_commands(commands_);
-  register_list_commands(commands_);
-  register_hash_commands(commands_);
-  register_set_commands(commands_);
-  register_hyperloglog_commands(commands_);
-  register_memory_commands(commands_);
-  register_transaction_commands(commands_);
-  register_pubsub_commands(commands_);
-  register_sort_commands(commands_);
-  register_monitor_commands(commands_);
-  register_slowlog_commands(commands_);
-  register_dump_commands(commands_);
-  register_stream_commands(commands_);
-  register_stream_group_commands(commands_);
-  register_scripting_commands(commands_);
-  register_persistence_commands(commands_);
-  install_type_adapters();
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
     dbs_.push_back(std::make_unique<Database>(i));
@@ -146,7 +119,7 @@ bool Engine::reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWrit
   if (c.script || !scripts_->timed_out() || (spec.flags & kAllowBusy)) return false;
   static constexpr const char* kBusy =
       "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
-  if (spec.name == "exec" && c.tx && c.tx->in_multi) {
+  if ((spec.flags & kRunsQueue) && c.tx && c.tx->in_multi) {
     reject(c, out, &spec, std::string("EXECABORT Transaction discarded because of: ") + kBusy);
     forget_watch(c);
   } else {
@@ -327,7 +300,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   if (c.blocked && c.block) {
     c.block->exec_us += dt;
   } else if (slow_enough(*spec, dt)) {
-    log_slow_command(c, args, t1, dt);
+    log_slow_command(c, spec, args, t1, dt);
   }
   stats_.command_usec += static_cast<uint64_t>(dt);
   ++stats_.total_commands;
@@ -344,7 +317,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   }
   // After the command, as Redis does, so EXEC follows the commands it ran.
   // Administrative commands are too dangerous to show.
-  if (!monitors_.empty() && !(spec->flags & (kAdmin | kSkipMonitor))) feed_monitors(c, args);
+  if (!monitors_.empty() && !(spec->flags & (kAdmin | kSkipMonitor))) feed_monitors(c, args, spec);
   // Blocked clients are served after the whole transaction, never inside it.
   // Serving them takes time of its own: then the next command reads the clock.
   const bool serves_waiters = !c.in_exec && blocking_ && !blocking_->ready.empty();
@@ -370,7 +343,6 @@ void Engine::cron() {
     gauge_->refresh();
     if (!script_timed_out()) evictor_.perform();
   }
-  if (snapshots_enabled_) persist::snapshot_cron(*this);
   uint64_t used = allocator_used_memory();
   if (used > stats_.peak_memory) stats_.peak_memory = used;
   const int64_t hz = config_.v().hz > 0 ? config_.v().hz : 10;

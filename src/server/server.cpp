@@ -1,5 +1,6 @@
 #include "kvd/server/server.hpp"
 
+#include "kvd/commands/registry.hpp"
 #include "kvd/persist/snapshot.hpp"
 
 #include <sys/stat.h>
@@ -53,7 +54,7 @@ struct Server::UnixListener {
 Server::Server(engine::Config& config, std::string executable)
     : config_(config),
       executable_(std::move(executable)),
-      engine_(clock_, config),
+      engine_(clock_, config, commands::all_commands()),
       cron_timer_(io_),
       block_timer_(io_),
       signals_(io_) {
@@ -250,6 +251,7 @@ void Server::on_cron() {
   sync_io_threads();
   meter_.sample();
   engine_.cron();
+  persist::snapshot_cron(engine_);
   int64_t now = clock_.now_ms();
   std::vector<std::shared_ptr<Connection>> conns;
   conns.reserve(connections_.size());
@@ -265,20 +267,14 @@ void Server::watch_signals() {
     spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
     // As Redis: with save points set, the data is saved first, and a failed
     // save keeps the server up rather than lose what it holds.
-    std::string err = persist::save_for_shutdown(engine_, false, false);
-    if (!err.empty()) {
-      spdlog::warn("Error trying to save the DB, can't exit. ({})", err);
-      watch_signals();
-      return;
-    }
-    shutdown("signal");
+    if (!request_shutdown({}).empty()) watch_signals();
   });
 }
 
-void Server::shutdown(const std::string& reason) {
+void Server::stop() {
   if (stopping_) return;
   stopping_ = true;
-  spdlog::warn("User requested shutdown... ({})", reason);
+  spdlog::warn("User requested shutdown...");
   std::error_code ec;
   for (auto& l : tcp_listeners_) l->acceptor.close(ec);
   for (auto& l : unix_listeners_) {
@@ -308,9 +304,13 @@ void Server::process_events_while_busy() {
   io_.poll();
 }
 
-std::string Server::request_shutdown(Shutdown mode) {
-  (void)mode;  // no persistence yet: every mode stops the same way
-  asio::post(io_, [this] { shutdown("SHUTDOWN command"); });
+std::string Server::request_shutdown(const Shutdown& how) {
+  std::string err = persist::save_for_shutdown(engine_, how.save, how.nosave);
+  if (!err.empty() && !how.force) {
+    spdlog::warn("Error trying to save the DB, can't exit. ({})", err);
+    return "ERR Errors trying to SHUTDOWN. Check logs.";
+  }
+  asio::post(io_, [this] { stop(); });
   return "";
 }
 
@@ -362,7 +362,6 @@ int Server::run() {
     spdlog::error("{}", err);
     return 1;
   }
-  engine_.enable_snapshots();
   watch_signals();
   schedule_cron();
   spdlog::info("Ready to accept connections");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ struct CommandContext {
 using Handler = void (*)(CommandContext&);
 // Key positions for commands whose keys cannot be described by first/last/step.
 using KeyFinder = std::vector<int> (*)(Args);
+// Whether args[i] of this command carries a secret (a password) that MONITOR
+// shows as "(redacted)".
+using SecretArgs = bool (*)(Args args, size_t i);
 
 enum CommandFlag : uint32_t {
   kWrite = 1u << 0,
@@ -56,7 +60,53 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1u << 17,
   kSentinel = 1u << 18,
   kProtected = 1u << 19,
+
+  // kvd's own rules, which Redis decides by comparing command names. COMMAND
+  // INFO does not show them.
+  //
+  // Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD,
+  // WATCH, QUIT, RESET).
+  kNoQueue = 1u << 24,
+  // Ends the transaction or the connection, so it may run inside MULTI while
+  // memory is over maxmemory (EXEC, DISCARD, QUIT, RESET).
+  kEndsMulti = 1u << 25,
+  // Runs the queued transaction: a refusal (OOM, BUSY) discards it with
+  // EXECABORT (EXEC).
+  kRunsQueue = 1u << 26,
+  // Allowed on a RESP2 connection in subscribed state ((P|S)(UN)SUBSCRIBE,
+  // PING, QUIT, RESET).
+  kSubscribedOk = 1u << 27,
 };
+
+// ACL categories, in the order Redis lists them (COMMAND INFO, ACL CAT).
+enum AclCategory : uint32_t {
+  kAclKeyspace = 1u << 0,
+  kAclRead = 1u << 1,
+  kAclWrite = 1u << 2,
+  kAclSet = 1u << 3,
+  kAclSortedSet = 1u << 4,
+  kAclList = 1u << 5,
+  kAclHash = 1u << 6,
+  kAclString = 1u << 7,
+  kAclBitmap = 1u << 8,
+  kAclHyperLogLog = 1u << 9,
+  kAclGeo = 1u << 10,
+  kAclStream = 1u << 11,
+  kAclPubsub = 1u << 12,
+  kAclAdmin = 1u << 13,
+  kAclFast = 1u << 14,
+  kAclSlow = 1u << 15,
+  kAclBlocking = 1u << 16,
+  kAclDangerous = 1u << 17,
+  kAclConnection = 1u << 18,
+  kAclTransaction = 1u << 19,
+  kAclScripting = 1u << 20,
+};
+
+// "@read", "@string", "@fast" ... for the bits set, in Redis's order.
+std::vector<std::string> acl_category_names(uint32_t categories);
+// Every category name without the "@", in Redis's order (ACL CAT).
+const std::vector<std::string_view>& all_acl_categories();
 
 // Counters INFO commandstats reports for one command.
 struct CommandStats {
@@ -75,13 +125,14 @@ struct CommandSpec {
   int first_key = 0;
   int last_key = 0;  // -1: the last argument, -2: the one before, ...
   int key_step = 0;
-  std::string acl;  // e.g. "@read @string @fast"
+  uint32_t acl_categories = 0;  // AclCategory bits
   Handler handler = nullptr;
   std::string group;  // "string", "keyspace", "server", "connection", ...
   std::string summary;
   std::string since;
   std::string complexity;
   KeyFinder key_finder = nullptr;
+  SecretArgs secret_args = nullptr;
   std::vector<CommandSpec> subcommands;
 
   // Filled in by the table.
@@ -124,41 +175,8 @@ std::vector<std::string> flag_names(uint32_t flags);
 // Redis's arity rule: N means exactly N arguments, -N at least N.
 bool arity_ok(int arity, size_t argc);
 
-// Whether args[i] carries a secret that MONITOR and the slow log show as
-// "(redacted)", as Redis does: every argument of AUTH, the user name and
-// password after HELLO's AUTH, and the value of a password-like parameter in
-// CONFIG SET.
-bool secret_argument(Args args, size_t i);
-
-// Each command family registers itself through one of these (src/engine/commands/).
-void register_connection_commands(CommandTable& t);
-void register_slowlog_commands(CommandTable& t);
-void register_dump_commands(CommandTable& t);
-void register_server_commands(CommandTable& t);
-void register_config_commands(CommandTable& t);
-void register_client_commands(CommandTable& t);
-void register_command_commands(CommandTable& t);
-void register_info_commands(CommandTable& t);
-void register_key_commands(CommandTable& t);
-void register_expire_commands(CommandTable& t);
-void register_string_commands(CommandTable& t);
-void register_bitmap_commands(CommandTable& t);
-void register_zset_commands(CommandTable& t);
-void register_geo_commands(CommandTable& t);
-void register_list_commands(CommandTable& t);
-void register_hash_commands(CommandTable& t);
-void register_set_commands(CommandTable& t);
-void register_hyperloglog_commands(CommandTable& t);
-void register_memory_commands(CommandTable& t);
-// Wires SORT and the zset set-inputs to the collection types (types/type_adapters.cpp).
-void install_type_adapters();
-void register_transaction_commands(CommandTable& t);
-void register_pubsub_commands(CommandTable& t);
-void register_sort_commands(CommandTable& t);
-void register_monitor_commands(CommandTable& t);
-void register_stream_commands(CommandTable& t);
-void register_stream_group_commands(CommandTable& t);
-void register_scripting_commands(CommandTable& t);
-void register_persistence_commands(CommandTable& t);
+// Whether args[i] of a command line (MONITOR) is a secret, as its
+// declaration says.
+bool secret_argument(const CommandSpec& spec, Args args, size_t i);
 
 }  // namespace kvd::engine

@@ -17,7 +17,7 @@
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/slowlog.hpp"
-#include "kvd/persist/snapshot.hpp"
+#include "kvd/engine/snapshot_state.hpp"
 #include "kvd/protocol/key_peek.hpp"
 
 namespace kvd::engine {
@@ -71,9 +71,18 @@ class RateSampler {
 class ServerHooks {
  public:
   virtual ~ServerHooks() = default;
-  enum class Shutdown { kDefault, kNoSave, kSave, kNow, kForce };
-  // Returns an error message, or empty if the server will stop.
-  virtual std::string request_shutdown(Shutdown mode) = 0;
+  // SHUTDOWN's options; SIGTERM asks with none. SAVE saves even without save
+  // points, NOSAVE never saves, FORCE stops even when the save failed.
+  struct Shutdown {
+    bool save = false;
+    bool nosave = false;
+    bool now = false;
+    bool force = false;
+  };
+  // The one way the server stops (the SHUTDOWN command and SIGTERM): saves
+  // as `how` says, then stops. Returns the error to reply when it will not
+  // stop (the save failed without FORCE), empty when it stops.
+  virtual std::string request_shutdown(const Shutdown& how) = 0;
   // Fields for INFO server / clients that only the server knows.
   struct Info {
     int64_t tcp_port = 0;
@@ -105,7 +114,9 @@ class ServerHooks {
 // injected Clock. One thread calls into it (the reactor thread).
 class Engine {
  public:
-  Engine(Clock& clock, Config& config);
+  // `commands` is the table dispatch runs from (commands/registry.hpp builds
+  // kvd's; a test may build a smaller one).
+  Engine(Clock& clock, Config& config, CommandTable commands);
   ~Engine();
 
   // Runs one command (args[0] = name) for the client and writes its reply.
@@ -165,16 +176,17 @@ class Engine {
   void touch_watched_keys_in_db(int emptied, int replaced_with);
   // Discards the MULTI state and unwatches everything (RESET, disconnect).
   void forget_watch(Client& c);
-  // The dispatcher's MULTI step (src/engine/commands/transactions.cpp): queues
+  // The dispatcher's MULTI step (engine/transaction.cpp): queues
   // the command and returns true while the client is in MULTI.
   bool queue_in_multi(Client& c, const CommandSpec& spec, Args args, protocol::ReplyWriter& out);
-  // Pub/Sub (src/engine/commands/pubsub.cpp).
+  // Pub/Sub (engine/pubsub.cpp).
   PubSub& pubsub() { return *pubsub_; }
   void forget_pubsub(Client& c);
-  // MONITOR (commands/monitor.cpp).
+  // MONITOR (engine/monitor.cpp).
   void add_monitor(Client& c);
   void forget_monitor(Client& c);
-  void feed_monitors(const Client& c, Args args);
+  // `spec`, when given, says which arguments are secrets to redact.
+  void feed_monitors(const Client& c, Args args, const CommandSpec* spec = nullptr);
   bool has_monitors() const { return !monitors_.empty(); }
   // The Lua interpreter of EVAL and SCRIPT, created on first use.
   ScriptRuntime& scripts();
@@ -182,8 +194,10 @@ class Engine {
   bool script_timed_out() const;
   // Null until a script was first loaded (INFO reads it without creating it).
   const ScriptRuntime* scripts_if_created() const { return scripts_.get(); }
-  // Adds a command to the slow log (slowlog_cmd.cpp).
-  void log_slow_command(const Client& c, Args args, int64_t end_us, int64_t duration_us);
+  // Adds a command to the slow log (engine/slowlog.cpp).
+  // `spec` says which arguments to redact (null: none).
+  void log_slow_command(const Client& c, const CommandSpec* spec, Args args, int64_t end_us,
+                        int64_t duration_us);
   bool slow_enough(const CommandSpec& spec, int64_t duration_us) const {
     const int64_t slower_than = config_.v().slowlog_log_slower_than;
     return slower_than >= 0 && duration_us >= slower_than && !(spec.flags & kSkipSlowlog);
@@ -205,10 +219,9 @@ class Engine {
   bool active_expire_enabled = true;
 
   // RDB snapshots (persist/snapshot.hpp): state for INFO and LASTSAVE. The
-  // server turns on the save points and child reaping in cron(); an engine
-  // in a unit test never forks.
-  persist::SnapshotState& snapshot_state() { return snapshot_state_; }
-  void enable_snapshots() { snapshots_enabled_ = true; }
+  // server runs the save points and reaps the child from its own cron; an
+  // engine in a unit test never forks.
+  SnapshotState& snapshot_state() { return snapshot_state_; }
 
   // Time the engine started (INFO uptime, LASTSAVE).
   int64_t start_ms() const { return start_ms_; }
@@ -271,8 +284,7 @@ class Engine {
   std::vector<Client*> monitors_;
   SlowLog slowlog_;
   std::unique_ptr<ScriptRuntime> scripts_;
-  persist::SnapshotState snapshot_state_;
-  bool snapshots_enabled_ = false;
+  SnapshotState snapshot_state_;
 };
 
 }  // namespace kvd::engine

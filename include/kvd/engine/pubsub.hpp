@@ -30,6 +30,9 @@ class PubSub {
  public:
   enum class Kind { kChannel, kPattern, kShard };
 
+  // A client's subscriptions of one kind.
+  static const std::unordered_set<std::string>& names(const PubSubState& s, Kind kind);
+
   // Adds/removes one subscription; false when nothing changed.
   bool subscribe(Client& c, Kind kind, std::string_view name);
   bool unsubscribe(Client& c, Kind kind, std::string_view name);

@@ -30,14 +30,15 @@ class SlowLog {
   static constexpr size_t kMaxArgBytes = 128;
 
   // Records a command, then drops the oldest entries past max_len. Arguments
-  // carrying secrets (secret_argument) are given as "(redacted)".
-  void push(Args args, int64_t unix_time, int64_t duration_us, std::string peer,
+  // the command declares secret (`secret`, may be null) are given as "(redacted)".
+  void push(Args args, SecretArgs secret, int64_t unix_time, int64_t duration_us, std::string peer,
             std::string client_name, size_t max_len) {
     Entry e{next_id_++, unix_time, duration_us, {}, std::move(peer), std::move(client_name)};
     const size_t shown = args.size() > kMaxArgs ? kMaxArgs - 1 : args.size();
     e.args.reserve(shown + 1);
     for (size_t i = 0; i < shown; ++i) {
-      e.args.push_back(secret_argument(args, i) ? std::string("(redacted)") : trimmed(args[i]));
+      const bool hidden = secret && secret(args, i);
+      e.args.push_back(hidden ? std::string("(redacted)") : trimmed(args[i]));
     }
     if (shown < args.size()) {
       e.args.push_back("... (" + std::to_string(args.size() - shown) + " more arguments)");

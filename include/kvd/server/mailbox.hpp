@@ -67,6 +67,13 @@ class Mailbox {
     }
   }
 
+  // Whether items wait (for tests and for a drain that must know).
+  bool empty() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return items_.empty();
+  }
+
+ private:
   asio::io_context& io_;
   Handler handler_;
   std::mutex mu_;

@@ -28,8 +28,6 @@ class Server final : public engine::ServerHooks {
   bool listen();
   // Runs the loop until shutdown. Returns the process exit code.
   int run();
-  // Stops accepting, flushes replies, and ends run().
-  void shutdown(const std::string& reason);
 
   asio::io_context& io() { return io_; }
   engine::Engine& engine() { return engine_; }
@@ -43,7 +41,7 @@ class Server final : public engine::ServerHooks {
   void arm_block_timer();
 
   // engine::ServerHooks
-  std::string request_shutdown(Shutdown mode) override;
+  std::string request_shutdown(const Shutdown& how) override;
   Info info() override;
   void process_events_while_busy() override;
 
@@ -57,6 +55,8 @@ class Server final : public engine::ServerHooks {
   void schedule_cron();
   void on_cron();
   void watch_signals();
+  // Stops accepting, flushes replies, and ends run() (after request_shutdown).
+  void stop();
   static constexpr int kMaxHandlersPerCycle = 256;
   void apply_runtime_config();
   // Refreshes the limits I/O threads read and folds their counters into Stats.

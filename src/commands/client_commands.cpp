@@ -1,0 +1,380 @@
+#include <algorithm>
+#include <climits>
+
+#include "admin_helpers.hpp"
+#include "command_helpers.hpp"
+#include "declare.hpp"
+#include "families.hpp"
+#include "kvd/common/strings.hpp"
+#include "kvd/engine/blocking.hpp"
+#include "kvd/engine/pubsub.hpp"
+#include "kvd/engine/transaction.hpp"
+
+namespace kvd::commands {
+namespace {
+
+// Client classes CLIENT LIST/KILL filter on. kvd only has normal clients, but
+// the other names are valid filters that simply match nothing.
+enum class ClientType { kInvalid, kNormal, kReplica, kPubsub, kMaster };
+
+ClientType client_type_by_name(std::string_view s) {
+  if (iequals(s, "normal")) return ClientType::kNormal;
+  if (iequals(s, "slave") || iequals(s, "replica")) return ClientType::kReplica;
+  if (iequals(s, "pubsub")) return ClientType::kPubsub;
+  if (iequals(s, "master")) return ClientType::kMaster;
+  return ClientType::kInvalid;
+}
+
+// Redis classes a client with subscriptions as "pubsub" (CLIENT LIST/KILL TYPE).
+ClientType type_of(const Client& c) {
+  return in_pubsub_mode(c) ? ClientType::kPubsub : ClientType::kNormal;
+}
+
+std::string client_flags(const Client& c) {
+  std::string f;
+  if (c.monitor) f += 'O';
+  if (c.blocked) f += 'b';
+  if (in_pubsub_mode(c)) f += 'P';
+  if (in_multi(c)) f += 'x';
+  if (c.tx && c.tx->dirty_cas) f += 'd';
+  if (c.close_after_reply) f += 'c';
+  if (c.conn && c.conn->is_unix_socket()) f += 'U';
+  if (c.no_evict) f += 'e';
+  if (c.no_touch) f += 'T';
+  if (f.empty()) f = "N";
+  return f;
+}
+
+// Subscription counts: 0 channels, 1 patterns, 2 shard channels.
+int64_t subs(const Client& c, int which) {
+  if (!c.pubsub) return 0;
+  const PubSubState& p = *c.pubsub;
+  return static_cast<int64_t>(which == 0   ? p.channels.size()
+                              : which == 1 ? p.patterns.size()
+                                           : p.shard_channels.size());
+}
+
+// One CLIENT LIST line, fields in Redis 7.0's order. Socket facts come from
+// the connection when there is one (a unit-test client has none).
+std::string client_info_line(const Client& c, int64_t now_ms) {
+  std::string peer, local;
+  int fd = -1;
+  // kvd keeps replies in one chain of blocks: obl is the pending reply bytes and
+  // omem the memory the chain holds (Redis splits these between a static buffer
+  // and a reply list; oll stays 0 here).
+  size_t qbuf = 0, qbuf_free = 0, obl = 0, oalloc = 0;
+  if (c.conn) {
+    peer = c.conn->peer_address();
+    local = c.conn->local_address();
+    fd = c.conn->fd();
+    qbuf = c.conn->query_buffer_used();
+    qbuf_free = c.conn->query_buffer_free();
+    obl = c.conn->output_pending();
+    // The first block plays the part of Redis's fixed 16 KB reply buffer (rbs),
+    // which omem does not count either.
+    oalloc = c.conn->output_allocated();
+  }
+  size_t rbs = std::min(oalloc, protocol::OutputBuffer::kBlockSize);
+  size_t omem = oalloc - rbs;
+  auto n = [](int64_t v) { return int_to_string(v); };
+  size_t tot = sizeof(Client) + qbuf + qbuf_free + oalloc + c.name.size();
+  std::string s;
+  s.reserve(320);
+  s += "id=" + n(static_cast<int64_t>(c.id)) + " addr=" + peer + " laddr=" + local +
+       " fd=" + n(fd) + " name=" + c.name + " age=" + n((now_ms - c.created_ms) / 1000) +
+       " idle=" + n((now_ms - c.last_interaction_ms) / 1000) + " flags=" + client_flags(c) +
+       " db=" + n(c.db_index) + " sub=" + n(subs(c, 0)) + " psub=" + n(subs(c, 1)) +
+       " ssub=" + n(subs(c, 2)) +
+       " multi=" + n(in_multi(c) ? static_cast<int64_t>(c.tx->queue.size()) : -1) +
+       " qbuf=" + n(qbuf) + " qbuf-free=" + n(qbuf_free) + " argv-mem=0 multi-mem=0 rbs=" + n(rbs) +
+       " rbp=" + n(rbs) + " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(tot) +
+       " events=r cmd=" + std::string(c.last_command) + " user=" + c.user +
+       " redir=-1 resp=" + n(c.resp);
+  return s;
+}
+
+void cmd_client_id(CommandContext& ctx) {
+  ctx.out.integer(static_cast<int64_t>(ctx.client.id));
+}
+
+void cmd_client_info(CommandContext& ctx) {
+  ctx.out.verbatim(client_info_line(ctx.client, ctx.now_ms) + "\n");
+}
+
+void cmd_client_list(CommandContext& ctx) {
+  const auto& a = ctx.args;
+  const auto& clients = ctx.engine.clients();
+  std::string text;
+  if (a.size() == 4 && iequals(a[2], "type")) {
+    ClientType type = client_type_by_name(a[3]);
+    if (type == ClientType::kInvalid) {
+      ctx.out.error("ERR Unknown client type '" + std::string(a[3]) + "'");
+      return;
+    }
+    for (const auto& [id, c] : clients)
+      if (type_of(*c) == type) text += client_info_line(*c, ctx.now_ms) + "\n";
+  } else if (a.size() > 3 && iequals(a[2], "id")) {
+    for (size_t j = 3; j < a.size(); ++j) {
+      int64_t id;
+      if (!parse_int64(a[j], &id)) {
+        ctx.out.error("ERR Invalid client ID");
+        return;
+      }
+      auto it = clients.find(static_cast<uint64_t>(id));
+      if (it != clients.end()) text += client_info_line(*it->second, ctx.now_ms) + "\n";
+    }
+  } else if (a.size() != 2) {
+    ctx.out.error(err::kSyntax);
+    return;
+  } else {
+    for (const auto& [id, c] : clients) text += client_info_line(*c, ctx.now_ms) + "\n";
+  }
+  ctx.out.verbatim(text);
+}
+
+void cmd_client_setname(CommandContext& ctx) {
+  if (!valid_client_name(ctx.args[2])) {
+    ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  ctx.client.name = std::string(ctx.args[2]);
+  ctx.out.ok();
+}
+
+void cmd_client_getname(CommandContext& ctx) {
+  if (ctx.client.name.empty())
+    ctx.out.null();
+  else
+    ctx.out.bulk(ctx.client.name);
+}
+
+// What CLIENT KILL's new form filters on; unset fields match every client.
+struct KillFilter {
+  std::string_view addr, laddr;
+  bool has_addr = false, has_laddr = false;
+  uint64_t id = 0;
+  ClientType type = ClientType::kInvalid;  // kInvalid: any type
+  bool skipme = true;
+
+  bool matches(const Client& c, const Client& self) const {
+    if (has_addr && (!c.conn || c.conn->peer_address() != addr)) return false;
+    if (has_laddr && (!c.conn || c.conn->local_address() != laddr)) return false;
+    if (type != ClientType::kInvalid && type != type_of(c)) return false;
+    if (id != 0 && c.id != id) return false;
+    if (&c == &self && skipme) return false;
+    return true;
+  }
+};
+
+// Parses the "<option> <value> ..." form; false once an error was replied.
+bool parse_kill_filter(CommandContext& ctx, KillFilter* f) {
+  const auto& a = ctx.args;
+  for (size_t i = 2; i < a.size(); i += 2) {
+    if (i + 1 >= a.size()) {
+      ctx.out.error(err::kSyntax);
+      return false;
+    }
+    std::string_view opt = a[i], val = a[i + 1];
+    if (iequals(opt, "id")) {
+      int64_t id;
+      if (!parse_int64(val, &id) || id < 1) {
+        ctx.out.error("ERR client-id should be greater than 0");
+        return false;
+      }
+      f->id = static_cast<uint64_t>(id);
+    } else if (iequals(opt, "type")) {
+      f->type = client_type_by_name(val);
+      if (f->type == ClientType::kInvalid) {
+        ctx.out.error("ERR Unknown client type '" + std::string(val) + "'");
+        return false;
+      }
+    } else if (iequals(opt, "addr")) {
+      f->addr = val;
+      f->has_addr = true;
+    } else if (iequals(opt, "laddr")) {
+      f->laddr = val;
+      f->has_laddr = true;
+    } else if (iequals(opt, "user")) {
+      if (val != "default") {  // the only user there is
+        ctx.out.error("ERR No such user '" + std::string(val) + "'");
+        return false;
+      }
+    } else if (iequals(opt, "skipme")) {
+      if (iequals(val, "yes"))
+        f->skipme = true;
+      else if (iequals(val, "no"))
+        f->skipme = false;
+      else {
+        ctx.out.error(err::kSyntax);
+        return false;
+      }
+    } else {
+      ctx.out.error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+void cmd_client_kill(CommandContext& ctx) {
+  KillFilter f;
+  bool old_form = ctx.args.size() == 3;
+  if (old_form) {
+    f.addr = ctx.args[2];
+    f.has_addr = true;
+    f.skipme = false;  // the old form may kill the caller itself
+  } else if (!parse_kill_filter(ctx, &f)) {
+    return;
+  }
+  int64_t killed = 0;
+  bool close_self = false;
+  for (const auto& [id, c] : ctx.engine.clients()) {
+    if (!f.matches(*c, ctx.client)) continue;
+    ++killed;
+    if (c == &ctx.client)
+      close_self = true;  // only after our reply went out
+    else if (c->conn)
+      c->conn->close_soon();
+    else
+      c->close_after_reply = true;  // no socket to close: mark it for its owner
+  }
+  if (old_form) {
+    if (killed == 0)
+      ctx.out.error("ERR No such client");
+    else
+      ctx.out.ok();
+  } else {
+    ctx.out.integer(killed);
+  }
+  if (close_self) ctx.client.close_after_reply = true;
+}
+
+// "on"/"off" switches (NO-EVICT, NO-TOUCH).
+void set_switch(CommandContext& ctx, bool Client::*field) {
+  if (iequals(ctx.args[2], "on"))
+    ctx.client.*field = true;
+  else if (iequals(ctx.args[2], "off"))
+    ctx.client.*field = false;
+  else {
+    ctx.out.error(err::kSyntax);
+    return;
+  }
+  ctx.out.ok();
+}
+
+void cmd_client_no_evict(CommandContext& ctx) {
+  set_switch(ctx, &Client::no_evict);
+}
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends a blocking command's wait early.
+void cmd_client_unblock(CommandContext& ctx) {
+  Args a = ctx.args;
+  if (a.size() > 4) {
+    ctx.out.error(
+        "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+    return;
+  }
+  int64_t id;
+  if (!arg_int64(ctx, a[2], &id)) return;
+  bool error = false;
+  if (a.size() == 4) {
+    if (iequals(a[3], "error")) {
+      error = true;
+    } else if (!iequals(a[3], "timeout")) {
+      ctx.out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  const auto& clients = ctx.engine.clients();
+  auto it = clients.find(static_cast<uint64_t>(id));
+  bool done = it != clients.end() && unblock_client(ctx.engine, *it->second, error);
+  ctx.out.integer(done ? 1 : 0);
+}
+
+void cmd_client_no_touch(CommandContext& ctx) {
+  set_switch(ctx, &Client::no_touch);
+}
+
+// CLIENT REPLY ON|OFF|SKIP; only ON answers.
+void cmd_client_reply(CommandContext& ctx) {
+  std::string_view mode = ctx.args[2];
+  Client& c = ctx.client;
+  if (iequals(mode, "on")) {
+    c.reply_off = false;
+    c.reply_skip_next = false;
+    ctx.out.ok();
+  } else if (iequals(mode, "off")) {
+    c.reply_off = true;
+  } else if (iequals(mode, "skip")) {
+    if (!c.reply_off) c.reply_skip_next = true;
+  } else {
+    ctx.out.error(err::kSyntax);
+  }
+}
+
+void cmd_client_setinfo(CommandContext& ctx) {
+  std::string_view attr = ctx.args[2];
+  const bool is_name = iequals(attr, "lib-name");
+  if (!is_name && !iequals(attr, "lib-ver")) {
+    ctx.out.error("ERR Unrecognized option '" + std::string(attr) + "'");
+    return;
+  }
+  if (!valid_client_name(ctx.args[3])) {
+    ctx.out.error("ERR " + std::string(attr) +
+                  " cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  if (!ctx.client.lib) ctx.client.lib = std::make_unique<Client::LibInfo>();
+  (is_name ? ctx.client.lib->name : ctx.client.lib->ver) = std::string(ctx.args[3]);
+  ctx.out.ok();
+}
+
+void cmd_client_help(CommandContext& ctx) {
+  reply_help(ctx, "client",
+             {"ID",
+              "    The id of this connection.",
+              "INFO",
+              "    One CLIENT LIST line about this connection.",
+              "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> [<id> ...]]",
+              "    One line per connection, optionally only of one type or some ids.",
+              "KILL <ip:port>",
+              "    Close the connection from that address.",
+              "KILL <option> <value> [<option> <value> [...]]",
+              "    Close every connection matching all filters; replies with the count.",
+              "    Options: ID <id>, TYPE <type>, ADDR <ip:port>, LADDR <ip:port>,",
+              "    USER <name>, SKIPME (YES|NO) (YES by default).",
+              "SETNAME <name>",
+              "    Name this connection (no blanks or special characters).",
+              "GETNAME",
+              "    The name of this connection, or a null reply.",
+              "SETINFO <LIB-NAME|LIB-VER> <value>",
+              "    Record the client library name or version.",
+              "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+              "    Unblock the specified blocked client.",
+              "NO-EVICT (ON|OFF)",
+              "    Exempt this connection from client eviction.",
+              "NO-TOUCH (ON|OFF)",
+              "    Do not refresh the access time of keys this connection reads."});
+}
+
+}  // namespace
+
+void register_client_commands(CommandTable& t) {
+  Family f(t, "connection");
+  f.add(
+      "client", -2, 0, kNoKeys, nullptr,
+      {.subcommands = {
+           cmd("id", 2, kNoscript | kLoading | kStale, kNoKeys, cmd_client_id),
+           cmd("info", 2, kNoscript | kLoading | kStale, kNoKeys, cmd_client_info),
+           cmd("list", -2, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_list),
+           cmd("kill", -3, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_kill),
+           cmd("setname", 3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_setname),
+           cmd("getname", 2, kNoscript | kLoading | kStale, kNoKeys, cmd_client_getname),
+           cmd("setinfo", 4, kNoscript | kLoading | kStale, kNoKeys, cmd_client_setinfo),
+           cmd("no-evict", 3, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_no_evict),
+           cmd("no-touch", 3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_no_touch),
+           cmd("unblock", -3, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_unblock),
+           cmd("reply", 3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_reply),
+           cmd("help", 2, kLoading | kStale, kNoKeys, cmd_client_help)}});
+}
+
+}  // namespace kvd::commands

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "kvd/engine/command.hpp"
+
+// Each family adds its commands to the table (src/commands/<family>_commands.cpp).
+// registry.cpp calls them all; the order is COMMAND's order.
+namespace kvd::commands {
+
+void register_connection_commands(engine::CommandTable& t);
+void register_server_commands(engine::CommandTable& t);
+void register_config_commands(engine::CommandTable& t);
+void register_client_commands(engine::CommandTable& t);
+void register_command_commands(engine::CommandTable& t);
+void register_info_commands(engine::CommandTable& t);
+void register_key_commands(engine::CommandTable& t);
+void register_expire_commands(engine::CommandTable& t);
+void register_string_commands(engine::CommandTable& t);
+void register_bitmap_commands(engine::CommandTable& t);
+void register_zset_commands(engine::CommandTable& t);
+void register_geo_commands(engine::CommandTable& t);
+void register_list_commands(engine::CommandTable& t);
+void register_hash_commands(engine::CommandTable& t);
+void register_set_commands(engine::CommandTable& t);
+void register_hyperloglog_commands(engine::CommandTable& t);
+void register_memory_commands(engine::CommandTable& t);
+void register_transaction_commands(engine::CommandTable& t);
+void register_pubsub_commands(engine::CommandTable& t);
+void register_sort_commands(engine::CommandTable& t);
+void register_monitor_commands(engine::CommandTable& t);
+void register_slowlog_commands(engine::CommandTable& t);
+void register_dump_commands(engine::CommandTable& t);
+void register_stream_commands(engine::CommandTable& t);
+void register_stream_group_commands(engine::CommandTable& t);
+void register_scripting_commands(engine::CommandTable& t);
+void register_persistence_commands(engine::CommandTable& t);
+
+}  // namespace kvd::commands

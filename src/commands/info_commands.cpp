@@ -1,0 +1,393 @@
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <set>
+
+#include "admin_helpers.hpp"
+#include "command_helpers.hpp"
+#include "declare.hpp"
+#include "families.hpp"
+#include "kvd/common/strings.hpp"
+#include "kvd/common/version.hpp"
+#include "kvd/engine/blocking.hpp"
+#include "kvd/engine/memory.hpp"
+#include "kvd/engine/pubsub.hpp"
+#include "kvd/engine/scripting.hpp"
+
+// INFO: the sections and field names of Redis 7.0, so monitoring tools and
+// client libraries parse kvd's output unchanged. Fields about features kvd
+// does not have (persistence, replication, ...) report their idle values.
+namespace kvd::commands {
+namespace {
+
+// Accumulates "name:value\r\n" lines.
+class InfoText {
+ public:
+  void field(std::string_view name, std::string_view value) {
+    s_.append(name);
+    s_ += ':';
+    s_.append(value);
+    s_ += "\r\n";
+  }
+  void field(std::string_view name, int64_t v) { field(name, int_to_string(v)); }
+  void field(std::string_view name, uint64_t v) { field(name, std::to_string(v)); }
+  void field(std::string_view name, int v) { field(name, static_cast<int64_t>(v)); }
+  void field(std::string_view name, size_t v, bool) { field(name, static_cast<uint64_t>(v)); }
+  void fixed(std::string_view name, double v, const char* fmt = "%.2f") {
+    char buf[64];
+    snprintf(buf, sizeof buf, fmt, v);
+    field(name, buf);
+  }
+  void zeros(std::initializer_list<std::string_view> names) {
+    for (auto n : names) field(n, "0");
+  }
+  std::string& str() { return s_; }
+
+ private:
+  std::string s_;
+};
+
+// Redis's human-readable byte counts: "0B", "1.51M", ...
+std::string bytes_to_human(uint64_t n) {
+  static const char* kUnits = "KMGTPE";
+  if (n < 1024) return std::to_string(n) + "B";
+  double d = static_cast<double>(n) / 1024;
+  int unit = 0;
+  while (d >= 1024 && unit < 5) {
+    d /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.2f%c", d, kUnits[unit]);
+  return buf;
+}
+
+ServerHooks::Info hooks_info(Engine& e) {
+  return e.hooks() ? e.hooks()->info() : ServerHooks::Info{};
+}
+
+void section_server(CommandContext& ctx, InfoText& t) {
+  Engine& e = ctx.engine;
+  ServerHooks::Info hi = hooks_info(e);
+  struct utsname un {};
+  uname(&un);
+  int64_t uptime = (ctx.now_ms - e.start_ms()) / 1000;
+  if (e.hooks()) uptime = hi.uptime_seconds;
+  t.field("redis_version", kRedisCompatVersion);
+  t.field("kvd_version", kVersion);
+  t.field("redis_git_sha1", "00000000");
+  t.field("redis_git_dirty", "0");
+  t.field("redis_build_id", "0");
+  t.field("redis_mode", "standalone");
+  t.field("os", std::string(un.sysname) + " " + un.release + " " + un.machine);
+  t.field("arch_bits", static_cast<int>(sizeof(void*) * 8));
+  t.field("monotonic_clock", "POSIX clock_gettime");
+  t.field("multiplexing_api", hi.multiplexing_api.empty() ? "epoll" : hi.multiplexing_api);
+  t.field("atomicvar_api", "c11-builtin");
+#if defined(__clang__)
+  t.field("gcc_version", "0.0.0");
+#elif defined(__GNUC__)
+  t.field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                             std::to_string(__GNUC_PATCHLEVEL__));
+#endif
+  t.field("process_id", static_cast<int64_t>(getpid()));
+  t.field("process_supervised", "no");
+  t.field("run_id", e.run_id());
+  t.field("tcp_port", hi.tcp_port);
+  t.field("server_time_usec", e.clock().now_us());
+  t.field("uptime_in_seconds", uptime);
+  t.field("uptime_in_days", uptime / 86400);
+  t.field("hz", e.config().v().hz);
+  t.field("configured_hz", e.config().v().hz);
+  t.field("lru_clock", static_cast<int64_t>(e.lru_clock() & ((1u << 24) - 1)));
+  t.field("executable", hi.executable);
+  t.field("config_file", hi.config_file.empty() ? e.config().config_file : hi.config_file);
+  t.field("io_threads_active", hi.io_threads_active);
+}
+
+void section_clients(CommandContext& ctx, InfoText& t) {
+  Engine& e = ctx.engine;
+  ServerHooks::Info hi = hooks_info(e);
+  size_t connected = e.hooks() ? hi.connected_clients : e.clients().size();
+  t.field("connected_clients", connected, true);
+  t.field("cluster_connections", "0");
+  t.field("maxclients", e.config().v().maxclients);
+  t.field("client_recent_max_input_buffer", hi.max_input_buffer, true);
+  t.field("client_recent_max_output_buffer", hi.max_output_buffer, true);
+  t.field("blocked_clients", blocked_client_count(e));
+  t.zeros({"tracking_clients", "clients_in_timeout_table"});
+}
+
+void section_memory(CommandContext& ctx, InfoText& t) {
+  Engine& e = ctx.engine;
+  uint64_t used = allocator_used_memory();
+  uint64_t rss = resident_memory();
+  if (used > e.stats().peak_memory) e.stats().peak_memory = used;
+  uint64_t peak = e.stats().peak_memory;
+  uint64_t system = total_system_memory();
+  int64_t maxmemory = e.config().v().maxmemory;
+  t.field("used_memory", used);
+  t.field("used_memory_human", bytes_to_human(used));
+  t.field("used_memory_rss", rss);
+  t.field("used_memory_rss_human", bytes_to_human(rss));
+  t.field("used_memory_peak", peak);
+  t.field("used_memory_peak_human", bytes_to_human(peak));
+  t.field("used_memory_peak_perc", [&] {
+    char b[32];
+    snprintf(b, sizeof b, "%.2f%%", peak ? 100.0 * used / peak : 0.0);
+    return std::string(b);
+  }());
+  // Scripts (Redis 7's names). No FUNCTION libraries yet: those read zero.
+  const ScriptRuntime* scripts = e.scripts_if_created();
+  const uint64_t lua = scripts ? scripts->lua_memory() : 0;
+  const uint64_t script_bodies = scripts ? scripts->scripts_memory() : 0;
+  t.field("used_memory_lua", lua);
+  t.field("used_memory_vm_eval", lua);
+  t.field("used_memory_lua_human", bytes_to_human(lua));
+  t.field("used_memory_scripts_eval", script_bodies);
+  t.field("number_of_cached_scripts",
+          static_cast<uint64_t>(scripts ? scripts->cached_scripts() : 0));
+  t.field("number_of_functions", 0);
+  t.field("number_of_libraries", 0);
+  t.field("used_memory_vm_functions", 0);
+  t.field("used_memory_vm_total", lua);
+  t.field("used_memory_vm_total_human", bytes_to_human(lua));
+  t.field("used_memory_functions", 0);
+  t.field("used_memory_scripts", script_bodies);
+  t.field("used_memory_scripts_human", bytes_to_human(script_bodies));
+  t.field("total_system_memory", system);
+  t.field("total_system_memory_human", bytes_to_human(system));
+  t.field("maxmemory", maxmemory);
+  t.field("maxmemory_human", bytes_to_human(static_cast<uint64_t>(maxmemory)));
+  t.field("maxmemory_policy", e.config().v().maxmemory_policy);
+  t.fixed("mem_fragmentation_ratio", used ? static_cast<double>(rss) / used : 0.0);
+  t.field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  t.field("mem_allocator", allocator_name());
+  t.field("lazyfree_pending_objects", e.freer().pending(), true);
+  t.field("lazyfreed_objects", e.freer().freed());
+}
+
+void section_persistence(CommandContext& ctx, InfoText& t) {
+  Engine& e = ctx.engine;
+  t.zeros(
+      {"loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"});
+  t.field("current_fork_perc", "0.00");
+  t.zeros({"current_save_keys_processed", "current_save_keys_total"});
+  t.field("rdb_changes_since_last_save", e.stats().dirty);
+  const SnapshotState& snap = e.snapshot_state();
+  const bool saving = snap.child > 0;
+  t.field("rdb_bgsave_in_progress", saving ? "1" : "0");
+  t.field("rdb_last_save_time", snap.last_save_s);
+  t.field("rdb_last_bgsave_status", snap.last_bgsave_ok ? "ok" : "err");
+  t.field("rdb_last_bgsave_time_sec", snap.last_bgsave_time_s);
+  t.field("rdb_current_bgsave_time_sec",
+          saving ? (e.clock().now_ms() - snap.child_start_ms) / 1000 : int64_t{-1});
+  t.field("rdb_saves", snap.saves);
+  t.field("rdb_last_cow_size", 0);
+  t.field("rdb_last_load_keys_expired", snap.last_load_keys_expired);
+  t.field("rdb_last_load_keys_loaded", snap.last_load_keys_loaded);
+  t.zeros({"aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled"});
+  t.field("aof_last_rewrite_time_sec", "-1");
+  t.field("aof_current_rewrite_time_sec", "-1");
+  t.field("aof_last_bgrewrite_status", "ok");
+  t.zeros({"aof_rewrites", "aof_rewrites_consecutive_failures"});
+  t.field("aof_last_write_status", "ok");
+  t.zeros({"aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size"});
+}
+
+void section_stats(CommandContext& ctx, InfoText& t) {
+  Engine& e = ctx.engine;
+  ServerHooks::Info hi = hooks_info(e);  // first: it folds I/O thread counters into Stats
+  const Stats& s = e.stats();
+  t.field("total_connections_received", s.total_connections);
+  t.field("total_commands_processed", s.total_commands);
+  t.field("instantaneous_ops_per_sec", e.instantaneous_ops_per_sec());
+  t.field("total_net_input_bytes", s.net_input_bytes);
+  t.field("total_net_output_bytes", s.net_output_bytes);
+  t.zeros({"total_net_repl_input_bytes", "total_net_repl_output_bytes"});
+  t.fixed("instantaneous_input_kbps", e.instantaneous_input_kbps());
+  t.fixed("instantaneous_output_kbps", e.instantaneous_output_kbps());
+  t.field("instantaneous_input_repl_kbps", "0.00");
+  t.field("instantaneous_output_repl_kbps", "0.00");
+  t.field("rejected_connections", s.rejected_connections);
+  t.zeros({"sync_full", "sync_partial_ok", "sync_partial_err"});
+  t.field("expired_keys", e.expired_keys());
+  t.field("expired_stale_perc", "0.00");
+  t.zeros({"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds"});
+  t.field("evicted_keys", s.evicted_keys);
+  t.field("evicted_clients", 0);
+  {
+    // Time spent above maxmemory, in ms: in total, and in the current stretch.
+    const Evictor& ev = e.evictor();
+    const int64_t since = ev.exceeded_since_us();
+    const int64_t current = since >= 0 ? e.clock().monotonic_us() - since : 0;
+    t.field("total_eviction_exceeded_time", (ev.exceeded_total_us() + current) / 1000);
+    t.field("current_eviction_exceeded_time", current / 1000);
+  }
+  t.field("keyspace_hits", s.keyspace_hits);
+  t.field("keyspace_misses", s.keyspace_misses);
+  t.field("pubsub_channels", e.pubsub().channel_count());
+  t.field("pubsub_patterns", e.pubsub().pattern_count());
+  t.field("pubsubshard_channels", e.pubsub().shard_channel_count());
+  t.field("latest_fork_usec", e.snapshot_state().latest_fork_usec);
+  t.field("total_forks", e.snapshot_state().total_forks);
+  t.zeros({"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
+           "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
+           "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
+           "tracking_total_items", "tracking_total_prefixes"});
+  t.field("unexpected_error_replies", s.unexpected_error_replies);
+  t.field("total_error_replies", s.total_error_replies);
+  t.field("dump_payload_sanitizations", "0");
+  t.field("io_threaded_reads_processed", hi.io_threaded_reads_processed);
+  t.field("io_threaded_writes_processed", hi.io_threaded_writes_processed);
+  t.field("client_query_buffer_limit_disconnections", s.client_qbuf_limit_disconnections);
+  t.field("client_output_buffer_limit_disconnections", s.client_outbuf_limit_disconnections);
+  t.zeros({"reply_buffer_shrinks", "reply_buffer_expands"});
+  // Redis 7.2's event-loop fields.
+  t.field("eventloop_cycles", hi.eventloop_cycles);
+  t.field("eventloop_duration_sum", hi.eventloop_duration_sum);
+  t.field("eventloop_duration_cmd_sum", s.command_usec);
+  t.field("instantaneous_eventloop_cycles_per_sec", hi.instantaneous_eventloop_cycles_per_sec);
+  t.field("instantaneous_eventloop_duration_usec", hi.instantaneous_eventloop_duration_usec);
+}
+
+void section_replication(CommandContext& ctx, InfoText& t) {
+  t.field("role", "master");
+  t.field("connected_slaves", "0");
+  t.field("master_failover_state", "no-failover");
+  t.field("master_replid", ctx.engine.replication_id());
+  t.field("master_replid2", std::string(40, '0'));
+  t.field("master_repl_offset", "0");
+  t.field("second_repl_offset", "-1");
+  t.field("repl_backlog_active", "0");
+  t.field("repl_backlog_size", "1048576");
+  t.field("repl_backlog_first_byte_offset", "0");
+  t.field("repl_backlog_histlen", "0");
+}
+
+std::string cpu_seconds(const timeval& tv) {
+  char buf[48];
+  snprintf(buf, sizeof buf, "%ld.%06ld", static_cast<long>(tv.tv_sec),
+           static_cast<long>(tv.tv_usec));
+  return buf;
+}
+
+void section_cpu(CommandContext&, InfoText& t) {
+  struct rusage self {
+  }, children{}, thread{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  getrusage(RUSAGE_THREAD, &thread);
+  t.field("used_cpu_sys", cpu_seconds(self.ru_stime));
+  t.field("used_cpu_user", cpu_seconds(self.ru_utime));
+  t.field("used_cpu_sys_children", cpu_seconds(children.ru_stime));
+  t.field("used_cpu_user_children", cpu_seconds(children.ru_utime));
+  t.field("used_cpu_sys_main_thread", cpu_seconds(thread.ru_stime));
+  t.field("used_cpu_user_main_thread", cpu_seconds(thread.ru_utime));
+}
+
+void section_modules(CommandContext&, InfoText&) {}
+
+void command_stat_line(const CommandSpec& c, InfoText& t) {
+  const CommandStats& s = c.stats;
+  if (!s.calls && !s.failed_calls && !s.rejected_calls) return;
+  char buf[256];
+  snprintf(buf, sizeof buf,
+           "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+           static_cast<unsigned long long>(s.calls), static_cast<unsigned long long>(s.usec),
+           s.calls ? static_cast<double>(s.usec) / s.calls : 0.0,
+           static_cast<unsigned long long>(s.rejected_calls),
+           static_cast<unsigned long long>(s.failed_calls));
+  t.field("cmdstat_" + c.fullname, buf);
+}
+
+void section_commandstats(CommandContext& ctx, InfoText& t) {
+  for (const CommandSpec* c : ctx.engine.commands().all()) {
+    command_stat_line(*c, t);
+    for (const auto& sub : c->subcommands) command_stat_line(sub, t);
+  }
+}
+
+void section_errorstats(CommandContext& ctx, InfoText& t) {
+  for (const auto& [code, n] : ctx.engine.stats().error_codes) {
+    t.field("errorstat_" + code, "count=" + std::to_string(n));
+  }
+}
+
+void section_cluster(CommandContext&, InfoText& t) {
+  t.field("cluster_enabled", "0");
+}
+
+void section_keyspace(CommandContext& ctx, InfoText& t) {
+  for (int i = 0; i < ctx.engine.db_count(); ++i) {
+    Database& db = ctx.engine.db(i);
+    if (db.size() == 0) continue;
+    t.field("db" + std::to_string(i), "keys=" + std::to_string(db.size()) +
+                                          ",expires=" + std::to_string(db.expires()) +
+                                          ",avg_ttl=" + int_to_string(db.avg_ttl(ctx.now_ms)));
+  }
+}
+
+struct Section {
+  const char* name;   // what INFO <section> selects
+  const char* alias;  // a second accepted name, or nullptr
+  const char* title;  // the "# Title" header
+  bool in_default;
+  void (*fill)(CommandContext&, InfoText&);
+};
+
+// In Redis 7.0's order. "default" is every section marked in_default; "all"
+// and "everything" are all of them (kvd has no module sections).
+constexpr Section kSections[] = {
+    {"server", nullptr, "Server", true, section_server},
+    {"clients", nullptr, "Clients", true, section_clients},
+    {"memory", nullptr, "Memory", true, section_memory},
+    {"persistence", nullptr, "Persistence", true, section_persistence},
+    {"stats", nullptr, "Stats", true, section_stats},
+    {"replication", nullptr, "Replication", true, section_replication},
+    {"cpu", nullptr, "CPU", true, section_cpu},
+    {"module_list", "modules", "Modules", true, section_modules},
+    {"commandstats", nullptr, "Commandstats", false, section_commandstats},
+    {"errorstats", nullptr, "Errorstats", true, section_errorstats},
+    {"cluster", nullptr, "Cluster", true, section_cluster},
+    {"keyspace", nullptr, "Keyspace", true, section_keyspace},
+};
+
+void cmd_info(CommandContext& ctx) {
+  bool all = false;
+  std::set<std::string> wanted;
+  if (ctx.args.size() == 1) wanted.insert("default");
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string s = to_lower(ctx.args[i]);
+    if (s == "all" || s == "everything")
+      all = true;
+    else
+      wanted.insert(s);
+  }
+  bool defaults = wanted.count("default") > 0;
+  InfoText t;
+  bool first = true;
+  for (const Section& sec : kSections) {
+    bool on = all || (defaults && sec.in_default) || wanted.count(sec.name) ||
+              (sec.alias && wanted.count(sec.alias));
+    if (!on) continue;
+    if (!first) t.str() += "\r\n";
+    first = false;
+    t.str() += "# ";
+    t.str() += sec.title;
+    t.str() += "\r\n";
+    sec.fill(ctx, t);
+  }
+  ctx.out.verbatim(t.str());
+}
+
+}  // namespace
+
+void register_info_commands(CommandTable& t) {
+  Family f(t, "server");
+  f.add("info", -1, kLoading | kStale, kNoKeys, cmd_info, {.categories = kAclDangerous});
+}
+
+}  // namespace kvd::commands

@@ -1,0 +1,57 @@
+// SAVE, BGSAVE and LASTSAVE: RDB snapshots (the work is in persist/snapshot).
+#include "command_helpers.hpp"
+#include "declare.hpp"
+#include "families.hpp"
+#include "kvd/common/strings.hpp"
+#include "kvd/engine/engine.hpp"
+#include "kvd/persist/snapshot.hpp"
+
+namespace kvd::commands {
+namespace {
+
+void cmd_save(CommandContext& ctx) {
+  std::string err = persist::save_now(ctx.engine);
+  if (!err.empty()) {
+    ctx.out.error(err);
+    return;
+  }
+  ctx.out.ok();
+}
+
+void cmd_bgsave(CommandContext& ctx) {
+  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !iequals(ctx.args[1], "schedule"))) {
+    ctx.out.error("ERR syntax error");
+    return;
+  }
+  if (ctx.engine.snapshot_state().child > 0) {
+    // SCHEDULE: the running save is taken as the one asked for.
+    if (ctx.args.size() == 2) {
+      ctx.out.simple("Background saving scheduled");
+    } else {
+      ctx.out.error("ERR Background save already in progress");
+    }
+    return;
+  }
+  std::string err = persist::start_background_save(ctx.engine);
+  if (!err.empty()) {
+    ctx.out.error(err);
+    return;
+  }
+  ctx.out.simple("Background saving started");
+}
+
+void cmd_lastsave(CommandContext& ctx) {
+  ctx.out.integer(ctx.engine.snapshot_state().last_save_s);
+}
+
+}  // namespace
+
+void register_persistence_commands(CommandTable& t) {
+  Family f(t, "server");
+  f.add("save", 1, kAdmin | kNoscript | kNoMulti, kNoKeys, cmd_save);
+  f.add("bgsave", -1, kAdmin | kNoscript, kNoKeys, cmd_bgsave);
+  f.add("lastsave", 1, kLoading | kStale | kFast, kNoKeys, cmd_lastsave,
+        {.categories = kAclAdmin | kAclDangerous});
+}
+
+}  // namespace kvd::commands

@@ -1,0 +1,177 @@
+// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT: Lua scripts (Redis 7 semantics).
+#include <algorithm>
+#include <cctype>
+
+#include "admin_helpers.hpp"
+#include "command_helpers.hpp"
+#include "declare.hpp"
+#include "families.hpp"
+#include "kvd/common/sha1.hpp"
+#include "kvd/common/strings.hpp"
+#include "kvd/engine/engine.hpp"
+#include "kvd/engine/scripting.hpp"
+
+namespace kvd::commands {
+namespace {
+
+constexpr const char* kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
+
+// Splits EVAL's arguments into KEYS and ARGV; false after replying an error.
+bool split_keys(CommandContext& ctx, Args* keys, Args* argv) {
+  int64_t numkeys = 0;
+  if (!parse_int64(ctx.args[2], &numkeys)) {
+    ctx.out.error("ERR value is not an integer or out of range");
+    return false;
+  }
+  const int64_t rest = static_cast<int64_t>(ctx.args.size()) - 3;
+  if (numkeys > rest) {
+    ctx.out.error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (numkeys < 0) {
+    ctx.out.error("ERR Number of keys can't be negative");
+    return false;
+  }
+  *keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
+  *argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  return true;
+}
+
+void eval_generic(CommandContext& ctx, bool by_sha, bool read_only) {
+  // EVAL skips the monitor's after-command feed: monitors see it before the
+  // commands it runs, as Redis shows it.
+  if (ctx.engine.has_monitors()) ctx.engine.feed_monitors(ctx.client, ctx.args);
+  Args keys, argv;
+  if (!split_keys(ctx, &keys, &argv)) return;
+  ScriptRuntime& rt = ctx.engine.scripts();
+  std::string sha;
+  if (by_sha) {
+    sha = to_lower(ctx.args[1]);
+    if (sha.size() != 40 || !rt.exists(sha)) {
+      ctx.out.error(kNoScript);
+      return;
+    }
+  } else {
+    std::string err;
+    sha = rt.load(ctx.args[1], &err);
+    if (sha.empty()) {
+      ctx.out.error(err);
+      return;
+    }
+  }
+  rt.run(ctx.client, sha, keys, argv, read_only, ctx.out);
+}
+
+void cmd_eval(CommandContext& ctx) {
+  eval_generic(ctx, false, false);
+}
+void cmd_evalsha(CommandContext& ctx) {
+  eval_generic(ctx, true, false);
+}
+void cmd_eval_ro(CommandContext& ctx) {
+  eval_generic(ctx, false, true);
+}
+void cmd_evalsha_ro(CommandContext& ctx) {
+  eval_generic(ctx, true, true);
+}
+
+void cmd_script_load(CommandContext& ctx) {
+  std::string err;
+  std::string sha = ctx.engine.scripts().load(ctx.args[2], &err);
+  if (sha.empty()) {
+    ctx.out.error(err);
+    return;
+  }
+  ctx.out.bulk(sha);
+}
+
+void cmd_script_exists(CommandContext& ctx) {
+  const ScriptRuntime* rt = ctx.engine.scripts_if_created();
+  ctx.out.array(static_cast<int64_t>(ctx.args.size() - 2));
+  for (size_t i = 2; i < ctx.args.size(); ++i)
+    ctx.out.integer(rt && rt->exists(to_lower(ctx.args[i])) ? 1 : 0);
+}
+
+void cmd_script_flush(CommandContext& ctx) {
+  if (ctx.args.size() > 3 ||
+      (ctx.args.size() == 3 && !iequals(ctx.args[2], "sync") && !iequals(ctx.args[2], "async"))) {
+    ctx.out.error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    return;
+  }
+  // ASYNC frees in place as well: closing the interpreter is quick next to
+  // the big values lazy freeing is for.
+  ctx.engine.scripts().flush();
+  ctx.out.ok();
+}
+
+void cmd_script_kill(CommandContext& ctx) {
+  // Reached while a slow script lets the server serve others (allow-busy).
+  const ScriptRuntime* created = ctx.engine.scripts_if_created();
+  std::string err = created ? ctx.engine.scripts().kill() : std::string();
+  if (!created) err = "NOTBUSY No scripts in execution right now.";
+  if (!err.empty()) {
+    ctx.out.error(err);
+    return;
+  }
+  ctx.out.ok();
+}
+
+void cmd_script_debug(CommandContext& ctx) {
+  if (iequals(ctx.args[2], "no")) {
+    ctx.out.ok();
+  } else if (iequals(ctx.args[2], "yes") || iequals(ctx.args[2], "sync")) {
+    ctx.out.error("ERR kvd has no Lua debugger");
+  } else {
+    ctx.out.error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+  }
+}
+
+void cmd_script_help(CommandContext& ctx) {
+  reply_help(ctx, "script",
+             {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
+              "EXISTS <sha1> [<sha1> ...]",
+              "    Return information about the existence of the scripts in the script cache.",
+              "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
+              "    When called without the optional mode argument, the behavior is determined by "
+              "the",
+              "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+              "    * ASYNC: Asynchronously flush the scripts cache.",
+              "    * SYNC: Synchronously flush the scripts cache.", "KILL",
+              "    Kill the currently executing Lua script.", "LOAD <script>",
+              "    Load a script into the scripts cache without executing it."});
+}
+
+// Key positions: numkeys (args[2]) keys from args[3].
+std::vector<int> eval_keys(Args args) {
+  std::vector<int> keys;
+  int64_t n = 0;
+  if (args.size() < 3 || !parse_int64(args[2], &n) || n < 0) return keys;
+  for (int64_t i = 0; i < n && 3 + static_cast<size_t>(i) < args.size(); ++i)
+    keys.push_back(static_cast<int>(3 + i));
+  return keys;
+}
+
+}  // namespace
+
+void register_scripting_commands(CommandTable& t) {
+  Family f(t, "scripting");
+  f.add("eval", -3, kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
+        cmd_eval, {.find_keys = eval_keys});
+  f.add("evalsha", -3, kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
+        cmd_evalsha, {.find_keys = eval_keys});
+  f.add("eval_ro", -3,
+        kReadonly | kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
+        cmd_eval_ro, {.find_keys = eval_keys});
+  f.add("evalsha_ro", -3,
+        kReadonly | kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
+        cmd_evalsha_ro, {.find_keys = eval_keys});
+  f.add("script", -2, 0, kNoKeys, nullptr,
+        {.subcommands = {cmd("debug", 3, kNoscript, kNoKeys, cmd_script_debug),
+                         cmd("exists", -3, kNoscript, kNoKeys, cmd_script_exists),
+                         cmd("flush", -2, kNoscript, kNoKeys, cmd_script_flush),
+                         cmd("help", 2, kLoading | kStale, kNoKeys, cmd_script_help),
+                         cmd("kill", 2, kNoscript | kAllowBusy, kNoKeys, cmd_script_kill),
+                         cmd("load", 3, kNoscript | kStale, kNoKeys, cmd_script_load)}});
+}
+
+}  // namespace kvd::commands
