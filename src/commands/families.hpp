@@ -17,6 +17,8 @@ void register_expire_commands(engine::CommandTable& t);
 void register_string_commands(engine::CommandTable& t);
 void register_bitmap_commands(engine::CommandTable& t);
 void register_zset_commands(engine::CommandTable& t);
+void register_zset_range_commands(engine::CommandTable& t);
+void register_zset_setop_commands(engine::CommandTable& t);
 void register_geo_commands(engine::CommandTable& t);
 void register_list_commands(engine::CommandTable& t);
 void register_hash_commands(engine::CommandTable& t);

@@ -17,6 +17,8 @@ engine::CommandTable all_commands() {
   register_string_commands(t);
   register_bitmap_commands(t);
   register_zset_commands(t);
+  register_zset_range_commands(t);
+  register_zset_setop_commands(t);
   register_geo_commands(t);
   register_list_commands(t);
   register_hash_commands(t);

@@ -1,7 +1,8 @@
 // Sorted set commands: ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK
-// ZRANGE (and its BYSCORE/BYLEX/REV forms) ZRANGESTORE ZCOUNT ZLEXCOUNT
-// ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZUNION ZINTER ZDIFF (+STORE) ZINTERCARD
-// ZREMRANGEBY* ZSCAN. Replies and errors follow Redis 7.0.
+// ZCOUNT ZLEXCOUNT ZPOPMIN ZPOPMAX ZMPOP BZPOPMIN BZPOPMAX BZMPOP ZRANDMEMBER
+// ZSCAN, and the helpers the other zset files share. Ranges are in
+// zset_range_commands.cpp, ZUNION/ZINTER/ZDIFF in zset_setop_commands.cpp.
+// Replies and errors follow Redis 7.0.
 #include "zset_common.hpp"
 
 #include "collection_helpers.hpp"
@@ -98,17 +99,6 @@ bool pop_zset(CommandContext& ctx, std::string_view key, ZSet* z, bool max, int6
   return zset_drop_if_empty(ctx, key, z);
 }
 
-namespace {
-
-// Uniform in [0, n): the high bits of the 128-bit product, not a modulo.
-size_t random_below(size_t n) {
-  return static_cast<size_t>((static_cast<unsigned __int128>(fast_random()) * n) >> 64);
-}
-
-bool arg_long(CommandContext& ctx, std::string_view s, int64_t* v) {
-  return arg_int64(ctx, s, v);
-}
-
 // getRangeLongFromObjectOrReply: an integer within [lo, hi] or the given error.
 bool arg_range(CommandContext& ctx, std::string_view s, int64_t lo, int64_t hi, const char* msg,
                int64_t* v) {
@@ -124,6 +114,40 @@ bool arg_range(CommandContext& ctx, std::string_view s, int64_t lo, int64_t hi, 
     return false;
   }
   return true;
+}
+
+namespace {
+
+// ZUNIONSTORE dst numkeys key... : dst plus numkeys keys.
+std::vector<int> keys_numkeys_at(Args args, int numkeys_idx, bool with_dst) {
+  std::vector<int> keys;
+  if (with_dst) keys.push_back(1);
+  int64_t n;
+  if (static_cast<int>(args.size()) <= numkeys_idx || !parse_int64(args[numkeys_idx], &n) || n < 0)
+    return keys;
+  for (int64_t i = 0; i < n && numkeys_idx + 1 + i < static_cast<int64_t>(args.size()); ++i) {
+    keys.push_back(static_cast<int>(numkeys_idx + 1 + i));
+  }
+  return keys;
+}
+
+}  // namespace
+
+std::vector<int> keys_store(Args args) {
+  return keys_numkeys_at(args, 2, true);
+}
+std::vector<int> keys_numkeys1(Args args) {
+  return keys_numkeys_at(args, 1, false);
+}
+std::vector<int> keys_numkeys2(Args args) {
+  return keys_numkeys_at(args, 2, false);
+}
+
+namespace {
+
+// Uniform in [0, n): the high bits of the 128-bit product, not a modulo.
+size_t random_below(size_t n) {
+  return static_cast<size_t>((static_cast<unsigned __int128>(fast_random()) * n) >> 64);
 }
 
 // -------------------------------------------------------------------- ZADD
@@ -360,234 +384,6 @@ void cmd_zlexcount(CommandContext& ctx) {
   ctx.out.integer(hi > lo ? static_cast<int64_t>(hi - lo) : 0);
 }
 
-// ------------------------------------------------------------------ ZRANGE
-
-enum class RangeType { kAuto, kRank, kScore, kLex };
-enum class Direction { kAuto, kForward, kReverse };
-
-// A range as ranks: `count` elements starting at rank `start`, walking down
-// when rev.
-struct RankSpan {
-  size_t start = 0, count = 0;
-  bool rev = false;
-};
-
-RankSpan rank_span(size_t llen, int64_t start, int64_t end, bool rev) {
-  auto len = static_cast<int64_t>(llen);
-  if (start < 0) start += len;
-  if (end < 0) end += len;
-  if (start < 0) start = 0;
-  if (start > end || start >= len) return {};
-  if (end >= len) end = len - 1;
-  RankSpan s;
-  s.count = static_cast<size_t>(end - start + 1);
-  s.rev = rev;
-  s.start = rev ? static_cast<size_t>(len - 1 - start) : static_cast<size_t>(start);
-  return s;
-}
-
-// Ranks [lo, hi) with LIMIT offset/limit applied from the walking end.
-RankSpan bounded_span(size_t lo, size_t hi, int64_t offset, int64_t limit, bool rev) {
-  if (hi <= lo || offset < 0) return {};
-  size_t n = hi - lo;
-  if (static_cast<uint64_t>(offset) >= n) return {};
-  n -= static_cast<size_t>(offset);
-  if (limit >= 0 && static_cast<uint64_t>(limit) < n) n = static_cast<size_t>(limit);
-  RankSpan s;
-  s.count = n;
-  s.rev = rev;
-  s.start = rev ? hi - 1 - static_cast<size_t>(offset) : lo + static_cast<size_t>(offset);
-  return s;
-}
-
-void store_range_result(CommandContext& ctx, std::string_view dst, ZSet* result) {
-  if (result->size() > 0) {
-    int64_t n = static_cast<int64_t>(result->size());
-    ctx.db.set(dst, Value::from_object(result));
-    ctx.engine.signal_modified_key(ctx.db.id(), dst);
-    ctx.engine.notify_keyspace_event('z', "zrangestore", dst, ctx.db.id());
-    ctx.engine.signal_key_ready(ctx.db.id(), dst);
-    ctx.out.integer(n);
-    return;
-  }
-  delete result;
-  ctx.out.integer(0);
-  if (lookup_write(ctx, dst) && ctx.db.remove(dst)) {
-    ctx.engine.signal_modified_key(ctx.db.id(), dst);
-    ctx.engine.notify_keyspace_event('g', "del", dst, ctx.db.id());
-  } else {
-    ctx.dirty = 0;
-  }
-}
-
-void zrange_generic(CommandContext& ctx, size_t argc_start, bool store, RangeType type,
-                    Direction dir) {
-  size_t minidx = argc_start + 1, maxidx = argc_start + 2;
-  bool withscores = false;
-  int64_t offset = 0, limit = -1;
-  for (size_t j = argc_start + 3; j < ctx.args.size(); ++j) {
-    std::string_view a = ctx.args[j];
-    size_t left = ctx.args.size() - j - 1;
-    if (!store && iequals(a, "withscores")) {
-      withscores = true;
-    } else if (iequals(a, "limit") && left >= 2) {
-      if (!arg_long(ctx, ctx.args[j + 1], &offset) || !arg_long(ctx, ctx.args[j + 2], &limit))
-        return;
-      j += 2;
-    } else if (dir == Direction::kAuto && iequals(a, "rev")) {
-      dir = Direction::kReverse;
-    } else if (type == RangeType::kAuto && iequals(a, "bylex")) {
-      type = RangeType::kLex;
-    } else if (type == RangeType::kAuto && iequals(a, "byscore")) {
-      type = RangeType::kScore;
-    } else {
-      ctx.out.error(err::kSyntax);
-      return;
-    }
-  }
-  if (dir == Direction::kAuto) dir = Direction::kForward;
-  if (type == RangeType::kAuto) type = RangeType::kRank;
-  bool rev = dir == Direction::kReverse;
-  if (limit != -1 && type == RangeType::kRank) {
-    ctx.out.error(
-        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
-    return;
-  }
-  if (withscores && type == RangeType::kLex) {
-    ctx.out.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
-    return;
-  }
-  if (rev && type != RangeType::kRank) std::swap(minidx, maxidx);
-
-  int64_t start = 0, end = 0;
-  ScoreRange sr;
-  LexRange lr;
-  if (type == RangeType::kRank) {
-    if (!arg_long(ctx, ctx.args[minidx], &start) || !arg_long(ctx, ctx.args[maxidx], &end)) return;
-  } else if (type == RangeType::kScore) {
-    if (!parse_score_range(ctx.args[minidx], ctx.args[maxidx], &sr)) {
-      ctx.out.error("ERR min or max is not a float");
-      return;
-    }
-  } else if (!parse_lex_range(ctx.args[minidx], ctx.args[maxidx], &lr)) {
-    ctx.out.error("ERR min or max not valid string range item");
-    return;
-  }
-
-  std::string_view key = ctx.args[argc_start];
-  Entry* e;
-  if (!lookup_read_typed(ctx, key, ValueType::kZSet, &e)) return;
-  RankSpan span;
-  ZSet* z = zset_of(e);
-  if (z) {
-    if (type == RangeType::kRank) {
-      span = rank_span(z->size(), start, end, rev);
-    } else if (type == RangeType::kScore) {
-      span = bounded_span(z->score_lower(sr), z->score_upper(sr), offset, limit, rev);
-    } else {
-      span = bounded_span(z->lex_lower(lr), z->lex_upper(lr), offset, limit, rev);
-    }
-  }
-  if (store) {
-    auto* result = new ZSet;
-    ZSet::Limits lim = zset_limits(ctx);
-    if (span.count > lim.max_entries) result->convert_to_skiplist();
-    if (z) {
-      z->for_range(span.start, span.count, span.rev, [&](std::string_view m, double s) {
-        bool added;
-        result->set(m, s, lim, &added);
-      });
-    }
-    store_range_result(ctx, ctx.args[1], result);
-    return;
-  }
-  reply_pairs_header(ctx, span.count, withscores);
-  if (z) {
-    z->for_range(span.start, span.count, span.rev,
-                 [&](std::string_view m, double s) { reply_pair(ctx, m, s, withscores); });
-  }
-}
-
-void cmd_zrange(CommandContext& ctx) {
-  zrange_generic(ctx, 1, false, RangeType::kAuto, Direction::kAuto);
-}
-void cmd_zrangestore(CommandContext& ctx) {
-  zrange_generic(ctx, 2, true, RangeType::kAuto, Direction::kAuto);
-}
-void cmd_zrevrange(CommandContext& ctx) {
-  zrange_generic(ctx, 1, false, RangeType::kRank, Direction::kReverse);
-}
-void cmd_zrangebyscore(CommandContext& ctx) {
-  zrange_generic(ctx, 1, false, RangeType::kScore, Direction::kForward);
-}
-void cmd_zrevrangebyscore(CommandContext& ctx) {
-  zrange_generic(ctx, 1, false, RangeType::kScore, Direction::kReverse);
-}
-void cmd_zrangebylex(CommandContext& ctx) {
-  zrange_generic(ctx, 1, false, RangeType::kLex, Direction::kForward);
-}
-void cmd_zrevrangebylex(CommandContext& ctx) {
-  zrange_generic(ctx, 1, false, RangeType::kLex, Direction::kReverse);
-}
-
-// ------------------------------------------------------------ ZREMRANGEBY*
-
-void zremrange_generic(CommandContext& ctx, RangeType type) {
-  std::string_view key = ctx.args[1];
-  int64_t start = 0, end = 0;
-  ScoreRange sr;
-  LexRange lr;
-  const char* event;
-  if (type == RangeType::kRank) {
-    event = "zremrangebyrank";
-    if (!arg_long(ctx, ctx.args[2], &start) || !arg_long(ctx, ctx.args[3], &end)) return;
-  } else if (type == RangeType::kScore) {
-    event = "zremrangebyscore";
-    if (!parse_score_range(ctx.args[2], ctx.args[3], &sr)) {
-      ctx.out.error("ERR min or max is not a float");
-      return;
-    }
-  } else {
-    event = "zremrangebylex";
-    if (!parse_lex_range(ctx.args[2], ctx.args[3], &lr)) {
-      ctx.out.error("ERR min or max not valid string range item");
-      return;
-    }
-  }
-  Entry* e;
-  if (!lookup_write_typed(ctx, key, ValueType::kZSet, &e)) return;
-  if (!e) {
-    ctx.out.integer(0);
-    return;
-  }
-  ZSet* z = zset_of(e);
-  RankSpan span;
-  if (type == RangeType::kRank) {
-    span = rank_span(z->size(), start, end, false);
-  } else if (type == RangeType::kScore) {
-    span = bounded_span(z->score_lower(sr), z->score_upper(sr), 0, -1, false);
-  } else {
-    span = bounded_span(z->lex_lower(lr), z->lex_upper(lr), 0, -1, false);
-  }
-  z->erase_range(span.start, span.count);
-  ctx.dirty = static_cast<int64_t>(span.count);
-  if (span.count) {
-    zset_touched(ctx, key, event);
-    zset_drop_if_empty(ctx, key, z);
-  }
-  ctx.out.integer(static_cast<int64_t>(span.count));
-}
-
-void cmd_zremrangebyrank(CommandContext& ctx) {
-  zremrange_generic(ctx, RangeType::kRank);
-}
-void cmd_zremrangebyscore(CommandContext& ctx) {
-  zremrange_generic(ctx, RangeType::kScore);
-}
-void cmd_zremrangebylex(CommandContext& ctx) {
-  zremrange_generic(ctx, RangeType::kLex);
-}
-
 // -------------------------------------------------------------------- pops
 
 void zpop_command(CommandContext& ctx, bool max) {
@@ -773,246 +569,6 @@ void cmd_zrandmember(CommandContext& ctx) {
   ctx.out.bulk(m);
 }
 
-// ------------------------------------------------- ZUNION ZINTER ZDIFF ...
-
-enum class SetOp { kUnion, kInter, kDiff };
-enum class Aggregate { kSum, kMin, kMax };
-
-struct Source {
-  const ZSet* z = nullptr;         // nullptr: missing key (empty)
-  std::unique_ptr<ZSet> from_set;  // a plain set read with score 1
-  double weight = 1.0;
-  size_t size() const { return z ? z->size() : 0; }
-};
-
-void aggregate(Aggregate a, double* target, double v) {
-  switch (a) {
-    case Aggregate::kSum:
-      *target += v;
-      if (std::isnan(*target)) *target = 0;
-      break;
-    case Aggregate::kMin:
-      if (v < *target) *target = v;
-      break;
-    case Aggregate::kMax:
-      if (v > *target) *target = v;
-      break;
-  }
-}
-
-double weighted(double score, double weight) {
-  double v = score * weight;
-  return std::isnan(v) ? 0 : v;
-}
-
-// Reads a plain set as a sorted set with every score 1.
-bool load_set_source(const Object* set, Source* src) {
-  auto z = std::make_unique<ZSet>();
-  z->convert_to_skiplist();
-  ZSet::Limits lim{0, 0};
-  static_cast<const SetObject*>(set)->for_each([&](std::string_view m) {
-    bool added;
-    z->set(m, 1.0, lim, &added);
-  });
-  src->from_set = std::move(z);
-  src->z = src->from_set.get();
-  return true;
-}
-
-struct SetOpResult {
-  std::vector<std::pair<std::string_view, double>> items;  // sorted by (score, member)
-};
-
-void sort_result(SetOpResult* r) {
-  std::sort(r->items.begin(), r->items.end(), [](const auto& a, const auto& b) {
-    return a.second < b.second || (a.second == b.second && a.first < b.first);
-  });
-}
-
-void compute_union(std::vector<Source*>& srcs, Aggregate agg, SetOpResult* out) {
-  std::unordered_map<std::string_view, double> acc;
-  for (Source* s : srcs) {
-    if (!s->z) continue;
-    s->z->for_range(0, s->size(), false, [&](std::string_view m, double sc) {
-      double v = weighted(sc, s->weight);
-      auto [it, fresh] = acc.emplace(m, v);
-      if (!fresh) aggregate(agg, &it->second, v);
-    });
-  }
-  out->items.assign(acc.begin(), acc.end());
-}
-
-// Stops after `limit` matches when limit > 0 (ZINTERCARD LIMIT).
-void compute_inter(std::vector<Source*>& srcs, Aggregate agg, size_t limit, SetOpResult* out) {
-  if (srcs.empty() || srcs[0]->size() == 0) return;
-  Source* first = srcs[0];
-  first->z->for_range(0, first->size(), false, [&](std::string_view m, double sc) {
-    if (limit && out->items.size() >= limit) return;
-    double v = weighted(sc, first->weight);
-    for (size_t i = 1; i < srcs.size(); ++i) {
-      double other;
-      if (!srcs[i]->z || !srcs[i]->z->score(m, &other)) return;
-      aggregate(agg, &v, weighted(other, srcs[i]->weight));
-    }
-    out->items.emplace_back(m, v);
-  });
-}
-
-void compute_diff(std::vector<Source*>& srcs, SetOpResult* out) {
-  if (srcs.empty() || srcs[0]->size() == 0) return;
-  srcs[0]->z->for_range(0, srcs[0]->size(), false, [&](std::string_view m, double sc) {
-    for (size_t i = 1; i < srcs.size(); ++i) {
-      if (srcs[i]->z && srcs[i]->z->score(m, nullptr)) return;
-    }
-    out->items.emplace_back(m, sc);
-  });
-}
-
-// ZUNION/ZINTER/ZDIFF/ZINTERCARD and the STORE forms. numkeys_idx is where
-// numkeys sits; dst is empty for the reply-only forms.
-void setop_generic(CommandContext& ctx, size_t numkeys_idx, std::string_view dst, SetOp op,
-                   bool card_only) {
-  int64_t setnum;
-  if (!arg_int64(ctx, ctx.args[numkeys_idx], &setnum)) return;
-  if (setnum < 1) {
-    ctx.out.error("ERR at least 1 input key is needed for '" + command_name(ctx) + "' command");
-    return;
-  }
-  if (setnum > static_cast<int64_t>(ctx.args.size() - (numkeys_idx + 1))) {
-    ctx.out.error(err::kSyntax);
-    return;
-  }
-  std::vector<Source> src(static_cast<size_t>(setnum));
-  size_t j = numkeys_idx + 1;
-  for (auto& s : src) {
-    Entry* e = lookup_read(ctx, ctx.args[j++]);
-    if (!e) continue;
-    ValueType t = e->value.type();
-    if (t != ValueType::kZSet && t != ValueType::kSet) {
-      ctx.out.error(err::kWrongType);
-      return;
-    }
-    if (t == ValueType::kZSet)
-      s.z = zset_of(e);
-    else if (!load_set_source(e->value.object(), &s))
-      return;
-  }
-  Aggregate agg = Aggregate::kSum;
-  bool withscores = false;
-  int64_t limit = 0;
-  while (j < ctx.args.size()) {
-    std::string_view a = ctx.args[j];
-    size_t remaining = ctx.args.size() - j;
-    if (op != SetOp::kDiff && !card_only && remaining >= src.size() + 1 && iequals(a, "weights")) {
-      ++j;
-      for (auto& s : src) {
-        if (!parse_double(ctx.args[j++], &s.weight)) {
-          ctx.out.error("ERR weight value is not a float");
-          return;
-        }
-      }
-    } else if (op != SetOp::kDiff && !card_only && remaining >= 2 && iequals(a, "aggregate")) {
-      std::string_view v = ctx.args[j + 1];
-      if (iequals(v, "sum"))
-        agg = Aggregate::kSum;
-      else if (iequals(v, "min"))
-        agg = Aggregate::kMin;
-      else if (iequals(v, "max"))
-        agg = Aggregate::kMax;
-      else {
-        ctx.out.error(err::kSyntax);
-        return;
-      }
-      j += 2;
-    } else if (dst.empty() && !card_only && iequals(a, "withscores")) {
-      withscores = true;
-      ++j;
-    } else if (card_only && remaining >= 2 && iequals(a, "limit")) {
-      if (!arg_range(ctx, ctx.args[j + 1], 0, LONG_MAX, "ERR LIMIT can't be negative", &limit))
-        return;
-      j += 2;
-    } else {
-      ctx.out.error(err::kSyntax);
-      return;
-    }
-  }
-
-  std::vector<Source*> order;
-  for (auto& s : src) order.push_back(&s);
-  // Smallest inputs first: intersections then probe fewer elements.
-  if (op != SetOp::kDiff) {
-    std::stable_sort(order.begin(), order.end(),
-                     [](const Source* a, const Source* b) { return a->size() < b->size(); });
-  }
-  SetOpResult r;
-  if (op == SetOp::kUnion)
-    compute_union(order, agg, &r);
-  else if (op == SetOp::kInter)
-    compute_inter(order, agg, card_only ? static_cast<size_t>(limit) : 0, &r);
-  else
-    compute_diff(order, &r);
-
-  if (card_only) {
-    ctx.out.integer(static_cast<int64_t>(r.items.size()));
-    return;
-  }
-  sort_result(&r);
-  if (dst.empty()) {
-    reply_pairs_header(ctx, r.items.size(), withscores);
-    for (auto& [m, s] : r.items) reply_pair(ctx, m, s, withscores);
-    return;
-  }
-  auto* result = new ZSet;
-  ZSet::Limits lim = zset_limits(ctx);
-  if (r.items.size() > lim.max_entries) result->convert_to_skiplist();
-  for (auto& [m, s] : r.items) {
-    bool added;
-    result->set(m, s, lim, &added);
-  }
-  const char* event = op == SetOp::kUnion   ? "zunionstore"
-                      : op == SetOp::kInter ? "zinterstore"
-                                            : "zdiffstore";
-  if (result->size() > 0) {
-    int64_t n = static_cast<int64_t>(result->size());
-    ctx.db.set(dst, Value::from_object(result));
-    ctx.engine.signal_modified_key(ctx.db.id(), dst);
-    ctx.engine.notify_keyspace_event('z', event, dst, ctx.db.id());
-    ctx.engine.signal_key_ready(ctx.db.id(), dst);
-    ctx.out.integer(n);
-    return;
-  }
-  delete result;
-  ctx.out.integer(0);
-  if (lookup_write(ctx, dst) && ctx.db.remove(dst)) {
-    ctx.engine.signal_modified_key(ctx.db.id(), dst);
-    ctx.engine.notify_keyspace_event('g', "del", dst, ctx.db.id());
-  } else {
-    ctx.dirty = 0;
-  }
-}
-
-void cmd_zunionstore(CommandContext& ctx) {
-  setop_generic(ctx, 2, ctx.args[1], SetOp::kUnion, false);
-}
-void cmd_zinterstore(CommandContext& ctx) {
-  setop_generic(ctx, 2, ctx.args[1], SetOp::kInter, false);
-}
-void cmd_zdiffstore(CommandContext& ctx) {
-  setop_generic(ctx, 2, ctx.args[1], SetOp::kDiff, false);
-}
-void cmd_zunion(CommandContext& ctx) {
-  setop_generic(ctx, 1, {}, SetOp::kUnion, false);
-}
-void cmd_zinter(CommandContext& ctx) {
-  setop_generic(ctx, 1, {}, SetOp::kInter, false);
-}
-void cmd_zdiff(CommandContext& ctx) {
-  setop_generic(ctx, 1, {}, SetOp::kDiff, false);
-}
-void cmd_zintercard(CommandContext& ctx) {
-  setop_generic(ctx, 1, {}, SetOp::kInter, true);
-}
-
 // -------------------------------------------------------------------- ZSCAN
 
 void cmd_zscan(CommandContext& ctx) {
@@ -1050,36 +606,6 @@ void cmd_zscan(CommandContext& ctx) {
     ctx.out.bulk(format_double(it.second == 0 ? 0.0 : it.second));
   }
 }
-
-// --------------------------------------------------------- key positions
-
-// ZUNIONSTORE dst numkeys key... : dst plus numkeys keys.
-std::vector<int> keys_numkeys_at(Args args, int numkeys_idx, bool with_dst) {
-  std::vector<int> keys;
-  if (with_dst) keys.push_back(1);
-  int64_t n;
-  if (static_cast<int>(args.size()) <= numkeys_idx || !parse_int64(args[numkeys_idx], &n) || n < 0)
-    return keys;
-  for (int64_t i = 0; i < n && numkeys_idx + 1 + i < static_cast<int64_t>(args.size()); ++i) {
-    keys.push_back(static_cast<int>(numkeys_idx + 1 + i));
-  }
-  return keys;
-}
-
-std::vector<int> keys_store(Args args) {
-  return keys_numkeys_at(args, 2, true);
-}
-std::vector<int> keys_numkeys1(Args args) {
-  return keys_numkeys_at(args, 1, false);
-}
-std::vector<int> keys_numkeys2(Args args) {
-  return keys_numkeys_at(args, 2, false);
-}
-
-constexpr const char* kWriteFast = "@write @sortedset @fast";
-constexpr const char* kWriteSlow = "@write @sortedset @slow";
-constexpr const char* kReadFast = "@read @sortedset @fast";
-constexpr const char* kReadSlow = "@read @sortedset @slow";
 
 }  // namespace
 
@@ -1125,7 +651,6 @@ bool parse_zmpop(CommandContext& ctx, size_t numkeys_idx, ZMPopArgs* a) {
                  ctx.args.begin() + static_cast<ptrdiff_t>(where_idx));
   return true;
 }
-
 void register_zset_commands(CommandTable& t) {
   Family f(t, "sorted_set");
   f.add("zadd", -4, kWrite | kDenyOom | kFast, kKey1, cmd_zadd);
@@ -1138,16 +663,6 @@ void register_zset_commands(CommandTable& t) {
   f.add("zrevrank", 3, kReadonly | kFast, kKey1, cmd_zrevrank);
   f.add("zcount", 4, kReadonly | kFast, kKey1, cmd_zcount);
   f.add("zlexcount", 4, kReadonly | kFast, kKey1, cmd_zlexcount);
-  f.add("zrange", -4, kReadonly, kKey1, cmd_zrange);
-  f.add("zrangestore", -5, kWrite | kDenyOom, {1, 2, 1}, cmd_zrangestore);
-  f.add("zrevrange", -4, kReadonly, kKey1, cmd_zrevrange);
-  f.add("zrangebyscore", -4, kReadonly, kKey1, cmd_zrangebyscore);
-  f.add("zrevrangebyscore", -4, kReadonly, kKey1, cmd_zrevrangebyscore);
-  f.add("zrangebylex", -4, kReadonly, kKey1, cmd_zrangebylex);
-  f.add("zrevrangebylex", -4, kReadonly, kKey1, cmd_zrevrangebylex);
-  f.add("zremrangebyrank", 4, kWrite, kKey1, cmd_zremrangebyrank);
-  f.add("zremrangebyscore", 4, kWrite, kKey1, cmd_zremrangebyscore);
-  f.add("zremrangebylex", 4, kWrite, kKey1, cmd_zremrangebylex);
   f.add("zpopmin", -2, kWrite | kFast, kKey1, cmd_zpopmin);
   f.add("zpopmax", -2, kWrite | kFast, kKey1, cmd_zpopmax);
   f.add("zmpop", -4, kWrite | kMovableKeys, kNoKeys, cmd_zmpop, {.find_keys = keys_numkeys1});
@@ -1156,17 +671,6 @@ void register_zset_commands(CommandTable& t) {
   f.add("bzmpop", -5, kWrite | kBlocking | kMovableKeys, kNoKeys, cmd_bzmpop,
         {.find_keys = keys_numkeys2});
   f.add("zrandmember", -2, kReadonly, kKey1, cmd_zrandmember);
-  f.add("zunionstore", -4, kWrite | kDenyOom | kMovableKeys, kNoKeys, cmd_zunionstore,
-        {.find_keys = keys_store});
-  f.add("zinterstore", -4, kWrite | kDenyOom | kMovableKeys, kNoKeys, cmd_zinterstore,
-        {.find_keys = keys_store});
-  f.add("zdiffstore", -4, kWrite | kDenyOom | kMovableKeys, kNoKeys, cmd_zdiffstore,
-        {.find_keys = keys_store});
-  f.add("zunion", -3, kReadonly | kMovableKeys, kNoKeys, cmd_zunion, {.find_keys = keys_numkeys1});
-  f.add("zinter", -3, kReadonly | kMovableKeys, kNoKeys, cmd_zinter, {.find_keys = keys_numkeys1});
-  f.add("zdiff", -3, kReadonly | kMovableKeys, kNoKeys, cmd_zdiff, {.find_keys = keys_numkeys1});
-  f.add("zintercard", -3, kReadonly | kMovableKeys, kNoKeys, cmd_zintercard,
-        {.find_keys = keys_numkeys1});
   f.add("zscan", -3, kReadonly, kKey1, cmd_zscan);
 }
 

@@ -37,6 +37,18 @@ bool pop_zset(CommandContext& ctx, std::string_view key, ZSet* z, bool max, int6
 void zadd_command(CommandContext& ctx);
 
 // ZMPOP/BZMPOP arguments from numkeys on.
+// getRangeLongFromObjectOrReply: an integer within [lo, hi]; otherwise replies
+// `msg` (or Redis's generic errors when null) and returns false.
+bool arg_range(CommandContext& ctx, std::string_view s, int64_t lo, int64_t hi, const char* msg,
+               int64_t* v);
+
+// Key positions of the numkeys forms: ZUNIONSTORE dst numkeys key ... (keys_store),
+// ZUNION/ZMPOP numkeys key ... (keys_numkeys1), BZMPOP timeout numkeys key ...
+// (keys_numkeys2).
+std::vector<int> keys_store(Args args);
+std::vector<int> keys_numkeys1(Args args);
+std::vector<int> keys_numkeys2(Args args);
+
 struct ZMPopArgs {
   std::vector<std::string_view> keys;
   bool max = false;
