@@ -66,27 +66,10 @@ std::string Connection::local_address() const {
   return endpoint_string(reinterpret_cast<const sockaddr*>(&ss));
 }
 
-size_t Connection::pause_output_bytes(const engine::Config& config) {
-  // A configured hard limit above the default bound means the operator accepts
-  // that much buffering: the client then runs until the limit disconnects it,
-  // as in Redis. Without a limit, backpressure alone bounds the memory.
-  int64_t hard = config.v().obuf_normal.hard;
-  return hard > static_cast<int64_t>(kPauseOutputBytes) ? static_cast<size_t>(hard)
-                                                        : kPauseOutputBytes;
-}
-
 bool Connection::output_limit_exceeded(const engine::Client& client, size_t used, int64_t now_ms) {
   const auto& v = server_.config().v();
   const auto& lim = engine::in_pubsub_mode(client) ? v.obuf_pubsub : v.obuf_normal;
-  bool hard = lim.hard > 0 && static_cast<int64_t>(used) >= lim.hard;
-  bool soft = false;
-  if (lim.soft > 0 && static_cast<int64_t>(used) >= lim.soft) {
-    if (soft_limit_since_ms_ < 0) soft_limit_since_ms_ = now_ms;
-    soft = now_ms - soft_limit_since_ms_ >= lim.soft_seconds * 1000;
-  } else {
-    soft_limit_since_ms_ = -1;
-  }
-  if (!hard && !soft) return false;
+  if (!output_limit_.exceeded(lim, used, now_ms)) return false;
   spdlog::warn(
       "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer "
       "limits.",

@@ -1,9 +1,5 @@
 #include "kvd/server/loop_connection.hpp"
 
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 #include <cerrno>
 
@@ -67,45 +63,13 @@ void LoopConnection::wait_readable() {
   });
 }
 
-void LoopConnection::release_big_input() {
-  // A big request grew the query buffer; once it is all consumed, give the
-  // memory back now rather than after 2 s of idleness, which a client that
-  // keeps talking never reaches. No read is pending here.
-  if (in_start_ == in_end_ && in_.size() > kBigInput && !parser_.bytes_expected()) {
-    std::vector<char>().swap(in_);
-    in_start_ = in_end_ = 0;
-    parser_.release_memory();
-  }
-}
-
-void LoopConnection::reserve_input(size_t need) {
-  if (in_start_ > 0 && (in_start_ == in_end_ || in_start_ >= in_.size() / 2)) {
-    // Slide unparsed bytes to the front; the parser's offsets are relative to
-    // the command start, so this is safe mid-command.
-    std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
-    in_end_ -= in_start_;
-    in_start_ = 0;
-  }
-  if (in_.size() - in_end_ < need) in_.resize(in_end_ + need);
-}
-
-size_t LoopConnection::prepare_input() {
-  size_t want = kReadChunk;
-  size_t expected = parser_.bytes_expected();
-  size_t have = in_end_ - in_start_;
-  if (expected > have && expected - have > want) want = expected - have;
-  reserve_input(want);
-  return in_.size() - in_end_;
-}
-
 bool LoopConnection::accept_input(size_t n) {
-  in_end_ += n;
   server_.engine().stats().net_input_bytes += static_cast<uint64_t>(n);
   client_.last_interaction_ms = server_.engine().clock().now_ms();
   int64_t limit = server_.config().v().client_query_buffer_limit;
-  if (static_cast<int64_t>(in_end_ - in_start_) > limit) {
+  if (static_cast<int64_t>(in_.used()) > limit) {
     spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
-                 client_.id, peer_, in_end_ - in_start_);
+                 client_.id, peer_, in_.used());
     ++server_.engine().stats().client_qbuf_limit_disconnections;
     close();
     return false;
@@ -113,23 +77,16 @@ bool LoopConnection::accept_input(size_t n) {
   return true;
 }
 
-LoopConnection::ReadResult LoopConnection::read_once() {
-  size_t space = prepare_input();
-  while (true) {
-    ssize_t n = ::read(fd(), in_.data() + in_end_, space);
-    if (n > 0) {
-      if (!accept_input(static_cast<size_t>(n))) return ReadResult::kClosed;
-      return static_cast<size_t>(n) == space ? ReadResult::kFull : ReadResult::kDrained;
-    }
-    if (n == 0) {
-      close();
-      return ReadResult::kClosed;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return ReadResult::kDrained;
+QueryBuffer::Read LoopConnection::read_once() {
+  in_.prepare(parser_.bytes_expected());
+  size_t n;
+  QueryBuffer::Read r = in_.read_from(fd(), &n);
+  if (r == QueryBuffer::Read::kClosed) {
     close();
-    return ReadResult::kClosed;
+  } else if (n > 0 && !accept_input(n)) {
+    r = QueryBuffer::Read::kClosed;
   }
+  return r;
 }
 
 void LoopConnection::on_readable() {
@@ -140,15 +97,16 @@ void LoopConnection::on_readable() {
   // edge-triggered readiness would not report them again: keep reading until a
   // short read (or backpressure pauses us).
   while (true) {
-    ReadResult r = read_once();
-    if (r == ReadResult::kClosed) return;
+    QueryBuffer::Read r = read_once();
+    if (r == QueryBuffer::Read::kClosed) return;
     process_input();
     if (closed_) return;
-    if (r != ReadResult::kFull || paused_ || close_after_write_) break;
+    if (r != QueryBuffer::Read::kFull || paused_ || close_after_write_) break;
   }
   flush();
   if (closed_) return;
-  release_big_input();
+  // No read is pending here: a big buffer a request grew can go back now.
+  if (!parser_.bytes_expected() && in_.release_if_big()) parser_.release_memory();
   wait_readable();
 }
 
@@ -158,20 +116,19 @@ void LoopConnection::process_input() {
   auto& eng = server_.engine();
   size_t prefetched = 0;  // commands ahead whose keys were prefetched
   bool follows = false;   // a command of this read already ran
-  while (!closed_ && !close_after_write_ && !client_.blocked && in_start_ < in_end_) {
+  while (!closed_ && !close_after_write_ && !client_.blocked && !in_.drained()) {
     if (out_.size() >= pause_output_bytes(server_.config())) {
       paused_ = true;
       break;
     }
     if (prefetched == 0) {
       protocol::PeekedCommand cmds[kPrefetchWindow];
-      prefetched = protocol::peek_commands(in_.data() + in_start_, in_end_ - in_start_, cmds,
-                                           kPrefetchWindow);
+      prefetched = protocol::peek_commands(in_.unparsed(), in_.used(), cmds, kPrefetchWindow);
       // A lone command gains nothing: its lookup would miss just the same.
       if (prefetched > 1) eng.prefetch(client_, cmds, prefetched);
     }
     if (prefetched > 0) --prefetched;
-    auto st = parser_.parse(in_.data() + in_start_, in_end_ - in_start_);
+    auto st = parser_.parse(in_.unparsed(), in_.used());
     if (st == protocol::RequestParser::Status::kNeedMore) break;
     if (st == protocol::RequestParser::Status::kError) {
       protocol_error(parser_.error());
@@ -183,11 +140,11 @@ void LoopConnection::process_input() {
       eng.execute(client_, engine::Args(args.data(), args.size()), writer_, follows);
       follows = true;
     }
-    in_start_ += parser_.consumed();
+    in_.consume(parser_.consumed());
     if (client_.close_after_reply) close_after_write_ = true;
     if (output_limit_reached(client_.last_interaction_ms)) break;
   }
-  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  in_.rewind_if_drained();
   processing_ = false;
   if (client_.blocked) server_.arm_block_timer();
 }
@@ -217,7 +174,7 @@ void LoopConnection::protocol_error(const std::string& msg) {
   spdlog::debug("Protocol error ({}) from client: id={} addr={}", msg, client_.id, peer_);
   writer_.error("ERR " + msg);
   close_after_write_ = true;
-  in_start_ = in_end_;  // discard the rest
+  in_.discard();  // the rest
 }
 
 bool LoopConnection::output_limit_reached(int64_t now_ms) {
@@ -228,23 +185,18 @@ bool LoopConnection::output_limit_reached(int64_t now_ms) {
 }
 
 void LoopConnection::flush() {
-  while (!out_.empty() && !closed_) {
-    struct iovec iov[64];
-    int cnt = out_.fill_iovec(iov, 64);
-    ssize_t n = cnt == 1 ? ::send(fd(), iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
-                         : ::writev(fd(), iov, cnt);
-    if (n > 0) {
-      out_.consume(static_cast<size_t>(n));
-      server_.engine().stats().net_output_bytes += static_cast<uint64_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+  if (!out_.empty() && !closed_) {
+    uint64_t written;
+    WriteResult r = write_out(fd(), out_, &written);
+    server_.engine().stats().net_output_bytes += written;
+    if (r == WriteResult::kWouldBlock) {
       wait_writable();
       return;
     }
-    close();
-    return;
+    if (r == WriteResult::kError) {
+      close();
+      return;
+    }
   }
   if (closed_) return;
   if (close_after_write_) {
@@ -284,15 +236,12 @@ void LoopConnection::on_cron(int64_t now_ms) {
     close();
     return;
   }
-  if (soft_limit_since_ms_ >= 0 && output_limit_reached(now_ms)) return;
+  if (output_limit_.over_soft() && output_limit_reached(now_ms)) return;
   // Return buffers of connections idle for 2 s, as Redis does: an idle
   // connection should cost little more than its socket.
   if (now_ms - client_.last_interaction_ms > 2000) {
-    if (in_start_ == in_end_ && !in_.empty() && !parser_.bytes_expected()) {
-      // No pending operation holds the buffer: reads are made by hand.
-      std::vector<char>().swap(in_);
-      in_start_ = in_end_ = 0;
-    }
+    // No pending operation holds the buffer: reads are made by hand.
+    if (in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) in_.release();
     out_.release_if_empty();
   }
 }

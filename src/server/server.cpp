@@ -319,8 +319,7 @@ void Server::sync_io_threads() {
   engine_.stats().net_output_bytes += io_threads_->take_output_bytes();
   engine_.stats().client_qbuf_limit_disconnections +=
       io_threads_->take_query_buffer_limit_disconnections();
-  io_threads_->pause_output_bytes.store(Connection::pause_output_bytes(config_),
-                                        std::memory_order_relaxed);
+  io_threads_->pause_output_bytes.store(pause_output_bytes(config_), std::memory_order_relaxed);
   io_threads_->query_buffer_limit.store(config_.v().client_query_buffer_limit,
                                         std::memory_order_relaxed);
 }

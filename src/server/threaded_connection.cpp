@@ -1,7 +1,5 @@
 #include "kvd/server/threaded_connection.hpp"
 
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -200,7 +198,7 @@ void ThreadedConnection::on_cron(int64_t now_ms) {
     close();
     return;
   }
-  if (soft_limit_since_ms_ >= 0 && output_limit_reached(now_ms)) return;
+  if (output_limit_.over_soft() && output_limit_reached(now_ms)) return;
   // Idle for 2 s: return the buffers, as Redis does, so an idle connection
   // costs little more than its socket.
   if (now_ms - last > 2000 && !trimmed_) {
@@ -219,11 +217,8 @@ void ThreadedConnection::on_io_job(IoJob::Kind kind) {
   }
   if (io_closed_) return;
   if (kind == IoJob::Kind::kTrim) {
-    if (!batch_out_ && in_start_ == in_end_ && !in_.empty() && !parser_.bytes_expected()) {
-      // No pending operation holds the buffer: reads are made by hand.
-      std::vector<char>().swap(in_);
-      in_start_ = in_end_ = 0;
-    }
+    // No pending operation holds the buffer: reads are made by hand.
+    if (!batch_out_ && in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) in_.release();
     out_.release_if_empty();
     publish_io_sizes();
     return;
@@ -283,7 +278,7 @@ void ThreadedConnection::io_start() {
 
 bool ThreadedConnection::want_read() const {
   if (io_closed_ || input_done_ || paused_) return false;
-  return !batch_out_ || in_end_ - in_start_ < kReadAheadBytes;
+  return !batch_out_ || in_.used() < kReadAheadBytes;
 }
 
 void ThreadedConnection::wait_readable() {
@@ -309,9 +304,9 @@ void ThreadedConnection::on_readable() {
   // Read until a short read: edge-triggered readiness would not report bytes
   // left in the socket again.
   while (want_read()) {
-    ReadResult r = read_once();
-    if (r == ReadResult::kClosed) return;
-    if (r != ReadResult::kFull) break;
+    QueryBuffer::Read r = read_once();
+    if (r == QueryBuffer::Read::kClosed) return;
+    if (r != QueryBuffer::Read::kFull) break;
   }
   dispatch();
   if (io_closed_) return;
@@ -321,38 +316,20 @@ void ThreadedConnection::on_readable() {
 
 void ThreadedConnection::release_big_input() {
   // As LoopConnection::release_big_input: a drained big buffer goes back now.
-  if (!batch_out_ && in_start_ == in_end_ && in_.size() > kBigInput && !parser_.bytes_expected()) {
-    std::vector<char>().swap(in_);
-    in_start_ = in_end_ = 0;
+  if (!batch_out_ && !parser_.bytes_expected() && in_.release_if_big()) {
     parser_.release_memory();
     publish_io_sizes();
   }
 }
 
-size_t ThreadedConnection::prepare_input() {
-  size_t want = kReadChunk;
-  size_t have = in_end_ - in_start_;
-  size_t expected = batch_out_ ? 0 : parser_.bytes_expected();
-  if (expected > have && expected - have > want) want = expected - have;
-  if (in_start_ > 0 && (in_start_ == in_end_ || in_start_ >= in_.size() / 2)) {
-    // Parser offsets are relative to the command start: moving is safe.
-    std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
-    in_end_ -= in_start_;
-    in_start_ = 0;
-  }
-  if (in_.size() - in_end_ < want) in_.resize(in_end_ + want);
-  return in_.size() - in_end_;
-}
-
 bool ThreadedConnection::accept_input(size_t n) {
-  in_end_ += n;
   unreported_input_ += static_cast<uint64_t>(n);
   thread_.reads_processed.fetch_add(1, std::memory_order_relaxed);
   last_read_ms_.store(server_.engine().clock().now_ms(), std::memory_order_relaxed);
-  if (static_cast<int64_t>(in_end_ - in_start_) >
+  if (static_cast<int64_t>(in_.used()) >
       group_.query_buffer_limit.load(std::memory_order_relaxed)) {
     spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
-                 client_.id, peer_, in_end_ - in_start_);
+                 client_.id, peer_, in_.used());
     thread_.query_buffer_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
     io_close();
     return false;
@@ -360,23 +337,17 @@ bool ThreadedConnection::accept_input(size_t n) {
   return true;
 }
 
-ThreadedConnection::ReadResult ThreadedConnection::read_once() {
-  size_t space = prepare_input();
-  while (true) {
-    ssize_t n = ::read(fd_, in_.data() + in_end_, space);
-    if (n > 0) {
-      if (!accept_input(static_cast<size_t>(n))) return ReadResult::kClosed;
-      return static_cast<size_t>(n) == space ? ReadResult::kFull : ReadResult::kDrained;
-    }
-    if (n == 0) {
-      io_close();
-      return ReadResult::kClosed;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return ReadResult::kDrained;
+QueryBuffer::Read ThreadedConnection::read_once() {
+  // While the batch is away the parser is idle: plain chunks will do.
+  in_.prepare(batch_out_ ? 0 : parser_.bytes_expected());
+  size_t n;
+  QueryBuffer::Read r = in_.read_from(fd_, &n);
+  if (r == QueryBuffer::Read::kClosed) {
     io_close();
-    return ReadResult::kClosed;
+  } else if (n > 0 && !accept_input(n)) {
+    r = QueryBuffer::Read::kClosed;
   }
+  return r;
 }
 
 void ThreadedConnection::dispatch() {
@@ -385,20 +356,19 @@ void ThreadedConnection::dispatch() {
     paused_ = true;  // flush() resumes once the client has read its replies
     return;
   }
-  while (!input_done_ && in_start_ < in_end_) {
-    auto st = parser_.parse(in_.data() + in_start_, in_end_ - in_start_);
+  while (!input_done_ && !in_.drained()) {
+    auto st = parser_.parse(in_.unparsed(), in_.used());
     if (st == protocol::RequestParser::Status::kNeedMore) break;
     if (st == protocol::RequestParser::Status::kError) {
       batch_.set_error(parser_.error());
       input_done_ = true;
-      in_start_ = in_end_;  // discard the rest
+      in_.discard();  // the rest
       break;
     }
     if (!parser_.args().empty()) batch_.add(parser_.args());
-    in_start_ += parser_.consumed();
+    in_.consume(parser_.consumed());
   }
-  // Rewind an empty buffer.
-  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  in_.rewind_if_drained();
   publish_io_sizes();
   if (batch_.empty()) return;
   batch_input_bytes_ = unreported_input_;
@@ -414,25 +384,22 @@ void ThreadedConnection::take_handoff() {
 
 void ThreadedConnection::flush() {
   bool wrote = false;
-  while (!out_.empty() && !io_closed_) {
-    struct iovec iov[64];
-    int cnt = out_.fill_iovec(iov, 64);
-    ssize_t n = cnt == 1 ? ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
-                         : ::writev(fd_, iov, cnt);
-    if (n > 0) {
-      out_.consume(static_cast<size_t>(n));
-      thread_.output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  if (!out_.empty() && !io_closed_) {
+    uint64_t written;
+    WriteResult r = write_out(fd_, out_, &written);
+    if (written > 0) {
+      thread_.output_bytes.fetch_add(written, std::memory_order_relaxed);
       wrote = true;
-      continue;
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (r == WriteResult::kWouldBlock) {
       publish_io_sizes();
       wait_writable();
       return;
     }
-    io_close();
-    return;
+    if (r == WriteResult::kError) {
+      io_close();
+      return;
+    }
   }
   if (wrote) thread_.writes_processed.fetch_add(1, std::memory_order_relaxed);
   if (io_closed_) return;
@@ -474,8 +441,7 @@ void ThreadedConnection::io_close() {
   socket_.cancel(ec);
   socket_.close(ec);
   out_.clear();
-  std::vector<char>().swap(in_);
-  in_start_ = in_end_ = 0;
+  in_.release();
   publish_io_sizes();
   thread_.clients.fetch_sub(1, std::memory_order_relaxed);
   group_.send_to_main({self(), MainJob::Kind::kClosed});
@@ -484,8 +450,8 @@ void ThreadedConnection::io_close() {
 void ThreadedConnection::publish_io_sizes() {
   io_pending_.store(out_.size(), std::memory_order_relaxed);
   io_allocated_.store(out_.allocated() + in_.capacity(), std::memory_order_relaxed);
-  qbuf_used_.store(in_end_ - in_start_, std::memory_order_relaxed);
-  qbuf_free_.store(in_.size() - in_end_, std::memory_order_relaxed);
+  qbuf_used_.store(in_.used(), std::memory_order_relaxed);
+  qbuf_free_.store(in_.free_space(), std::memory_order_relaxed);
 }
 
 }  // namespace kvd::server

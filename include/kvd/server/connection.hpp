@@ -7,6 +7,7 @@
 
 #include "kvd/engine/client.hpp"
 #include "kvd/engine/config.hpp"
+#include "kvd/server/output_limits.hpp"
 
 namespace kvd::server {
 
@@ -29,11 +30,6 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   virtual engine::Client& client() = 0;
   // Cron duties: idle timeout, soft output limits, returning idle buffers.
   virtual void on_cron(int64_t now_ms) = 0;
-
-  // Reading pauses while this many reply bytes wait for a client, or the
-  // normal class's hard limit when one is configured above it.
-  static constexpr size_t kPauseOutputBytes = 1024 * 1024;
-  static size_t pause_output_bytes(const engine::Config& config);
 
   // Pipelined commands have their keys prefetched this many at a time
   // (Engine::prefetch): enough misses in flight to hide most of their
@@ -63,7 +59,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   Server& server_;
   bool unix_;
   std::string peer_;
-  int64_t soft_limit_since_ms_ = -1;  // over the soft limit since (-1: not over)
+  OutputLimitWatch output_limit_;
 };
 
 }  // namespace kvd::server

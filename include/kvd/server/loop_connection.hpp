@@ -10,6 +10,7 @@
 #include "kvd/protocol/reply_writer.hpp"
 #include "kvd/protocol/request_parser.hpp"
 #include "kvd/server/connection.hpp"
+#include "kvd/server/socket_io.hpp"
 
 namespace kvd::server {
 
@@ -23,10 +24,6 @@ class Server;
 // the server's memory without bound.
 class LoopConnection final : public Connection {
  public:
-  static constexpr size_t kReadChunk = 16 * 1024;
-  // A drained query buffer larger than this is freed at once.
-  static constexpr size_t kBigInput = 64 * 1024;
-
   LoopConnection(Server& server, Socket socket, bool unix_socket);
   ~LoopConnection() override;
 
@@ -38,8 +35,8 @@ class LoopConnection final : public Connection {
 
   // engine::ConnectionView
   int fd() const override;
-  size_t query_buffer_used() const override { return in_end_ - in_start_; }
-  size_t query_buffer_free() const override { return in_.size() - in_end_; }
+  size_t query_buffer_used() const override { return in_.used(); }
+  size_t query_buffer_free() const override { return in_.free_space(); }
   size_t output_pending() const override { return out_.size(); }
   size_t output_allocated() const override { return out_.allocated(); }
   void close_soon() override;
@@ -49,20 +46,15 @@ class LoopConnection final : public Connection {
  private:
   void wait_readable();
   void on_readable();
-  void release_big_input();
-  // Makes room for the next read; returns the space offered.
-  size_t prepare_input();
   // Counts n bytes just read; false if the query buffer limit closed the client.
   bool accept_input(size_t n);
-  enum class ReadResult { kClosed, kDrained, kFull };
-  // One non-blocking read into the query buffer.
-  ReadResult read_once();
+  // One non-blocking read into the query buffer (kClosed: the client is closed).
+  QueryBuffer::Read read_once();
   void process_input();
   void flush();
   void wait_writable();
   void protocol_error(const std::string& msg);
   bool output_limit_reached(int64_t now_ms);
-  void reserve_input(size_t need);
 
   std::shared_ptr<LoopConnection> self() {
     return std::static_pointer_cast<LoopConnection>(shared_from_this());
@@ -74,9 +66,7 @@ class LoopConnection final : public Connection {
   protocol::OutputBuffer out_;
   protocol::ReplyWriter writer_;
 
-  std::vector<char> in_;
-  size_t in_start_ = 0;  // first unparsed byte
-  size_t in_end_ = 0;    // end of received bytes
+  QueryBuffer in_;
 
   bool reading_ = false;     // an async wait for readability is pending
   bool writing_ = false;     // an async wait for writability is pending

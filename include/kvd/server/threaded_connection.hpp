@@ -14,6 +14,7 @@
 #include "kvd/protocol/request_parser.hpp"
 #include "kvd/server/connection.hpp"
 #include "kvd/server/io_threads.hpp"
+#include "kvd/server/socket_io.hpp"
 
 namespace kvd::server {
 
@@ -35,8 +36,6 @@ class ThreadedConnection final : public Connection {
  public:
   // Reading ahead stops at this many unparsed bytes while a batch is away.
   static constexpr size_t kReadAheadBytes = 4 * 1024 * 1024;
-  static constexpr size_t kReadChunk = 16 * 1024;
-  static constexpr size_t kBigInput = 64 * 1024;
 
   // Called on the main thread with the socket as accepted there.
   ThreadedConnection(Server& server, IoThreadGroup& group, Socket socket, bool unix_socket);
@@ -78,14 +77,13 @@ class ThreadedConnection final : public Connection {
   bool output_limit_reached(int64_t now_ms);
 
   // ---- I/O thread
-  enum class ReadResult { kClosed, kDrained, kFull };
   void io_start();
   void wait_readable();
   void on_readable();
   // Gives back a big query buffer once all of it is consumed.
   void release_big_input();
-  ReadResult read_once();
-  size_t prepare_input();
+  // One non-blocking read into the query buffer (kClosed: the socket is closed).
+  QueryBuffer::Read read_once();
   // Counts n bytes just read; false if the query buffer limit closed the socket.
   bool accept_input(size_t n);
   // Parses what was read into the batch and sends it to the main thread.
@@ -128,9 +126,7 @@ class ThreadedConnection final : public Connection {
   Socket socket_;
   protocol::RequestParser parser_;
   protocol::OutputBuffer out_;
-  std::vector<char> in_;
-  size_t in_start_ = 0;
-  size_t in_end_ = 0;
+  QueryBuffer in_;
   uint64_t unreported_input_ = 0;
   bool batch_out_ = false;   // the main thread has the batch
   bool reading_ = false;     // a wait for readability is pending
