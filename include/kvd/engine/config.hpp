@@ -57,7 +57,7 @@ struct ConfigValues {
   std::string dbfilename = "dump.rdb";
   std::string save;
   bool appendonly = false;
-  // LZF-compress strings in DUMP payloads (and, later, snapshots).
+  // LZF-compress strings in DUMP payloads and RDB snapshots.
   bool rdbcompression = true;
   // Accepted for redis.conf compatibility: kvd checks every RESTORE payload
   // in full whatever this says, since a malformed one must not crash it.

@@ -44,8 +44,8 @@ struct Stats {
   uint64_t evicted_keys = 0;
   std::map<std::string, uint64_t> error_codes;  // errorstats
   uint64_t peak_memory = 0;                     // highest used_memory seen by cron/INFO
-  // Successful write commands since start (rdb_changes_since_last_save; there
-  // is no persistence yet, so nothing resets it).
+  // Changes since the last successful save (rdb_changes_since_last_save);
+  // persist/snapshot.cpp takes off what a save covered.
   uint64_t dirty = 0;
 };
 
