@@ -299,7 +299,9 @@ void cmd_client_reply(CommandContext& ctx) {
   std::string_view mode = ctx.args[2];
   Client& c = ctx.client;
   if (iequals(mode, "on")) {
+    c.reply_turned_on = c.reply_off || c.reply_skip;
     c.reply_off = false;
+    c.reply_skip = false;
     c.reply_skip_next = false;
     ctx.out.ok();
   } else if (iequals(mode, "off")) {

@@ -206,5 +206,18 @@ TEST(ClientCommands, ReplyOffThenOnAnswersOnlyTheOn) {
   EXPECT_EQ(h.run({"PING", "pong3"}), "$5\r\npong3\r\n");
 }
 
+// Redis's "CLIENT REPLY ON: unset SKIP flag": ON right after SKIP replies,
+// and the skip does not carry over to the command after it.
+TEST(ClientCommands, ReplyOnRightAfterSkipAnswers) {
+  EngineHarness h;
+  EXPECT_EQ(h.run({"CLIENT", "REPLY", "SKIP"}), "");
+  EXPECT_EQ(h.run({"CLIENT", "REPLY", "ON"}), "+OK\r\n");
+  EXPECT_EQ(h.run({"PING"}), "+PONG\r\n");
+  // A plain skip drops exactly one reply.
+  EXPECT_EQ(h.run({"CLIENT", "REPLY", "SKIP"}), "");
+  EXPECT_EQ(h.run({"PING", "a"}), "");
+  EXPECT_EQ(h.run({"PING", "b"}), "$1\r\nb\r\n");
+}
+
 }  // namespace
 }  // namespace kvd::test

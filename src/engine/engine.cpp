@@ -223,15 +223,17 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out, bool foll
   if (!c.reply_off && !c.reply_skip) {
     dispatch(c, args, out, follows_previous);
   } else {
-    // CLIENT REPLY OFF/SKIP: the command runs (stats, errors) but its reply is dropped.
-    c.reply_skip = false;
-    const bool was_off = c.reply_off;
+    // CLIENT REPLY OFF/SKIP: the command runs (stats, errors) but its reply is
+    // dropped. A skip covers this one command, nested ones (EXEC's) included.
+    c.reply_turned_on = false;
     protocol::OutputBuffer sink;
     protocol::ReplyWriter muted(sink, out.resp());
     dispatch(c, args, muted, follows_previous);
+    c.reply_skip = false;
     out.set_resp(muted.resp());
     // CLIENT REPLY ON answers: the switch is back on before its reply.
-    if (was_off && !c.reply_off) out.raw(sink.to_string());
+    if (c.reply_turned_on) out.raw(sink.to_string());
+    c.reply_turned_on = false;
   }
   if (c.reply_skip_next) {  // set by CLIENT REPLY SKIP: mute the next command
     c.reply_skip = true;

@@ -72,6 +72,8 @@ struct Client {
   bool reply_off = false;
   bool reply_skip = false;
   bool reply_skip_next = false;
+  // Set by CLIENT REPLY ON while replies are off or skipped: its own OK goes out.
+  bool reply_turned_on = false;
   // MONITOR: receives a line for every command run by the server.
   bool monitor = false;
   std::shared_ptr<BlockState> block;
