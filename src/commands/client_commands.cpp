@@ -262,6 +262,43 @@ void set_switch(CommandContext& ctx, bool Client::*field) {
   ctx.out.ok();
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: hold back other clients' commands (all of
+// them, or those that may change data) for timeout milliseconds.
+void cmd_client_pause(CommandContext& ctx) {
+  Args a = ctx.args;
+  if (a.size() > 4) {
+    ctx.out.error(
+        "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+    return;
+  }
+  ClientPause::Mode mode = ClientPause::Mode::kAll;
+  if (a.size() == 4) {
+    if (iequals(a[3], "write")) {
+      mode = ClientPause::Mode::kWrite;
+    } else if (!iequals(a[3], "all")) {
+      ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  }
+  int64_t ms;
+  if (!parse_int64(a[2], &ms)) {
+    ctx.out.error("ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (ms < 0) {
+    ctx.out.error("ERR timeout is negative");
+    return;
+  }
+  const int64_t end = ms > INT64_MAX - ctx.now_ms ? INT64_MAX : ctx.now_ms + ms;
+  ctx.engine.pause_clients(end, mode);
+  ctx.out.ok();
+}
+
+void cmd_client_unpause(CommandContext& ctx) {
+  ctx.engine.unpause_clients();
+  ctx.out.ok();
+}
+
 void cmd_client_no_evict(CommandContext& ctx) {
   set_switch(ctx, &Client::no_evict);
 }
@@ -350,6 +387,10 @@ void cmd_client_help(CommandContext& ctx) {
               "    The name of this connection, or a null reply.",
               "SETINFO <LIB-NAME|LIB-VER> <value>",
               "    Record the client library name or version.",
+              "PAUSE <timeout> [WRITE|ALL]",
+              "    Suspend all, or just write, clients for <timeout> milliseconds.",
+              "UNPAUSE",
+              "    Stop the current client pause, resuming traffic.",
               "UNBLOCK <clientid> [TIMEOUT|ERROR]",
               "    Unblock the specified blocked client.",
               "NO-EVICT (ON|OFF)",
@@ -372,6 +413,8 @@ void register_client_commands(CommandTable& t) {
            cmd("setname", 3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_setname),
            cmd("getname", 2, kNoscript | kLoading | kStale, kNoKeys, cmd_client_getname),
            cmd("setinfo", 4, kNoscript | kLoading | kStale, kNoKeys, cmd_client_setinfo),
+           cmd("pause", -3, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_pause),
+           cmd("unpause", 2, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_unpause),
            cmd("no-evict", 3, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_no_evict),
            cmd("no-touch", 3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_no_touch),
            cmd("unblock", -3, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_unblock),

@@ -60,8 +60,10 @@ void reply_command_info(CommandContext& ctx, const CommandSpec* spec) {
   o.array(10);
   o.bulk(spec->fullname);
   o.integer(spec->arity);
-  // Sentinel-only markers are not part of what Redis reports.
-  std::vector<std::string> flags = flag_names(spec->flags & ~static_cast<uint32_t>(kSentinel));
+  // Redis keeps may_replicate, protected and the Sentinel markers out of
+  // COMMAND INFO.
+  std::vector<std::string> flags =
+      flag_names(spec->flags & ~static_cast<uint32_t>(kSentinel | kMayReplicate | kProtected));
   o.set(static_cast<int64_t>(flags.size()));
   for (const auto& f : flags) o.simple(f);
   o.integer(spec->first_key);

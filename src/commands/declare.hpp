@@ -44,6 +44,8 @@ struct More {
   KeyFinder find_keys = nullptr;
   // Arguments MONITOR must not show (AUTH's password).
   SecretArgs secret = nullptr;
+  // Flags that depend on the arguments (EVAL's script flags).
+  FlagsFor flags_for = nullptr;
   // A container command's subcommands (CONFIG GET, CLIENT LIST ...).
   std::vector<CommandSpec> subcommands;
 };

@@ -151,14 +151,35 @@ std::vector<int> eval_keys(Args args) {
   return keys;
 }
 
+// The flags of this EVAL/EVALSHA: those its script's shebang implies (CLIENT
+// PAUSE WRITE lets a no-writes script through, as Redis does).
+uint32_t eval_flags(Engine&, const CommandSpec& spec, Args args) {
+  uint32_t script_flags;
+  size_t shebang_len;
+  std::string err;
+  if (args.size() < 2 || !parse_script_shebang(args[1], &script_flags, &shebang_len, &err)) {
+    return spec.flags;
+  }
+  return script_command_flags(spec.flags, script_flags);
+}
+
+uint32_t evalsha_flags(Engine& engine, const CommandSpec& spec, Args args) {
+  uint32_t script_flags;
+  if (args.size() < 2 || !engine.scripts().cached_flags(to_lower(args[1]), &script_flags)) {
+    return spec.flags;
+  }
+  return script_command_flags(spec.flags, script_flags);
+}
+
 }  // namespace
 
 void register_scripting_commands(CommandTable& t) {
   Family f(t, "scripting");
-  f.add("eval", -3, kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
-        cmd_eval, {.find_keys = eval_keys});
-  f.add("evalsha", -3, kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
-        cmd_evalsha, {.find_keys = eval_keys});
+  constexpr uint32_t kEval =
+      kNoscript | kStale | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kMovableKeys;
+  f.add("eval", -3, kEval, kNoKeys, cmd_eval, {.find_keys = eval_keys, .flags_for = eval_flags});
+  f.add("evalsha", -3, kEval, kNoKeys, cmd_evalsha,
+        {.find_keys = eval_keys, .flags_for = evalsha_flags});
   f.add("eval_ro", -3,
         kReadonly | kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
         cmd_eval_ro, {.find_keys = eval_keys});

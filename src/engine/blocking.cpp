@@ -195,7 +195,8 @@ void signal_ready_keys_in_db(Engine& e, int db) {
 }
 
 size_t blocked_client_count(Engine& e) {
-  return e.blocking().blocked.size();
+  // Clients held by CLIENT PAUSE count too, as Redis's BLOCKED_POSTPONE.
+  return e.blocking().blocked.size() + e.client_pause().postponed_count();
 }
 
 bool unblock_client(Engine& e, Client& c, bool error) {
@@ -236,17 +237,24 @@ void forget_blocking(Engine& e, Client& c) {
 void Engine::forget_client(Client& c) {
   // Each per-client feature drops its own state.
   forget_blocking(*this, c);
+  pause_.forget(c);
   forget_watch(c);
   forget_pubsub(c);
   forget_monitor(c);
 }
 
 int64_t Engine::next_block_deadline() const {
-  if (!blocking_ || blocking_->deadlines.empty()) return -1;
-  return blocking_->deadlines.begin()->first;
+  int64_t next = -1;
+  if (blocking_ && !blocking_->deadlines.empty()) next = blocking_->deadlines.begin()->first;
+  // The end of a pause that holds clients back is a deadline of theirs.
+  if (pause_.active() && pause_.postponed_count() > 0 && (next < 0 || pause_.end_ms() < next)) {
+    next = pause_.end_ms();
+  }
+  return next;
 }
 
 void Engine::expire_blocked_clients(int64_t now_ms) {
+  if (pause_.active() && now_ms >= pause_.end_ms()) unpause_clients();
   if (!blocking_) return;
   BlockingRegistry& r = *blocking_;
   while (!r.deadlines.empty() && r.deadlines.begin()->first <= now_ms) {

@@ -24,7 +24,7 @@ Database::~Database() {
 Entry* Database::find(std::string_view key, int64_t now_ms) {
   Entry* e = dict_.find(key);
   if (e && is_expired(e, now_ms)) {
-    expire_entry(e);
+    if (!(expiry_paused_ && *expiry_paused_)) expire_entry(e);
     return nullptr;
   }
   return e;
@@ -150,6 +150,7 @@ void Database::swap(Database& other) {
 
 size_t Database::active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mono_us)()) {
   constexpr int kSample = 20;
+  if (expiry_paused_ && *expiry_paused_) return 0;  // CLIENT PAUSE: nothing expires
   size_t deleted = 0;
   int iterations = 0;
   while (!ttl_.empty()) {

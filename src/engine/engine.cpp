@@ -48,6 +48,7 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
     dbs_.back()->set_lazy_freer(&freer_);
     dbs_.back()->set_clock(&clock_);
     dbs_.back()->set_access_tracking(&access_);
+    dbs_.back()->set_expiry_pause(pause_.active_flag());
     dbs_.back()->set_listeners(
         [this](int db, std::string_view key) { on_key_expired(db, key); },
         [this](int db, std::string_view key) { notify_keyspace_event('n', "new", key, db); });
@@ -286,12 +287,15 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   if (reject_in_pubsub_context(c, *spec, out)) return;
   if (scripts_ && reject_busy(c, *spec, out)) return;
   if (reject_oom(c, *spec, out)) return;
+  if (postpone_if_paused(c, *spec, args)) return;
   if (queue_in_multi(c, *spec, args, out)) return;
   c.last_command = spec->fullname;
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
   uint64_t errors_before = out.errors();
   const uint64_t uncounted_before = out.uncounted_errors();
+  ++running_command_;
   spec->handler(ctx);
+  --running_command_;
   const int64_t t1 = clock_.now_us();
   int64_t dt = t1 - t0;
   if (dt < 0) dt = 0;  // the wall clock stepped back
@@ -328,6 +332,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     evictor_.perform();
   }
   if (!c.in_exec) after_command(c);
+  if (release_postponed_ && running_command_ == 0) release_postponed();
   last_end_us_ = serves_waiters ? -1 : t1;
 }
 
@@ -339,6 +344,7 @@ void Engine::apply_access_config() {
 
 void Engine::cron() {
   sample_rates();
+  if (pause_.active() && clock_.now_ms() >= pause_.end_ms()) unpause_clients();
   if (config_.v().maxmemory > 0) {
     // Re-bases the per-command estimate, and goes on with an eviction that
     // ran out of time (or waits on the lazy-free thread).

@@ -189,6 +189,8 @@ Evictor::Result Evictor::perform() {
     if (exceeded_since_us_ >= 0) note_exceeded(false, clock.monotonic_us());
     return Result::kOk;
   }
+  // CLIENT PAUSE: nothing is evicted while clients are held, as in Redis.
+  if (engine_.client_pause().active()) return Result::kOk;
   MemoryGauge& gauge = engine_.memory_gauge();
   const size_t limit = static_cast<size_t>(cfg.maxmemory);
   size_t used = gauge.used();

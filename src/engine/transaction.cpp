@@ -42,6 +42,7 @@ bool Engine::queue_in_multi(Client& c, const CommandSpec& spec, Args args,
   }
   c.tx->queue.emplace_back(args.begin(), args.end());
   if (spec.flags & kDenyOom) c.tx->has_denyoom = true;
+  if (command_flags(spec, args) & (kWrite | kMayReplicate)) c.tx->has_write = true;
   out.simple("QUEUED");
   return true;
 }

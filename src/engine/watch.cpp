@@ -101,6 +101,7 @@ void Engine::forget_watch(Client& c) {
   c.tx->dirty_cas = false;
   c.tx->dirty_exec = false;
   c.tx->has_denyoom = false;
+  c.tx->has_write = false;
   c.tx->queue.clear();
 }
 

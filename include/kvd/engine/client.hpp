@@ -74,6 +74,8 @@ struct Client {
   bool reply_skip_next = false;
   // Set by CLIENT REPLY ON while replies are off or skipped: its own OK goes out.
   bool reply_turned_on = false;
+  // CLIENT PAUSE: the command that waits for the pause to end (blocked is set).
+  std::vector<std::string> postponed_argv;
   // MONITOR: receives a line for every command run by the server.
   bool monitor = false;
   std::shared_ptr<BlockState> block;

@@ -38,6 +38,10 @@ using KeyFinder = std::vector<int> (*)(Args);
 // Whether args[i] of this command carries a secret (a password) that MONITOR
 // shows as "(redacted)".
 using SecretArgs = bool (*)(Args args, size_t i);
+// The flags of one invocation when they depend on it (EVAL of a script whose
+// shebang says no-writes is not a write), as Redis's getCommandFlags.
+struct CommandSpec;
+using FlagsFor = uint32_t (*)(Engine& engine, const CommandSpec& spec, Args args);
 
 enum CommandFlag : uint32_t {
   kWrite = 1u << 0,
@@ -133,6 +137,7 @@ struct CommandSpec {
   std::string complexity;
   KeyFinder key_finder = nullptr;
   SecretArgs secret_args = nullptr;
+  FlagsFor flags_for = nullptr;
   std::vector<CommandSpec> subcommands;
 
   // Filled in by the table.

@@ -33,7 +33,8 @@ class Database {
   TtlIndex& ttl_index() { return ttl_; }
 
   // Finds a live key: an expired key is deleted on the spot (lazy expiry) and
-  // reported missing. Counts into *expired when it deletes one.
+  // reported missing. Counts into *expired when it deletes one. While a
+  // CLIENT PAUSE is in force the key is reported missing but kept.
   Entry* find(std::string_view key, int64_t now_ms);
   // Finds without expiring (used where Redis does too, e.g. SCAN filtering).
   Entry* find_raw(std::string_view key) { return dict_.find(key); }
@@ -85,6 +86,8 @@ class Database {
   // was added, with the database id: the engine hooks WATCH and keyspace
   // notifications ("expired", "new") here.
   using KeyListener = std::function<void(int db, std::string_view key)>;
+  // CLIENT PAUSE's flag: while it is set nothing expires (engine/client_pause.hpp).
+  void set_expiry_pause(const bool* paused) { expiry_paused_ = paused; }
   void set_listeners(KeyListener on_expired, KeyListener on_added) {
     on_expired_ = std::move(on_expired);
     on_added_ = std::move(on_added);
@@ -103,6 +106,7 @@ class Database {
   const Clock* clock_ = nullptr;
   const AccessTracking* access_ = nullptr;
   uint64_t expired_ = 0;
+  const bool* expiry_paused_ = nullptr;
   KeyListener on_expired_;
   KeyListener on_added_;
 };

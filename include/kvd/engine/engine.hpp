@@ -9,6 +9,7 @@
 
 #include "kvd/engine/access_tracking.hpp"
 #include "kvd/engine/client.hpp"
+#include "kvd/engine/client_pause.hpp"
 #include "kvd/engine/clock.hpp"
 #include "kvd/engine/command.hpp"
 #include "kvd/engine/config.hpp"
@@ -206,6 +207,13 @@ class Engine {
   // RESP2 subscribed clients may run only (un)subscribe, PING, QUIT, RESET:
   // rejects anything else and returns true.
   bool reject_in_pubsub_context(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
+  // CLIENT PAUSE (engine/client_pause.cpp).
+  ClientPause& client_pause() { return pause_; }
+  void pause_clients(int64_t end_ms, ClientPause::Mode mode) { pause_.pause(end_ms, mode); }
+  // Ends the pause and runs the postponed commands (after the current one).
+  void unpause_clients();
+  // This invocation's flags: spec.flags, or what spec.flags_for says.
+  uint32_t command_flags(const CommandSpec& spec, Args args);
   // Earliest deadline (ms) of a blocked client, or -1; the server arms a timer.
   int64_t next_block_deadline() const;
   // Replies to blocked clients whose timeout passed.
@@ -247,6 +255,10 @@ class Engine {
   // above the limit, commands that may grow it (and EXEC of a transaction
   // holding one) are refused.
   bool reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
+  // CLIENT PAUSE is in force and this command must wait: records it, blocks
+  // the client and returns true.
+  bool postpone_if_paused(Client& c, const CommandSpec& spec, Args args);
+  void release_postponed();
   // A slow script is running: only allow-busy commands may run meanwhile.
   bool reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
   // Re-reads maxmemory-policy and the LFU settings into access_.
@@ -263,6 +275,9 @@ class Engine {
   std::unique_ptr<MemoryGauge> gauge_ = std::make_unique<MemoryGauge>();
   Evictor evictor_{*this};
   bool eviction_pending_ = false;  // maxmemory changed: evict after this command
+  ClientPause pause_;
+  bool release_postponed_ = false;  // CLIENT UNPAUSE ran: serve the postponed after it
+  int running_command_ = 0;         // depth of dispatch (nested for EXEC and scripts)
   Stats stats_;
   ServerHooks* hooks_ = nullptr;
   std::map<uint64_t, Client*> clients_;

@@ -31,6 +31,11 @@ enum ScriptFlag : uint32_t {
 bool parse_script_shebang(std::string_view body, uint32_t* flags, size_t* shebang_len,
                           std::string* err);
 
+// The command flags of an EVAL or FCALL of a script with these shebang flags,
+// as Redis's scriptFlagsToCmdFlags: a script that declares flags writes only
+// if it does not say no-writes, and is never merely "may replicate".
+uint32_t script_command_flags(uint32_t declared, uint32_t script_flags);
+
 // The Lua interpreter behind EVAL and SCRIPT (src/engine/scripting/). One
 // lua_State, created on first use, holds every cached script as a compiled
 // function named by the SHA-1 of its body. Scripts run on the command thread,
@@ -46,6 +51,9 @@ class ScriptRuntime {
   // Returns its SHA-1, or an empty string with the error in err.
   std::string load(std::string_view body, std::string* err);
   bool exists(std::string_view sha) const;
+  // The shebang flags of the cached script `sha` (lower-case hex); false when
+  // it is not cached.
+  bool cached_flags(std::string_view sha, uint32_t* flags) const;
   // Drops every cached script (SCRIPT FLUSH): the interpreter starts afresh.
   void flush();
   // Runs the cached script `sha` for `caller` with KEYS and ARGV; writes its

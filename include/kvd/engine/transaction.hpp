@@ -23,6 +23,7 @@ struct TransactionState {
   bool dirty_cas = false;    // a watched key changed: EXEC replies a null array
   bool dirty_exec = false;   // a command was rejected while queueing: EXECABORT
   bool has_denyoom = false;  // a queued command may grow memory (EXEC checks maxmemory)
+  bool has_write = false;    // a queued command may change data (CLIENT PAUSE WRITE holds EXEC)
   std::vector<std::vector<std::string>> queue;
   std::vector<WatchedKey> watched;
 };

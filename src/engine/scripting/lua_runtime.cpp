@@ -350,6 +350,13 @@ bool ScriptRuntime::exists(std::string_view sha) const {
   return scripts_.count(std::string(sha)) > 0;
 }
 
+bool ScriptRuntime::cached_flags(std::string_view sha, uint32_t* flags) const {
+  auto it = scripts_.find(std::string(sha));
+  if (it == scripts_.end()) return false;
+  *flags = it->second.flags;
+  return true;
+}
+
 size_t ScriptRuntime::lua_memory() const {
   if (!lua_) return 0;
   return static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNT, 0)) * 1024 +

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "kvd/engine/command.hpp"
 #include "kvd/engine/scripting.hpp"
 
 namespace kvd::engine {
@@ -30,6 +31,15 @@ uint32_t flag_named(std::string_view name) {
 }
 
 }  // namespace
+
+uint32_t script_command_flags(uint32_t declared, uint32_t script_flags) {
+  if (script_flags & kScriptCompat) return declared;  // no shebang: as declared
+  uint32_t flags = declared & ~(kStale | kDenyOom | kWrite | kMayReplicate);
+  if (!(script_flags & (kScriptAllowOom | kScriptNoWrites))) flags |= kDenyOom;
+  if (!(script_flags & kScriptNoWrites)) flags |= kWrite;
+  if (script_flags & kScriptAllowStale) flags |= kStale;
+  return flags;
+}
 
 bool parse_script_shebang(std::string_view body, uint32_t* flags, size_t* shebang_len,
                           std::string* err) {
