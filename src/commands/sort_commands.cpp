@@ -247,7 +247,10 @@ void sort_generic(CommandContext& ctx, bool readonly) {
     o.alpha = true;
     o.has_by = false;
   }
-  if (o.dontsort && type == ValueType::kZSet && o.desc) std::reverse(elems.begin(), elems.end());
+  // BY nosort DESC walks a list or sorted set from its end, as Redis does.
+  if (o.dontsort && (type == ValueType::kZSet || type == ValueType::kList) && o.desc) {
+    std::reverse(elems.begin(), elems.end());
+  }
   std::vector<Item> items(elems.size());
   for (size_t i = 0; i < elems.size(); ++i) items[i].elem = std::move(elems[i]);
   if (!o.dontsort) {

@@ -106,7 +106,7 @@ TEST(SortCommands, ByNosortKeepsListOrder) {
 }
 
 // kvd ignores DESC with BY nosort on a list (native order); Redis walks the list from the tail.
-TEST(SortCommands, DISABLED_ByNosortDescReversesList) {
+TEST(SortCommands, ByNosortDescReversesList) {
   EngineHarness h;
   numbers(h);
   EXPECT_EQ(h.run({"SORT", "l", "BY", "nosort", "DESC"}), bulks({"10", "2", "1", "3"}));
