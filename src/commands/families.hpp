@@ -8,6 +8,7 @@ namespace kvd::commands {
 
 void register_connection_commands(engine::CommandTable& t);
 void register_server_commands(engine::CommandTable& t);
+void register_debug_commands(engine::CommandTable& t);
 void register_config_commands(engine::CommandTable& t);
 void register_client_commands(engine::CommandTable& t);
 void register_command_commands(engine::CommandTable& t);

@@ -8,6 +8,7 @@ engine::CommandTable all_commands() {
   engine::CommandTable t;
   register_connection_commands(t);
   register_server_commands(t);
+  register_debug_commands(t);
   register_config_commands(t);
   register_client_commands(t);
   register_command_commands(t);

@@ -1,6 +1,4 @@
-#include <chrono>
 #include <cstdlib>
-#include <thread>
 
 #include "admin_helpers.hpp"
 #include "command_helpers.hpp"
@@ -148,34 +146,6 @@ void cmd_shutdown(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
 }
 
-void debug_help(CommandContext& ctx) {
-  reply_help(ctx, "debug",
-             {"SLEEP <seconds>", "    Block the server for <seconds> (a float, e.g. 0.25).",
-              "SET-ACTIVE-EXPIRE <0|1>",
-              "    Turn the periodic deletion of expired keys off (0) or on (1)."});
-}
-
-void cmd_debug(CommandContext& ctx) {
-  const auto& a = ctx.args;
-  if (a.size() == 2 && iequals(a[1], "help")) {
-    debug_help(ctx);
-  } else if (a.size() == 3 && iequals(a[1], "sleep")) {
-    // Deliberately blocks the command thread, as Redis does: tests use it to
-    // simulate a slow server.
-    std::string secs(a[2]);
-    double d = std::strtod(secs.c_str(), nullptr);
-    if (d > 0)
-      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(d * 1e6)));
-    ctx.out.ok();
-  } else if (a.size() == 3 && iequals(a[1], "set-active-expire")) {
-    std::string v(a[2]);
-    ctx.engine.active_expire_enabled = std::atoi(v.c_str()) != 0;
-    ctx.out.ok();
-  } else {
-    reply_subcommand_syntax_error(ctx);
-  }
-}
-
 // There are no functions yet, so flushing them is a validated no-op.
 void cmd_function_flush(CommandContext& ctx) {
   const auto& a = ctx.args;
@@ -208,7 +178,6 @@ void register_server_commands(CommandTable& t) {
   f.add("time", 1, kLoading | kStale | kFast, kNoKeys, cmd_time);
   f.add("shutdown", -1, kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy, kNoKeys,
         cmd_shutdown);
-  f.add("debug", -2, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_debug);
   f.add("function", -2, 0, kNoKeys, nullptr,
         {.group = "scripting",
          .subcommands = {cmd("flush", -2, kWrite | kNoscript, kNoKeys, cmd_function_flush),

@@ -113,8 +113,8 @@ TEST(ServerCommands, DebugSleepAndActiveExpire) {
   EXPECT_FALSE(h.engine().active_expire_enabled);
   EXPECT_EQ(h.run({"debug", "set-active-expire", "1"}), kOk);
   EXPECT_TRUE(h.engine().active_expire_enabled);
-  EXPECT_EQ(h.run({"DEBUG", "RELOAD"}),
-            error("ERR unknown subcommand or wrong number of arguments for 'RELOAD'. Try DEBUG "
+  EXPECT_EQ(h.run({"DEBUG", "NOPE"}),
+            error("ERR unknown subcommand or wrong number of arguments for 'NOPE'. Try DEBUG "
                   "HELP."));
   EXPECT_EQ(h.run({"DEBUG", "SLEEP"}),
             error("ERR unknown subcommand or wrong number of arguments for 'SLEEP'. Try DEBUG "

@@ -112,6 +112,10 @@ void Engine::sample_rates() {
 
 Engine::~Engine() = default;
 
+void Engine::change_replication_id() {
+  replid_ = random_hex_id();
+}
+
 bool Engine::script_timed_out() const {
   return scripts_ && scripts_->timed_out();
 }

@@ -247,6 +247,7 @@ void Server::schedule_cron() {
 
 void Server::on_cron() {
   if (engine_.script_timed_out()) return;  // a slow script is mid-run: see above
+  if (engine_.cron_paused) return;         // DEBUG PAUSE-CRON
   meter_.begin_work();
   sync_io_threads();
   meter_.sample();

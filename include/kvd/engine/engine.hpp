@@ -225,6 +225,8 @@ class Engine {
   // incremental rehashing, each within a small time budget.
   void cron();
   bool active_expire_enabled = true;
+  // DEBUG PAUSE-CRON: the server skips its periodic work while set.
+  bool cron_paused = false;
 
   // RDB snapshots (persist/snapshot.hpp): state for INFO and LASTSAVE. The
   // server runs the save points and reaps the child from its own cron; an
@@ -241,6 +243,8 @@ class Engine {
   // INFO: random 40-hex-digit identities of this process (run_id, master_replid).
   const std::string& run_id() const { return run_id_; }
   const std::string& replication_id() const { return replid_; }
+  // DEBUG CHANGE-REPL-ID: a new random replication ID.
+  void change_replication_id();
   // INFO stats: rates sampled by cron() every 100ms.
   int64_t instantaneous_ops_per_sec() const;
   double instantaneous_input_kbps() const;
