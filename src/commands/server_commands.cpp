@@ -208,7 +208,7 @@ void register_server_commands(CommandTable& t) {
   f.add("time", 1, kLoading | kStale | kFast, kNoKeys, cmd_time);
   f.add("shutdown", -1, kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy, kNoKeys,
         cmd_shutdown);
-  f.add("debug", -2, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_debug);
+  f.add("debug", -2, kAdmin | kNoscript | kLoading | kStale | kDebugGated, kNoKeys, cmd_debug);
   f.add("function", -2, 0, kNoKeys, nullptr,
         {.group = "scripting",
          .subcommands = {cmd("flush", -2, kWrite | kNoscript, kNoKeys, cmd_function_flush),
