@@ -243,6 +243,7 @@ int main(int argc, char** argv) {
   kvd::server::log_banner(v.always_show_logo, static_cast<long>(v.port));
   int rc = server.run();
   kvd::server::remove_pidfile(v.pidfile);
-  spdlog::warn("kvd is now ready to exit, bye bye...");
+  // A failed start ends on its reason, as redis-server's does.
+  if (rc == 0) spdlog::warn("kvd is now ready to exit, bye bye...");
   return rc;
 }

@@ -368,8 +368,10 @@ int Server::run() {
   std::string err = persist::load_snapshot(engine_);
   if (!err.empty()) {
     // Serving an empty dataset over a damaged file would lose it at the next
-    // save: stop, as Redis does.
+    // save: stop, as Redis does, with its last line for a damaged file.
     spdlog::error("{}", err);
+    if (err.rfind("Fatal error loading", 0) != 0)
+      spdlog::warn("Terminating server after rdb file reading failure.");
     return 1;
   }
   watch_signals();
