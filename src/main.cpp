@@ -200,14 +200,23 @@ int main(int argc, char** argv) {
     auto p = std::filesystem::canonical("/proc/self/exe", ec);
     executable = ec ? std::string(argv[0]) : p.string();
   }
-  spdlog::info("kvd {} (Redis {} compatible) starting, pid={}, port={}, config={}", kvd::kVersion,
-               kvd::kRedisCompatVersion, getpid(), v.port,
-               config.config_file.empty() ? "(none)" : config.config_file);
-  if (config.config_file.empty()) {
+  // The lines redis-server starts with, with kvd's name and version.
+  spdlog::warn("oO0OoO0OoO0Oo kvd is starting oO0OoO0OoO0Oo");
+  spdlog::warn("kvd version={}, redis_version={}, bits={}, pid={}, just started", kvd::kVersion,
+               kvd::kRedisCompatVersion, sizeof(long) * 8, getpid());
+  if (argc == 1) {
     spdlog::warn(
         "Warning: no config file specified, using the default config. In order to "
         "specify a config file use {} /path/to/kvd.conf",
         argv[0]);
+  } else {
+    spdlog::warn("Configuration loaded");
+  }
+  if (config.get("cluster-enabled") == "yes") {
+    spdlog::warn("kvd has no cluster mode: cluster-enabled is ignored, serving standalone.");
+  }
+  if (!config.get("replicaof")->empty()) {
+    spdlog::warn("kvd does not replicate: replicaof is ignored, serving as a master.");
   }
 
   // Like redis-server: make room for maxclients plus our own descriptors.
@@ -231,8 +240,10 @@ int main(int argc, char** argv) {
   if (!v.pidfile.empty() && !kvd::server::write_pidfile(v.pidfile)) {
     spdlog::warn("Failed to write PID file: {}", strerror(errno));
   }
+  kvd::server::log_banner(v.always_show_logo, static_cast<long>(v.port));
   int rc = server.run();
   kvd::server::remove_pidfile(v.pidfile);
-  spdlog::warn("kvd is now ready to exit, bye bye...");
+  // A failed start ends on its reason, as redis-server's does.
+  if (rc == 0) spdlog::warn("kvd is now ready to exit, bye bye...");
   return rc;
 }

@@ -13,22 +13,22 @@ bool has_glob(std::string_view s) {
   return s.find_first_of("*?[") != std::string_view::npos;
 }
 
-// CONFIG GET pattern [pattern ...]: one map of every matching parameter, each
-// reported once. An exact name is echoed back as the client spelled it.
+// CONFIG GET pattern [pattern ...]: one map of every matching parameter. As in
+// Redis 7.0 an alias is a name of its own (a glob lists both names), and each
+// name is reported once; an exact name is echoed back as the client spelled it.
 void cmd_config_get(CommandContext& ctx) {
   Config& cfg = ctx.engine.config();
   std::vector<std::pair<std::string, std::string>> found;
-  std::set<std::string> seen;  // canonical names already in the reply
+  std::set<std::string> seen;  // names already in the reply, lower case
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     std::string_view pattern = ctx.args[i];
     if (!has_glob(pattern)) {
-      std::string canon = cfg.canonical_name(pattern);
-      if (canon.empty() || !seen.insert(canon).second) continue;
+      if (!cfg.exists(pattern) || !seen.insert(to_lower(pattern)).second) continue;
       found.emplace_back(std::string(pattern), *cfg.get(pattern));
       continue;
     }
     for (auto& [name, value] : cfg.get_matching(pattern)) {
-      if (seen.insert(cfg.canonical_name(name)).second) found.emplace_back(name, value);
+      if (seen.insert(name).second) found.emplace_back(name, value);
     }
   }
   ctx.out.map(static_cast<int64_t>(found.size()));
@@ -59,6 +59,9 @@ void cmd_config_set(CommandContext& ctx) {
     std::string why;
     if (!cfg.is_mutable(name))
       why = "can't set immutable config";
+    else if (cfg.is_protected(name) && !protected_action_allowed(cfg.v().enable_protected_configs,
+                                                                 is_local_client(ctx.client)))
+      why = "can't set protected config";
     else if (!names.insert(canon).second)
       why = "duplicate parameter";
     if (!why.empty()) {

@@ -302,7 +302,8 @@ void cmd_debug(CommandContext& ctx) {
 
 void register_debug_commands(CommandTable& t) {
   Family f(t, "server");
-  f.add("debug", -2, kAdmin | kNoscript | kLoading | kStale | kProtected, kNoKeys, cmd_debug);
+  f.add("debug", -2, kAdmin | kNoscript | kLoading | kStale | kProtected | kDebugGated, kNoKeys,
+        cmd_debug);
 }
 
 }  // namespace kvd::commands

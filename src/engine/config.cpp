@@ -8,24 +8,13 @@
 #include <set>
 #include <sstream>
 
+#include "config_param.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/common/version.hpp"
 #include "kvd/engine/pubsub.hpp"
 #include "kvd/protocol/split_args.hpp"
 
 namespace kvd::engine {
-
-// One parameter: how to read it back as a string and how to apply new values.
-struct Config::Param {
-  std::string name;
-  std::string alias;
-  bool is_mutable = true;
-  size_t min_args = 1, max_args = 1;  // arguments a config file line takes
-  std::function<std::string()> get;
-  // Returns the error reason ("argument must be 'yes' or 'no'") or empty.
-  std::function<std::string(const std::vector<std::string>&)> set;
-  std::string default_value;
-};
 
 namespace {
 
@@ -74,6 +63,15 @@ bool Config::exists(std::string_view name) const {
 bool Config::is_mutable(std::string_view name) const {
   const Param* p = find(name);
   return p && p->is_mutable;
+}
+
+bool Config::is_protected(std::string_view name) const {
+  const Param* p = find(name);
+  return p && p->is_protected;
+}
+
+bool protected_action_allowed(std::string_view setting, bool local_client) {
+  return setting == "yes" || (setting == "local" && local_client);
 }
 
 void Config::register_all() {
@@ -137,10 +135,11 @@ void Config::register_all() {
     };
     add(std::move(p));
   };
-  auto enumeration = [this](const char* name, std::string* field,
-                            std::vector<std::string> allowed) {
+  auto enumeration = [this](const char* name, std::string* field, std::vector<std::string> allowed,
+                            bool mut = true) {
     auto p = std::make_unique<Param>();
     p->name = name;
+    p->is_mutable = mut;
     p->get = [field] { return *field; };
     p->set = [field, allowed](const std::vector<std::string>& a) -> std::string {
       for (const auto& ok : allowed) {
@@ -289,11 +288,14 @@ void Config::register_all() {
   boolean("lazyfree-lazy-user-flush", &v.lazyfree_lazy_user_flush);
   boolean("lazyfree-lazy-eviction", &v.lazyfree_lazy_eviction);
   string("dir", &v.dir);
+  params_.back()->is_protected = true;
   string("dbfilename", &v.dbfilename);
+  params_.back()->is_protected = true;
   {
     // Save points, read by persist::snapshot_cron.
     auto p = std::make_unique<Param>();
     p->name = "save";
+    p->min_args = 0;  // a bare "save" line, like save "", means no save points
     p->max_args = 64;
     p->get = [&v] { return v.save; };
     p->set = [&v](const std::vector<std::string>& a) -> std::string {
@@ -364,6 +366,11 @@ void Config::register_all() {
     };
     add(std::move(p));
   }
+  boolean("always-show-logo", &v.always_show_logo, false);
+  enumeration("enable-protected-configs", &v.enable_protected_configs, {"no", "yes", "local"},
+              false);
+  enumeration("enable-debug-command", &v.enable_debug_command, {"no", "yes", "local"}, false);
+  register_inert();
 }
 
 std::string Config::set(std::string_view name, const std::vector<std::string>& args, bool startup) {
@@ -399,7 +406,8 @@ std::string Config::set_all(const std::vector<std::pair<std::string, std::string
     if (e.empty()) e = p->set({value});
     if (!e.empty()) {
       values_ = backup;
-      *failed_name = p ? p->name : name;
+      // Named as Redis does: the alias when the client used it.
+      *failed_name = p && !iequals(name, p->alias) ? p->name : to_lower(name);
       return e;
     }
     if (p->get() != before) changed.push_back(p);
@@ -422,10 +430,11 @@ std::optional<std::string> Config::get(std::string_view name) const {
 std::vector<std::pair<std::string, std::string>> Config::get_matching(
     std::string_view pattern) const {
   std::vector<std::pair<std::string, std::string>> out;
+  // As in Redis 7.0, an alias is a name of its own: "*" lists both names.
   for (const auto& p : params_) {
-    if (glob_match(pattern, p->name, true)) {
-      out.emplace_back(p->name, p->get());
-    } else if (!p->alias.empty() && glob_match(pattern, p->alias, true)) {
+    if (p->hidden) continue;
+    if (glob_match(pattern, p->name, true)) out.emplace_back(p->name, p->get());
+    if (!p->alias.empty() && glob_match(pattern, p->alias, true)) {
       out.emplace_back(p->alias, p->get());
     }
   }
@@ -460,6 +469,7 @@ std::string Config::load_text(const std::string& text, const std::string& origin
       if (!e.empty()) return e;
       continue;
     }
+    if (is_retired(name, args.size())) continue;
     std::string e = set(name, args, true);
     if (!e.empty()) return fail(e);
   }

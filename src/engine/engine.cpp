@@ -284,6 +284,14 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     reject(c, out, spec, "ERR wrong number of arguments for '" + spec->fullname + "' command");
     return;
   }
+  if ((spec->flags & kDebugGated) &&
+      !protected_action_allowed(config_.v().enable_debug_command, is_local_client(c))) {
+    reject(c, out, spec,
+           "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+           "\"local\", you can run it from a local connection, otherwise you need to set this "
+           "option in the configuration file, and then restart the server.");
+    return;
+  }
   if (!c.authenticated && !(spec->flags & kNoAuth)) {
     reject(c, out, spec, err::kNoAuth);
     return;

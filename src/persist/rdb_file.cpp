@@ -131,7 +131,7 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
   const std::string_view body = data.substr(0, data.size() - 8);
   const uint64_t stored = get_le(data.data() + data.size() - 8, 8);
   if (version >= 5 && stored != 0 && crc64(0, body.data(), body.size()) != stored)
-    return "wrong RDB checksum";
+    return "RDB CRC error";  // Redis's words, which tools look for
   rdb::Reader r(version >= 5 ? body.substr(9) : data.substr(9));
   int db = 0;
   int64_t expire_ms = -1;

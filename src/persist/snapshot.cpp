@@ -187,7 +187,7 @@ std::string load_snapshot(engine::Engine& e) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return "";
-    return "Can't open " + path + ": " + std::strerror(errno);
+    return std::string("Fatal error loading the DB: ") + std::strerror(errno) + ". Exiting.";
   }
   struct stat sb {};
   if (::fstat(fd, &sb) != 0 || sb.st_size == 0) {

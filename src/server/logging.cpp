@@ -1,36 +1,115 @@
 #include "kvd/server/logging.hpp"
 
+#include <unistd.h>
+
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <string>
+
+#include "kvd/common/version.hpp"
+
 namespace kvd::server {
+namespace {
+
+// The log file, or "" for standard output (which the banner checks for a tty).
+std::string g_logfile;
+
+// Redis's one-character level mark.
+class LevelMark : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    char mark = '#';
+    switch (msg.level) {
+      case spdlog::level::trace:
+        mark = '.';
+        break;
+      case spdlog::level::debug:
+        mark = '-';
+        break;
+      case spdlog::level::info:
+        mark = '*';
+        break;
+      default:
+        break;
+    }
+    dest.push_back(mark);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelMark>();
+  }
+};
+
+}  // namespace
 
 void set_log_level(const std::string& level) {
   // Redis levels: debug < verbose < notice < warning < nothing.
+  spdlog::level::level_enum l = spdlog::level::off;
   if (level == "debug")
-    spdlog::set_level(spdlog::level::trace);
+    l = spdlog::level::trace;
   else if (level == "verbose")
-    spdlog::set_level(spdlog::level::debug);
+    l = spdlog::level::debug;
   else if (level == "notice")
-    spdlog::set_level(spdlog::level::info);
+    l = spdlog::level::info;
   else if (level == "warning")
-    spdlog::set_level(spdlog::level::warn);
-  else
-    spdlog::set_level(spdlog::level::off);
+    l = spdlog::level::warn;
+  spdlog::set_level(l);
 }
 
 void init_logging(const std::string& logfile, const std::string& level) {
-  std::shared_ptr<spdlog::logger> logger;
+  g_logfile = logfile;
+  spdlog::sink_ptr sink;
   if (logfile.empty()) {
-    logger = spdlog::stdout_logger_mt("kvd");
+    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
   } else {
-    logger = spdlog::basic_logger_mt("kvd", logfile);
+    sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(logfile);
   }
-  logger->set_pattern("%P:M %d %b %Y %H:%M:%S.%e %L %v");
+  auto logger = std::make_shared<spdlog::logger>("kvd", sink);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<LevelMark>('*').set_pattern("%P:M %d %b %Y %H:%M:%S.%e %* %v");
+  logger->set_formatter(std::move(formatter));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
   set_log_level(level);
+}
+
+void log_banner(bool show_logo, long port) {
+  bool tty = g_logfile.empty() && isatty(STDOUT_FILENO);
+  if (!show_logo && !tty) {
+    spdlog::info("Running mode=standalone, port={}.", port);
+    return;
+  }
+  // kvd's own picture: a small key/value table.
+  const std::string head = std::string("kvd ") + kVersion + " (Redis " + kRedisCompatVersion +
+                           " compatible) " + std::to_string(sizeof(long) * 8) + " bit";
+  const std::string lines[] = {
+      "       .---------------------.",
+      "      /  k    v    d        /|       " + head,
+      "     /---------------------/ |",
+      "     |   key   |   value   | |       Running in standalone mode",
+      "     |---------+-----------| |       Port: " + std::to_string(port),
+      "     |   key   |   value   | |       PID: " + std::to_string(getpid()),
+      "     |---------+-----------| /",
+      "     |   key   |   value   |/",
+      "     '---------------------'",
+      "",
+  };
+  // Written as it is, without the line prefix, at notice level like Redis's.
+  if (!spdlog::default_logger()->should_log(spdlog::level::info)) return;
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  spdlog::default_logger()->flush();
+  FILE* f = g_logfile.empty() ? stdout : std::fopen(g_logfile.c_str(), "a");
+  if (!f) return;
+  std::fwrite(text.data(), 1, text.size(), f);
+  if (f == stdout)
+    std::fflush(f);
+  else
+    std::fclose(f);
 }
 
 }  // namespace kvd::server

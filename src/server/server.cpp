@@ -97,15 +97,25 @@ bool Server::listen() {
       l->acceptor.open(ep.protocol(), ec);
       if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
       if (!ec && ip.is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
-      if (!ec) l->acceptor.bind(ep, ec);
-      if (!ec) l->acceptor.listen(static_cast<int>(v.tcp_backlog), ec);
+      const char* step = "socket";  // the call that failed, for the log
+      if (!ec) {
+        step = "bind";
+        l->acceptor.bind(ep, ec);
+      }
+      if (!ec) {
+        step = "listen";
+        l->acceptor.listen(static_cast<int>(v.tcp_backlog), ec);
+      }
       if (ec) {
         if (optional && (ec.value() == EADDRNOTAVAIL || ec.value() == EAFNOSUPPORT ||
                          ec.value() == EPROTONOSUPPORT)) {
           continue;
         }
-        spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}", addr,
-                     v.port, ec.message());
+        // Redis's two lines: tools (and its test harness, which then retries
+        // on another port) look for "Failed listening on port".
+        spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}: {}", addr,
+                     v.port, step, ec.message());
+        spdlog::warn("Failed listening on port {} (TCP), aborting.", v.port);
         return false;
       }
       bound_port_ = l->acceptor.local_endpoint().port();
@@ -355,11 +365,14 @@ engine::ServerHooks::Info Server::info() {
 }
 
 int Server::run() {
+  spdlog::warn("Server initialized");
   std::string err = persist::load_snapshot(engine_);
   if (!err.empty()) {
     // Serving an empty dataset over a damaged file would lose it at the next
-    // save: stop, as Redis does.
+    // save: stop, as Redis does, with its last line for a damaged file.
     spdlog::error("{}", err);
+    if (err.rfind("Fatal error loading", 0) != 0)
+      spdlog::warn("Terminating server after rdb file reading failure.");
     return 1;
   }
   watch_signals();

@@ -19,6 +19,10 @@ namespace kvd::test {
 class EngineHarness {
  public:
   EngineHarness() : engine_(clock_, config_, commands::all_commands()), writer_(out_) {
+    // The harness's client has no connection, so it is not "local": let it
+    // run DEBUG and set dir/dbfilename, as the Redis test suite's config does.
+    config_.set("enable-debug-command", {"yes"}, true);
+    config_.set("enable-protected-configs", {"yes"}, true);
     client_.id = engine_.next_client_id();
     client_.writer = &writer_;
     engine_.add_client(&client_);

@@ -83,4 +83,16 @@ struct Client {
   std::shared_ptr<PubSubState> pubsub;
 };
 
+// A client on the Unix socket or a loopback address (127.0.0.1, ::1), which
+// the "local" setting of enable-debug-command / enable-protected-configs
+// admits. A client without a connection is not local.
+inline bool is_local_client(const Client& c) {
+  if (!c.conn) return false;
+  if (c.conn->is_unix_socket()) return true;
+  std::string peer = c.conn->peer_address();  // "host:port"
+  size_t colon = peer.rfind(':');
+  std::string_view host = std::string_view(peer).substr(0, colon == std::string::npos ? 0 : colon);
+  return host == "127.0.0.1" || host == "::1";
+}
+
 }  // namespace kvd::engine

@@ -80,6 +80,8 @@ enum CommandFlag : uint32_t {
   // Allowed on a RESP2 connection in subscribed state ((P|S)(UN)SUBSCRIBE,
   // PING, QUIT, RESET).
   kSubscribedOk = 1u << 27,
+  // Refused unless enable-debug-command allows the client (DEBUG).
+  kDebugGated = 1u << 28,
 };
 
 // ACL categories, in the order Redis lists them (COMMAND INFO, ACL CAT).

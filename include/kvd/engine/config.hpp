@@ -86,7 +86,21 @@ struct ConfigValues {
   // Stream nodes: a new node starts past this many bytes or entries.
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  // Print the ASCII logo at startup even when the log is not a terminal.
+  bool always_show_logo = false;
+  // Who may run DEBUG, and CONFIG SET the protected parameters (dir,
+  // dbfilename): "no" nobody, "local" loopback and Unix-socket clients,
+  // "yes" everyone. See protected_action_allowed().
+  std::string enable_debug_command = "no";
+  std::string enable_protected_configs = "no";
+  // The values of the directives kvd accepts without acting on them
+  // (config_inert.cpp), in CONFIG GET's form, by their place in that table.
+  std::vector<std::string> inert;
 };
+
+// Whether an enable-debug-command / enable-protected-configs setting lets a
+// client (local: on a loopback address or the Unix socket) do the action.
+bool protected_action_allowed(std::string_view setting, bool local_client);
 
 // The registry of configuration parameters: parses redis.conf-style files and
 // `--name value` flags, serves CONFIG GET/SET/REWRITE, and notifies listeners of
@@ -116,6 +130,8 @@ class Config {
   std::vector<std::pair<std::string, std::string>> get_matching(std::string_view pattern) const;
   bool exists(std::string_view name) const;
   bool is_mutable(std::string_view name) const;
+  // CONFIG SET may change it only where enable-protected-configs allows.
+  bool is_protected(std::string_view name) const;
 
   // Parses a whole config text (file contents, or flags turned into lines).
   // `origin` names the source in errors. Returns an error report (empty = ok)
@@ -141,6 +157,9 @@ class Config {
   const Param* find(std::string_view name) const;
   void add(std::unique_ptr<Param> p);
   void register_all();
+  void register_inert();  // config_inert.cpp
+  // Directives Redis 7.0 still reads from a config file but ignores.
+  static bool is_retired(std::string_view name, size_t nargs);
   void notify(const Param& p);
 
   ConfigValues values_;
