@@ -200,7 +200,7 @@ void Tracking::flush_broadcasts() {
 }
 
 void Tracking::after_command(Client& c, const CommandSpec& spec, Args args) {
-  if (!(spec.flags & kReadonly) || (spec.flags & kPubsub)) return;
+  if (clients_ == 0 || !(spec.flags & kReadonly) || (spec.flags & kPubsub)) return;
   // The read-only script commands track what their script reads, not what
   // they declare.
   const std::string& name = spec.fullname;
@@ -234,6 +234,11 @@ void Tracking::end_command() {
   if (--depth_ > 0) return;
   std::vector<Pending> pending;
   pending.swap(pending_);
+  // Other clients' messages first: Redis sends those at once and holds only
+  // the running client's own, which shows when they share a redirect target.
+  const uint64_t self = current_ ? current_->id : 0;
+  std::stable_partition(pending.begin(), pending.end(),
+                        [self](const Pending& p) { return p.client_id != self; });
   const auto& clients = engine_.clients();
   for (const auto& p : pending) {
     auto it = clients.find(p.client_id);
