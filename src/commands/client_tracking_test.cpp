@@ -91,6 +91,15 @@ TEST(ClientTracking, BcastNoloop) {
   EXPECT_EQ(t.take(), invalidate({"theirs"}));
 }
 
+TEST(ClientTracking, BcastNoloopStillHearsOfExpiryDuringOwnCommand) {
+  EngineHarness h;
+  PeerClient t(h);
+  track(t, {"BCAST", "NOLOOP"});
+  t.run({"SET", "k", "v", "PX", "10"});
+  h.clock().advance_ms(20);
+  EXPECT_EQ(t.run({"GET", "k"}), "_\r\n" + invalidate({"k"}));
+}
+
 TEST(ClientTracking, OptinAndOptout) {
   EngineHarness h;
   PeerClient in(h), out(h);

@@ -111,7 +111,7 @@ void Tracking::remember_keys(Client& reader, const std::vector<std::string_view>
 
 void Tracking::invalidate_key(std::string_view key, bool broadcast) {
   if (broadcast && !prefixes_.empty()) {
-    const uint64_t by = current_ ? current_->id : 0;
+    const uint64_t by = current_ && !server_change_ ? current_->id : 0;
     for (auto& [prefix, entry] : prefixes_) {
       if (key.substr(0, prefix.size()) == prefix && key.size() >= prefix.size())
         entry.keys[std::string(key)] = by;

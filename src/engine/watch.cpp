@@ -109,6 +109,7 @@ void Engine::forget_watch(Client& c) {
 
 void Engine::on_key_expired(int db, std::string_view key) {
   notify_keyspace_event('x', "expired", key, db);
+  Tracking::ServerChange by_server(*tracking_);
   signal_modified_key(db, key);
 }
 

@@ -80,6 +80,19 @@ class Tracking {
   // A command `c` ran: when read-only, remembers its keys for the tracking
   // client behind it (a script's commands: the keys the script declared).
   void after_command(Client& c, const CommandSpec& spec, Args args);
+  // While one lives, key changes are the server's own (expiry, eviction):
+  // BCAST NOLOOP clients hear of them even during their own commands.
+  class ServerChange {
+   public:
+    explicit ServerChange(Tracking& t) : t_(t), was_(t.server_change_) { t.server_change_ = true; }
+    ~ServerChange() { t_.server_change_ = was_; }
+    ServerChange(const ServerChange&) = delete;
+    ServerChange& operator=(const ServerChange&) = delete;
+
+   private:
+    Tracking& t_;
+    bool was_;
+  };
   // The top-level command of `c` starts / ends; nested calls just count.
   void begin_command(Client& c, const CommandSpec& spec, Args args);
   void end_command();
@@ -120,6 +133,7 @@ class Tracking {
   const CommandSpec* current_spec_ = nullptr;
   Args current_args_;
   int depth_ = 0;
+  bool server_change_ = false;
   std::vector<Pending> pending_;
   unsigned limit_rounds_ = 0;  // limit_table calls in a row that stayed over
 };
