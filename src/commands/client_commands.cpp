@@ -2,12 +2,14 @@
 #include <climits>
 
 #include "admin_helpers.hpp"
+#include "client_tracking.hpp"
 #include "command_helpers.hpp"
 #include "declare.hpp"
 #include "families.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/pubsub.hpp"
+#include "kvd/engine/tracking.hpp"
 #include "kvd/engine/transaction.hpp"
 
 namespace kvd::commands {
@@ -36,6 +38,11 @@ std::string client_flags(const Client& c) {
   if (c.blocked) f += 'b';
   if (in_pubsub_mode(c)) f += 'P';
   if (in_multi(c)) f += 'x';
+  if (tracking_on(c)) {
+    f += 't';
+    if (c.tracking->broken_redirect) f += 'R';
+    if (c.tracking->bcast) f += 'B';
+  }
   if (c.tx && c.tx->dirty_cas) f += 'd';
   if (c.close_after_reply) f += 'c';
   if (c.conn && c.conn->is_unix_socket()) f += 'U';
@@ -89,7 +96,8 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
        " qbuf=" + n(qbuf) + " qbuf-free=" + n(qbuf_free) + " argv-mem=0 multi-mem=0 rbs=" + n(rbs) +
        " rbp=" + n(rbs) + " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(tot) +
        " events=r cmd=" + std::string(c.last_command) + " user=" + c.user +
-       " redir=-1 resp=" + n(c.resp);
+       " redir=" + n(tracking_on(c) ? static_cast<int64_t>(c.tracking->redirect) : -1) +
+       " resp=" + n(c.resp);
   return s;
 }
 
@@ -396,7 +404,16 @@ void cmd_client_help(CommandContext& ctx) {
               "NO-EVICT (ON|OFF)",
               "    Exempt this connection from client eviction.",
               "NO-TOUCH (ON|OFF)",
-              "    Do not refresh the access time of keys this connection reads."});
+              "    Do not refresh the access time of keys this connection reads.",
+              "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+              "         [OPTIN] [OPTOUT] [NOLOOP]",
+              "    Turn client side caching invalidations on or off for this connection.",
+              "CACHING (YES|NO)",
+              "    In OPTIN/OPTOUT mode: track, or not, the keys of the next command.",
+              "GETREDIR",
+              "    The id invalidations are redirected to: 0 none, -1 tracking is off.",
+              "TRACKINGINFO",
+              "    The tracking flags, redirect and prefixes of this connection."});
 }
 
 }  // namespace
@@ -419,6 +436,10 @@ void register_client_commands(CommandTable& t) {
            cmd("no-touch", 3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_no_touch),
            cmd("unblock", -3, kAdmin | kNoscript | kLoading | kStale, kNoKeys, cmd_client_unblock),
            cmd("reply", 3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_reply),
+           cmd("tracking", -3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_tracking),
+           cmd("caching", 3, kNoscript | kLoading | kStale, kNoKeys, cmd_client_caching),
+           cmd("getredir", 2, kNoscript | kLoading | kStale, kNoKeys, cmd_client_getredir),
+           cmd("trackinginfo", 2, kNoscript | kLoading | kStale, kNoKeys, cmd_client_trackinginfo),
            cmd("help", 2, kLoading | kStale, kNoKeys, cmd_client_help)}});
 }
 

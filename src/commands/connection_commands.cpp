@@ -5,6 +5,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/common/version.hpp"
 #include "kvd/engine/pubsub.hpp"
+#include "kvd/engine/tracking.hpp"
 
 namespace kvd::commands {
 namespace {
@@ -166,6 +167,7 @@ void cmd_reset(CommandContext& ctx) {
   ctx.engine.forget_watch(c);  // discards MULTI, unwatches
   ctx.engine.forget_pubsub(c);
   ctx.engine.forget_monitor(c);
+  ctx.engine.tracking().disable(c);
   c.db_index = 0;
   c.resp = 2;
   ctx.out.set_resp(2);

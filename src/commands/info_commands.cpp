@@ -15,6 +15,7 @@
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/pubsub.hpp"
 #include "kvd/engine/scripting.hpp"
+#include "kvd/engine/tracking.hpp"
 
 // INFO: the sections and field names of Redis 7.0, so monitoring tools and
 // client libraries parse kvd's output unchanged. Fields about features kvd
@@ -117,7 +118,8 @@ void section_clients(CommandContext& ctx, InfoText& t) {
   t.field("client_recent_max_input_buffer", hi.max_input_buffer, true);
   t.field("client_recent_max_output_buffer", hi.max_output_buffer, true);
   t.field("blocked_clients", blocked_client_count(e));
-  t.zeros({"tracking_clients", "clients_in_timeout_table"});
+  t.field("tracking_clients", e.tracking().tracking_clients());
+  t.zeros({"clients_in_timeout_table"});
 }
 
 void section_memory(CommandContext& ctx, InfoText& t) {
@@ -164,6 +166,8 @@ void section_memory(CommandContext& ctx, InfoText& t) {
   t.field("maxmemory_policy", e.config().v().maxmemory_policy);
   t.fixed("mem_fragmentation_ratio", used ? static_cast<double>(rss) / used : 0.0);
   t.field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  // No replication backlog or AOF buffer: nothing is left out of maxmemory.
+  t.field("mem_not_counted_for_evict", 0);
   t.field("mem_allocator", allocator_name());
   t.field("lazyfree_pending_objects", e.freer().pending(), true);
   t.field("lazyfreed_objects", e.freer().freed());
@@ -235,8 +239,10 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("total_forks", e.snapshot_state().total_forks);
   t.zeros({"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
            "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
-           "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
-           "tracking_total_items", "tracking_total_prefixes"});
+           "total_active_defrag_time", "current_active_defrag_time"});
+  t.field("tracking_total_keys", e.tracking().total_keys());
+  t.field("tracking_total_items", e.tracking().total_items());
+  t.field("tracking_total_prefixes", e.tracking().total_prefixes());
   t.field("unexpected_error_replies", s.unexpected_error_replies);
   t.field("total_error_replies", s.total_error_replies);
   t.field("dump_payload_sanitizations", "0");

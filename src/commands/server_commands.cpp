@@ -8,6 +8,7 @@
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/keyspace_events.hpp"
 #include "kvd/engine/scripting.hpp"
+#include "kvd/engine/tracking.hpp"
 #include "kvd/persist/snapshot.hpp"
 
 namespace kvd::commands {
@@ -38,6 +39,7 @@ void cmd_flushdb(CommandContext& ctx) {
   ctx.engine.touch_watched_keys_in_db(ctx.db.id(), -1);
   ctx.db.clear(async ? &ctx.engine.freer() : nullptr);
   signal_ready_keys_in_db(ctx.engine, ctx.db.id());
+  ctx.engine.tracking().invalidate_all();
   ctx.out.ok();
 }
 
@@ -49,6 +51,7 @@ void cmd_flushall(CommandContext& ctx) {
     ctx.engine.db(i).clear(async ? &ctx.engine.freer() : nullptr);
     signal_ready_keys_in_db(ctx.engine, i);
   }
+  ctx.engine.tracking().invalidate_all();
   ctx.out.ok();
 }
 

@@ -11,6 +11,7 @@
 
 #include "kvd/engine/client.hpp"
 #include "kvd/engine/engine.hpp"
+#include "kvd/engine/tracking.hpp"
 
 namespace kvd::engine {
 
@@ -241,6 +242,7 @@ void Engine::forget_client(Client& c) {
   forget_watch(c);
   forget_pubsub(c);
   forget_monitor(c);
+  tracking_->disable(c);
 }
 
 int64_t Engine::next_block_deadline() const {

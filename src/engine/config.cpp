@@ -324,6 +324,7 @@ void Config::register_all() {
   integer("lfu-decay-time", &v.lfu_decay_time, 0, INT_MAX);
   integer("slowlog-log-slower-than", &v.slowlog_log_slower_than, -1, LLONG_MAX);
   integer("slowlog-max-len", &v.slowlog_max_len, 0, LONG_MAX);
+  integer("tracking-table-max-keys", &v.tracking_table_max_keys, 0, LONG_MAX);
   integer("busy-reply-threshold", &v.busy_reply_threshold, 0, LONG_MAX);
   params_.back()->alias = "lua-time-limit";
   by_name_[params_.back()->alias] = params_.back().get();

@@ -9,6 +9,7 @@
 #include "kvd/engine/errors.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/pubsub.hpp"
+#include "kvd/engine/tracking.hpp"
 #include "kvd/engine/transaction.hpp"
 
 namespace kvd::engine {
@@ -41,6 +42,7 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
       config_(config),
       commands_(std::move(commands)),
       pubsub_(std::make_unique<PubSub>()),
+      tracking_(std::make_unique<Tracking>(*this)),
       watches_(std::make_unique<WatchRegistry>()) {
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
@@ -244,6 +246,11 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out, bool foll
     c.reply_skip = true;
     c.reply_skip_next = false;
   }
+  // CLIENT CACHING covers the next command, or the next transaction.
+  if (c.tracking && c.tracking->caching && !in_multi(c) && !args.empty() &&
+      !iequals(args[0], "client")) {
+    c.tracking->caching = false;
+  }
 }
 
 void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool follows_previous) {
@@ -300,14 +307,22 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   if (scripts_ && reject_busy(c, *spec, out)) return;
   if (reject_oom(c, *spec, out)) return;
   if (postpone_if_paused(c, *spec, args)) return;
+  // tracking-table-max-keys holds for queued commands too; its messages go
+  // out now, ahead of this command's reply.
+  if (running_command_ == 0 && tracking_->tracking_clients() > 0)
+    tracking_->limit_table(static_cast<uint64_t>(config_.v().tracking_table_max_keys));
   if (queue_in_multi(c, *spec, args, out)) return;
   c.last_command = spec->fullname;
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
   uint64_t errors_before = out.errors();
   const uint64_t uncounted_before = out.uncounted_errors();
+  // Invalidations this command causes wait until its reply (and those of
+  // the clients it unblocks) went out.
+  tracking_->begin_command(c, *spec, args);
   ++running_command_;
   spec->handler(ctx);
   --running_command_;
+  tracking_->after_command(c, *spec, args);
   const int64_t t1 = clock_.now_us();
   int64_t dt = t1 - t0;
   if (dt < 0) dt = 0;  // the wall clock stepped back
@@ -345,6 +360,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   }
   if (!c.in_exec) after_command(c);
   if (release_postponed_ && running_command_ == 0) release_postponed();
+  tracking_->end_command();
   last_end_us_ = serves_waiters ? -1 : t1;
 }
 
@@ -386,6 +402,11 @@ void Engine::cron() {
       d->ttl_index().migrate(65536);
     }
   }
+  if (tracking_->tracking_clients() > 0) {
+    tracking_->limit_table(static_cast<uint64_t>(config_.v().tracking_table_max_keys));
+  }
+  // Keys expired or evicted above: BCAST clients hear of them now.
+  tracking_->flush_broadcasts();
 }
 
 }  // namespace kvd::engine

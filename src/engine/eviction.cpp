@@ -11,6 +11,7 @@
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/key_size.hpp"
 #include "kvd/engine/memory.hpp"
+#include "kvd/engine/tracking.hpp"
 
 namespace kvd::engine {
 
@@ -169,7 +170,10 @@ void Evictor::evict(int db_index, const std::string& key, bool lazy) {
     Entry::destroy(e);
   }
   ++engine_.stats().evicted_keys;
-  engine_.signal_modified_key(db_index, key);
+  {
+    Tracking::ServerChange by_server(engine_.tracking());
+    engine_.signal_modified_key(db_index, key);
+  }
   engine_.notify_keyspace_event('e', "evicted", key, db_index);
 }
 

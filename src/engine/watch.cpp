@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kvd/engine/engine.hpp"
+#include "kvd/engine/tracking.hpp"
 #include "kvd/engine/transaction.hpp"
 
 namespace kvd::engine {
@@ -54,6 +55,7 @@ void Engine::signal_modified_key(int db, std::string_view key) {
   // A waited-on key that was deleted or overwritten: XREADGROUP waiters must be
   // told (Redis's signalDeletedKeyAsReady); others re-check and stay blocked.
   signal_key_ready(db, key);
+  if (!tracking_->idle()) tracking_->invalidate_key(key);
   auto& keys = watches_->by_db[db];
   if (keys.empty()) return;
   auto it = keys.find(std::string(key));
@@ -107,6 +109,7 @@ void Engine::forget_watch(Client& c) {
 
 void Engine::on_key_expired(int db, std::string_view key) {
   notify_keyspace_event('x', "expired", key, db);
+  Tracking::ServerChange by_server(*tracking_);
   signal_modified_key(db, key);
 }
 

@@ -27,6 +27,11 @@ class PeerClient {
     h_.engine().execute(client_, engine::Args(v.data(), v.size()), writer_);
     return take();
   }
+  std::string run_vec(const std::vector<std::string_view>& v) {
+    writer_.set_resp(client_.resp);
+    h_.engine().execute(client_, engine::Args(v.data(), v.size()), writer_);
+    return take();
+  }
   std::string take() {
     std::string s = out_.to_string();
     out_.clear();

@@ -35,6 +35,7 @@ class ConnectionView {
 struct BlockState;        // engine/blocking.hpp: a client waiting in BLPOP & co.
 struct TransactionState;  // engine/transaction.hpp: MULTI queue and WATCHed keys
 struct PubSubState;       // engine/pubsub.hpp: subscribed channels and patterns
+struct TrackingState;     // engine/tracking.hpp: CLIENT TRACKING settings
 
 // Per-connection state the engine keeps (selected db, protocol, auth, name ...).
 struct Client {
@@ -81,6 +82,7 @@ struct Client {
   std::shared_ptr<BlockState> block;
   std::shared_ptr<TransactionState> tx;
   std::shared_ptr<PubSubState> pubsub;
+  std::shared_ptr<TrackingState> tracking;
 };
 
 // A client on the Unix socket or a loopback address (127.0.0.1, ::1), which

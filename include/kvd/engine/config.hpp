@@ -68,6 +68,7 @@ struct ConfigValues {
   // A script running longer than this (ms) that has not written is stopped.
   int64_t busy_reply_threshold = 5000;
   int64_t slowlog_max_len = 128;
+  int64_t tracking_table_max_keys = 1000000;
   bool latency_tracking = true;
   bool set_proc_title = true;
   std::string notify_keyspace_events;

@@ -26,6 +26,7 @@ namespace kvd::engine {
 class BlockingRegistry;  // engine/blocking.hpp
 class ScriptRuntime;     // engine/scripting.hpp
 class PubSub;
+class Tracking;  // engine/tracking.hpp
 struct WatchRegistry;
 
 // Server-wide counters (INFO stats).
@@ -183,6 +184,8 @@ class Engine {
   // Pub/Sub (engine/pubsub.cpp).
   PubSub& pubsub() { return *pubsub_; }
   void forget_pubsub(Client& c);
+  // CLIENT TRACKING (engine/tracking.cpp).
+  Tracking& tracking() { return *tracking_; }
   // MONITOR (engine/monitor.cpp).
   void add_monitor(Client& c);
   void forget_monitor(Client& c);
@@ -286,6 +289,7 @@ class Engine {
   ServerHooks* hooks_ = nullptr;
   std::map<uint64_t, Client*> clients_;
   std::unique_ptr<PubSub> pubsub_;
+  std::unique_ptr<Tracking> tracking_;
   std::unique_ptr<WatchRegistry> watches_;
   uint64_t last_client_id_ = 0;
   int64_t start_ms_;
