@@ -42,6 +42,8 @@ struct More {
   std::string_view group;
   // Keys found by parsing the arguments (ZUNION's numkeys, XREAD's STREAMS).
   KeyFinder find_keys = nullptr;
+  // Flags an invocation's arguments change (EVAL's and FCALL's script flags).
+  FlagsFinder find_flags = nullptr;
   // Arguments MONITOR must not show (AUTH's password).
   SecretArgs secret = nullptr;
   // A container command's subcommands (CONFIG GET, CLIENT LIST ...).

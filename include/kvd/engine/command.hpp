@@ -35,6 +35,9 @@ struct CommandContext {
 using Handler = void (*)(CommandContext&);
 // Key positions for commands whose keys cannot be described by first/last/step.
 using KeyFinder = std::vector<int> (*)(Args);
+// The flags of an invocation whose arguments change them (EVAL and FCALL
+// take a script's: see scripting_commands.cpp).
+using FlagsFinder = uint32_t (*)(Engine&, Args, uint32_t declared);
 // Whether args[i] of this command carries a secret (a password) that MONITOR
 // shows as "(redacted)".
 using SecretArgs = bool (*)(Args args, size_t i);
@@ -133,6 +136,7 @@ struct CommandSpec {
   std::string complexity;
   KeyFinder key_finder = nullptr;
   SecretArgs secret_args = nullptr;
+  FlagsFinder flags_finder = nullptr;
   std::vector<CommandSpec> subcommands;
 
   // Filled in by the table.

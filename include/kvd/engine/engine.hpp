@@ -24,6 +24,7 @@ namespace kvd::engine {
 
 class BlockingRegistry;  // engine/blocking.hpp
 class ScriptRuntime;     // engine/scripting.hpp
+class FunctionStore;     // engine/functions.hpp
 class PubSub;
 struct WatchRegistry;
 
@@ -178,7 +179,8 @@ class Engine {
   void forget_watch(Client& c);
   // The dispatcher's MULTI step (engine/transaction.cpp): queues
   // the command and returns true while the client is in MULTI.
-  bool queue_in_multi(Client& c, const CommandSpec& spec, Args args, protocol::ReplyWriter& out);
+  bool queue_in_multi(Client& c, const CommandSpec& spec, uint32_t flags, Args args,
+                      protocol::ReplyWriter& out);
   // Pub/Sub (engine/pubsub.cpp).
   PubSub& pubsub() { return *pubsub_; }
   void forget_pubsub(Client& c);
@@ -194,6 +196,11 @@ class Engine {
   bool script_timed_out() const;
   // Null until a script was first loaded (INFO reads it without creating it).
   const ScriptRuntime* scripts_if_created() const { return scripts_.get(); }
+  // FUNCTION's libraries and their interpreter, created on first use.
+  FunctionStore& functions();
+  const FunctionStore* functions_if_created() const { return functions_.get(); }
+  // The interpreter whose script (EVAL or FCALL) runs now; null when none.
+  ScriptRuntime* running_script();
   // Adds a command to the slow log (engine/slowlog.cpp).
   // `spec` says which arguments to redact (null: none).
   void log_slow_command(const Client& c, const CommandSpec* spec, Args args, int64_t end_us,
@@ -246,7 +253,9 @@ class Engine {
   // maxmemory: evicts what the policy allows first; then, if memory is still
   // above the limit, commands that may grow it (and EXEC of a transaction
   // holding one) are refused.
-  bool reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
+  // `flags` are the command's, as its arguments make them (a script's
+  // flags decide whether EVAL or FCALL may grow memory).
+  bool reject_oom(Client& c, const CommandSpec& spec, uint32_t flags, protocol::ReplyWriter& out);
   // A slow script is running: only allow-busy commands may run meanwhile.
   bool reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
   // Re-reads maxmemory-policy and the LFU settings into access_.
@@ -284,6 +293,7 @@ class Engine {
   std::vector<Client*> monitors_;
   SlowLog slowlog_;
   std::unique_ptr<ScriptRuntime> scripts_;
+  std::unique_ptr<FunctionStore> functions_;
   SnapshotState snapshot_state_;
 };
 
