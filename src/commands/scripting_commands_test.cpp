@@ -245,6 +245,44 @@ TEST(ScriptingTest, SlowScriptThatWroteCannotBeKilledButShutdownNosaveStopsIt) {
   EXPECT_EQ(f.hooks.shutdowns, 1);
 }
 
+std::string repeat(std::string_view s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(ScriptingTest, Cmsgpack) {
+  EngineHarness h;
+  // Hex of what redis-server 7.0.15's cmsgpack.pack returns for the same values.
+  const std::string to_hex =
+      " local h = '' for i = 1, #e do h = h .. string.format('%02x', string.byte(e, i)) end "
+      "return h";
+  EXPECT_EQ(eval(h,
+                 "local e = cmsgpack.pack(0.1, 1.5, -1099511627776, 1, 200, 70000, "
+                 "5000000000, -5, -100, -1000, -100000, 'abc', true, false, {1,2,3}, {a=1}, "
+                 "{}, string.rep('x', 40))" +
+                     to_hex),
+            bulk("cb3fb999999999999aca3fc00000d3ffffff000000000001ccc8ce00011170cf000000012a05f2"
+                 "00fbd09cd1fc18d2fffe7960a3616263c3c29301020381a1610190d928" +
+                 repeat("78", 40)));
+  // A table that holds itself is cut at 16 levels, the last one nil.
+  EXPECT_EQ(eval(h, "local a = {} a[1] = a local e = cmsgpack.pack(a)" + to_hex),
+            bulk(repeat("91", 16) + "c0"));
+  EXPECT_EQ(eval(h, "return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {1, {x = 3}}, -7))}"),
+            "*4\r\n:1\r\n$1\r\na\r\n*2\r\n:1\r\n*0\r\n:-7\r\n");
+  EXPECT_EQ(eval(h, "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 1)}"),
+            "*2\r\n:2\r\n:2\r\n");
+  EXPECT_EQ(eval(h, "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 5, 1)}"),
+            "*3\r\n:-1\r\n:2\r\n:3\r\n");
+  EXPECT_EQ(eval(h, "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 0)}"),
+            "*3\r\n:1\r\n:2\r\n:3\r\n");  // no limit, no offset: all, as unpack
+  const std::string body = "return cmsgpack.unpack('\\218\\0')";
+  EXPECT_EQ(eval(h, body), error("ERR user_script:1: Missing bytes in input." + where(body, 1)));
+  const std::string set = "cmsgpack.pack = 1";
+  EXPECT_EQ(eval(h, set),
+            error("ERR user_script:1: Attempt to modify a readonly table" + where(set, 1)));
+}
+
 TEST(Sha1Test, KnownDigests) {
   EXPECT_EQ(sha1_hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
   EXPECT_EQ(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");

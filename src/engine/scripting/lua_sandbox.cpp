@@ -13,6 +13,7 @@ extern "C" {
 #include <cstring>
 #include <initializer_list>
 
+#include "lua_cmsgpack.hpp"
 #include "lua_redis_api.hpp"
 
 namespace kvd::engine::scripting {
@@ -203,6 +204,7 @@ lua_State* open_sandboxed_state(ScriptRuntime* runtime) {
   open_module(L, luaopen_cjson, "cjson");
   open_module(L, luaopen_bit, "bit");
 #endif
+  open_module(L, open_cmsgpack, "cmsgpack");
   // No file access and no printing to the server's stdout, as in Redis.
   for (const char* name : {"dofile", "loadfile", "print"}) {
     lua_pushnil(L);
@@ -235,7 +237,8 @@ lua_State* open_sandboxed_state(ScriptRuntime* runtime) {
   // in an empty environment that reads through to the globals and refuses
   // writes; the globals table itself refuses new names (code compiled by
   // loadstring runs there) and reading a missing one is an error.
-  for (const char* lib : {"redis", "cjson", "bit", "string", "math", "table", "coroutine"}) {
+  for (const char* lib :
+       {"redis", "cjson", "cmsgpack", "bit", "string", "math", "table", "coroutine"}) {
     lua_getglobal(L, lib);
     if (lua_istable(L, -1)) {
       push_readonly_proxy(L, -1);
