@@ -2,6 +2,8 @@
 // and redis.register_function. Lua reports errors by longjmp, which would
 // skip C++ destructors: the work with C++ objects is done in helpers that
 // return before any lua_error.
+#include <strings.h>
+
 #include <lua.hpp>
 
 #include <cstring>
@@ -129,6 +131,8 @@ const char* read_named_args(lua_State* L, Registration& r) {
     } else if (iequals("callback", key)) {
       if (!lua_isfunction(L, -1))
         return "callback argument given to redis.register_function must be a function";
+      // Keys match in any case, so "callback" may come twice: keep the last.
+      if (r.ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, r.ref);
       r.ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the value
       continue;
     } else if (iequals("flags", key)) {
