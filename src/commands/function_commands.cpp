@@ -144,7 +144,7 @@ void cmd_function_list(CommandContext& ctx) {
   std::vector<const FunctionLibrary*> libs;
   if (const FunctionStore* fs = ctx.engine.functions_if_created()) {
     for (const auto& [name, lib] : fs->libraries())
-      if (!has_pattern || glob_match(pattern, name, false)) libs.push_back(lib.get());
+      if (!has_pattern || glob_match(pattern, name, /*nocase=*/true)) libs.push_back(lib.get());
   }
   auto& o = ctx.out;
   o.array(static_cast<int64_t>(libs.size()));

@@ -223,6 +223,8 @@ TEST(FunctionTest, ListDeleteFlushAndStats) {
   EXPECT_EQ(h.run({"FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "lib*"}),
             "*1\r\n*8\r\n" + head + functions + "$12\r\nlibrary_code\r\n" + bulk(code));
   EXPECT_EQ(h.run({"FUNCTION", "LIST", "LIBRARYNAME", "x*"}), "*0\r\n");
+  EXPECT_EQ(h.run({"FUNCTION", "LIST", "LIBRARYNAME", "LIB?"}),  // patterns ignore case
+            h.run({"FUNCTION", "LIST"}));
   EXPECT_EQ(h.run({"FUNCTION", "LIST", "bad"}), error("ERR Unknown argument bad"));
   EXPECT_EQ(h.run({"FUNCTION", "LIST", "withcode", "withcode"}),
             error("ERR Unknown argument withcode"));
