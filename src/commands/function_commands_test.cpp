@@ -64,6 +64,8 @@ TEST(FunctionTest, KeysArgsAndCallErrors) {
   load(h, library("lib2", "g", "return redis.call('nosuch')"));
   EXPECT_EQ(h.run({"FCALL", "g", "0"}),
             error("ERR Unknown Redis command called from script script: g, on @user_function:3."));
+  load(h, library("lib4", "t", "error({})"));
+  EXPECT_EQ(h.run({"FCALL", "t", "0"}), error("ERR unknown error script: t, on @user_function:3."));
   load(h, library("lib3", "e", "return a.b"));
   EXPECT_EQ(h.run({"FCALL", "e", "0"}),
             error("ERR user_function:3: Script attempted to access nonexistent global variable "

@@ -253,7 +253,8 @@ void ScriptRuntime::invoke(Run& run, int nargs, protocol::ReplyWriter& out) {
     std::string msg, source, line;
     bool counted_already = false;
     lua_getfield(L, -1, "err");
-    if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+    // error({}) has no message: Redis 7.0 crashes there; kvd names it.
+    msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "ERR unknown error";
     lua_getfield(L, -2, "source");
     if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
     lua_getfield(L, -3, "line");
