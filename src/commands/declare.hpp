@@ -42,10 +42,10 @@ struct More {
   std::string_view group;
   // Keys found by parsing the arguments (ZUNION's numkeys, XREAD's STREAMS).
   KeyFinder find_keys = nullptr;
+  // Flags an invocation's arguments change (EVAL's and FCALL's script flags).
+  FlagsFinder find_flags = nullptr;
   // Arguments MONITOR must not show (AUTH's password).
   SecretArgs secret = nullptr;
-  // Flags that depend on the arguments (EVAL's script flags).
-  FlagsFor flags_for = nullptr;
   // A container command's subcommands (CONFIG GET, CLIENT LIST ...).
   std::vector<CommandSpec> subcommands;
 };

@@ -35,6 +35,7 @@ void register_dump_commands(engine::CommandTable& t);
 void register_stream_commands(engine::CommandTable& t);
 void register_stream_group_commands(engine::CommandTable& t);
 void register_scripting_commands(engine::CommandTable& t);
+void register_function_commands(engine::CommandTable& t);
 void register_persistence_commands(engine::CommandTable& t);
 
 }  // namespace kvd::commands

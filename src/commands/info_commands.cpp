@@ -12,6 +12,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/common/version.hpp"
 #include "kvd/engine/blocking.hpp"
+#include "kvd/engine/functions.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/pubsub.hpp"
 #include "kvd/engine/scripting.hpp"
@@ -141,24 +142,28 @@ void section_memory(CommandContext& ctx, InfoText& t) {
     snprintf(b, sizeof b, "%.2f%%", peak ? 100.0 * used / peak : 0.0);
     return std::string(b);
   }());
-  // Scripts (Redis 7's names). No FUNCTION libraries yet: those read zero.
+  // Scripts and functions (Redis 7's names): each has its own interpreter.
   const ScriptRuntime* scripts = e.scripts_if_created();
+  const FunctionStore* functions = e.functions_if_created();
   const uint64_t lua = scripts ? scripts->lua_memory() : 0;
   const uint64_t script_bodies = scripts ? scripts->scripts_memory() : 0;
+  const uint64_t vm_functions = functions ? functions->runtime().lua_memory() : 0;
+  const uint64_t function_bodies = functions ? functions->overhead_memory() : 0;
   t.field("used_memory_lua", lua);
   t.field("used_memory_vm_eval", lua);
   t.field("used_memory_lua_human", bytes_to_human(lua));
   t.field("used_memory_scripts_eval", script_bodies);
   t.field("number_of_cached_scripts",
           static_cast<uint64_t>(scripts ? scripts->cached_scripts() : 0));
-  t.field("number_of_functions", 0);
-  t.field("number_of_libraries", 0);
-  t.field("used_memory_vm_functions", 0);
-  t.field("used_memory_vm_total", lua);
-  t.field("used_memory_vm_total_human", bytes_to_human(lua));
-  t.field("used_memory_functions", 0);
-  t.field("used_memory_scripts", script_bodies);
-  t.field("used_memory_scripts_human", bytes_to_human(script_bodies));
+  t.field("number_of_functions",
+          static_cast<uint64_t>(functions ? functions->function_count() : 0));
+  t.field("number_of_libraries", static_cast<uint64_t>(functions ? functions->library_count() : 0));
+  t.field("used_memory_vm_functions", vm_functions);
+  t.field("used_memory_vm_total", lua + vm_functions);
+  t.field("used_memory_vm_total_human", bytes_to_human(lua + vm_functions));
+  t.field("used_memory_functions", function_bodies);
+  t.field("used_memory_scripts", script_bodies + function_bodies);
+  t.field("used_memory_scripts_human", bytes_to_human(script_bodies + function_bodies));
   t.field("total_system_memory", system);
   t.field("total_system_memory_human", bytes_to_human(system));
   t.field("maxmemory", maxmemory);

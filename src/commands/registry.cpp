@@ -35,6 +35,7 @@ engine::CommandTable all_commands() {
   register_stream_commands(t);
   register_stream_group_commands(t);
   register_scripting_commands(t);
+  register_function_commands(t);
   register_persistence_commands(t);
   return t;
 }

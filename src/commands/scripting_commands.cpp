@@ -106,9 +106,9 @@ void cmd_script_flush(CommandContext& ctx) {
 
 void cmd_script_kill(CommandContext& ctx) {
   // Reached while a slow script lets the server serve others (allow-busy).
-  const ScriptRuntime* created = ctx.engine.scripts_if_created();
-  std::string err = created ? ctx.engine.scripts().kill() : std::string();
-  if (!created) err = "NOTBUSY No scripts in execution right now.";
+  ScriptRuntime* running = ctx.engine.running_script();
+  std::string err = running ? running->kill(ScriptKind::kEval)
+                            : std::string("NOTBUSY No scripts in execution right now.");
   if (!err.empty()) {
     ctx.out.error(err);
     return;
@@ -151,24 +151,22 @@ std::vector<int> eval_keys(Args args) {
   return keys;
 }
 
-// The flags of this EVAL/EVALSHA: those its script's shebang implies (CLIENT
-// PAUSE WRITE lets a no-writes script through, as Redis does).
-uint32_t eval_flags(Engine&, const CommandSpec& spec, Args args) {
-  uint32_t script_flags;
-  size_t shebang_len;
-  std::string err;
-  if (args.size() < 2 || !parse_script_shebang(args[1], &script_flags, &shebang_len, &err)) {
-    return spec.flags;
+// A script with a shebang line lends EVAL its flags (one that may write is
+// deny-oom); without one, EVAL keeps its own.
+uint32_t eval_flags(Engine& e, Args args, uint32_t declared) {
+  if (args.size() < 2) return declared;
+  const bool by_sha = iequals(args[0], "evalsha") || iequals(args[0], "evalsha_ro");
+  uint32_t flags = 0;
+  const ScriptRuntime* rt = e.scripts_if_created();
+  if (by_sha) {
+    if (args[1].size() != 40 || !rt || !rt->flags_of(to_lower(args[1]), &flags)) return declared;
+  } else {
+    // The body's own line says what a cached copy of it would.
+    size_t len = 0;
+    std::string err;
+    if (!parse_script_shebang(args[1], &flags, &len, &err)) return declared;
   }
-  return script_command_flags(spec.flags, script_flags);
-}
-
-uint32_t evalsha_flags(Engine& engine, const CommandSpec& spec, Args args) {
-  uint32_t script_flags;
-  if (args.size() < 2 || !engine.scripts().cached_flags(to_lower(args[1]), &script_flags)) {
-    return spec.flags;
-  }
-  return script_command_flags(spec.flags, script_flags);
+  return flags & kScriptCompat ? declared : script_command_flags(declared, flags);
 }
 
 }  // namespace
@@ -177,15 +175,15 @@ void register_scripting_commands(CommandTable& t) {
   Family f(t, "scripting");
   constexpr uint32_t kEval =
       kNoscript | kStale | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kMovableKeys;
-  f.add("eval", -3, kEval, kNoKeys, cmd_eval, {.find_keys = eval_keys, .flags_for = eval_flags});
+  f.add("eval", -3, kEval, kNoKeys, cmd_eval, {.find_keys = eval_keys, .find_flags = eval_flags});
   f.add("evalsha", -3, kEval, kNoKeys, cmd_evalsha,
-        {.find_keys = eval_keys, .flags_for = evalsha_flags});
+        {.find_keys = eval_keys, .find_flags = eval_flags});
   f.add("eval_ro", -3,
         kReadonly | kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
-        cmd_eval_ro, {.find_keys = eval_keys});
+        cmd_eval_ro, {.find_keys = eval_keys, .find_flags = eval_flags});
   f.add("evalsha_ro", -3,
         kReadonly | kNoscript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys, kNoKeys,
-        cmd_evalsha_ro, {.find_keys = eval_keys});
+        cmd_evalsha_ro, {.find_keys = eval_keys, .find_flags = eval_flags});
   f.add("script", -2, 0, kNoKeys, nullptr,
         {.subcommands = {cmd("debug", 3, kNoscript, kNoKeys, cmd_script_debug),
                          cmd("exists", -3, kNoscript, kNoKeys, cmd_script_exists),

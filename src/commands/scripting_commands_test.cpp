@@ -7,6 +7,7 @@
 #include "kvd/common/sha1.hpp"
 #include "kvd/engine/scripting.hpp"
 #include "support/engine_harness.hpp"
+#include "support/slow_script.hpp"
 
 namespace kvd::test {
 namespace {
@@ -200,58 +201,6 @@ TEST(ScriptingTest, WritesWakeWatchersAndCountAsChanges) {
   EXPECT_EQ(h.run({"EXEC"}), "*-1\r\n");  // the script's write broke the WATCH
 }
 
-// A clock that moves 1 ms every time the script's duration is read, so a
-// busy loop passes busy-reply-threshold without sleeping.
-class TickingClock final : public engine::Clock {
- public:
-  int64_t now_ms() const override { return us_ / 1000; }
-  int64_t now_us() const override { return us_; }
-  int64_t monotonic_us() const override { return us_ += 1000; }
-
- private:
-  mutable int64_t us_ = 1'700'000'000'000'000;
-};
-
-// Runs a callback where the server would run network events.
-class BusyHooks final : public engine::ServerHooks {
- public:
-  std::function<void()> on_busy;
-  int shutdowns = 0;
-  std::string request_shutdown(const Shutdown&) override {
-    ++shutdowns;
-    return "";
-  }
-  Info info() override { return {}; }
-  void process_events_while_busy() override {
-    if (on_busy) on_busy();
-  }
-};
-
-struct SlowScriptFixture {
-  TickingClock clock;
-  engine::Config config;
-  engine::Engine engine{clock, config, commands::all_commands()};
-  BusyHooks hooks;
-  protocol::OutputBuffer out_a, out_b;
-  protocol::ReplyWriter writer_a{out_a}, writer_b{out_b};
-  engine::Client a, b;  // a runs the script, b talks to the server meanwhile
-
-  SlowScriptFixture() {
-    engine.set_hooks(&hooks);
-    config.v().busy_reply_threshold = 100;
-    a.id = engine.next_client_id();
-    b.id = engine.next_client_id();
-  }
-  std::string run(engine::Client& c, protocol::OutputBuffer& out, protocol::ReplyWriter& w,
-                  std::vector<std::string_view> args) {
-    out.clear();
-    engine.execute(c, engine::Args(args.data(), args.size()), w);
-    return out.to_string();
-  }
-  std::string run_a(std::vector<std::string_view> args) { return run(a, out_a, writer_a, args); }
-  std::string run_b(std::vector<std::string_view> args) { return run(b, out_b, writer_b, args); }
-};
-
 TEST(ScriptingTest, SlowScriptAnswersBusyUntilKilled) {
   SlowScriptFixture f;
   std::vector<std::string> seen;
@@ -294,6 +243,44 @@ TEST(ScriptingTest, SlowScriptThatWroteCannotBeKilledButShutdownNosaveStopsIt) {
   EXPECT_EQ(seen[0].substr(0, 47), "-UNKILLABLE Sorry the script already executed w");
   EXPECT_EQ(seen[1].substr(0, 5), "-BUSY");
   EXPECT_EQ(f.hooks.shutdowns, 1);
+}
+
+std::string repeat(std::string_view s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(ScriptingTest, Cmsgpack) {
+  EngineHarness h;
+  // Hex of what redis-server 7.0.15's cmsgpack.pack returns for the same values.
+  const std::string to_hex =
+      " local h = '' for i = 1, #e do h = h .. string.format('%02x', string.byte(e, i)) end "
+      "return h";
+  EXPECT_EQ(eval(h,
+                 "local e = cmsgpack.pack(0.1, 1.5, -1099511627776, 1, 200, 70000, "
+                 "5000000000, -5, -100, -1000, -100000, 'abc', true, false, {1,2,3}, {a=1}, "
+                 "{}, string.rep('x', 40))" +
+                     to_hex),
+            bulk("cb3fb999999999999aca3fc00000d3ffffff000000000001ccc8ce00011170cf000000012a05f2"
+                 "00fbd09cd1fc18d2fffe7960a3616263c3c29301020381a1610190d928" +
+                 repeat("78", 40)));
+  // A table that holds itself is cut at 16 levels, the last one nil.
+  EXPECT_EQ(eval(h, "local a = {} a[1] = a local e = cmsgpack.pack(a)" + to_hex),
+            bulk(repeat("91", 16) + "c0"));
+  EXPECT_EQ(eval(h, "return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {1, {x = 3}}, -7))}"),
+            "*4\r\n:1\r\n$1\r\na\r\n*2\r\n:1\r\n*0\r\n:-7\r\n");
+  EXPECT_EQ(eval(h, "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 1)}"),
+            "*2\r\n:2\r\n:2\r\n");
+  EXPECT_EQ(eval(h, "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 5, 1)}"),
+            "*3\r\n:-1\r\n:2\r\n:3\r\n");
+  EXPECT_EQ(eval(h, "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 0)}"),
+            "*3\r\n:1\r\n:2\r\n:3\r\n");  // no limit, no offset: all, as unpack
+  const std::string body = "return cmsgpack.unpack('\\218\\0')";
+  EXPECT_EQ(eval(h, body), error("ERR user_script:1: Missing bytes in input." + where(body, 1)));
+  const std::string set = "cmsgpack.pack = 1";
+  EXPECT_EQ(eval(h, set),
+            error("ERR user_script:1: Attempt to modify a readonly table" + where(set, 1)));
 }
 
 TEST(Sha1Test, KnownDigests) {

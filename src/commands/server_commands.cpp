@@ -126,13 +126,12 @@ void cmd_shutdown(CommandContext& ctx) {
   }
   if (ctx.engine.script_timed_out()) {
     // A slow script holds the dataset mid-change: only NOSAVE may stop it.
+    ScriptRuntime* running = ctx.engine.running_script();
     if (!nosave) {
-      ctx.out.error(
-          "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
-          "NOSAVE.");
+      ctx.out.error(busy_error(running->kind()));
       return;
     }
-    ctx.engine.scripts().abort_for_shutdown();
+    running->abort_for_shutdown();
   }
   ServerHooks* hooks = ctx.engine.hooks();
   if (!hooks) {  // an engine without a server (a unit test) cannot stop
@@ -149,23 +148,6 @@ void cmd_shutdown(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
 }
 
-// There are no functions yet, so flushing them is a validated no-op.
-void cmd_function_flush(CommandContext& ctx) {
-  const auto& a = ctx.args;
-  if (a.size() > 3) {
-    reply_subcommand_syntax_error(ctx);
-    return;
-  }
-  if (a.size() == 3 && !iequals(a[2], "sync") && !iequals(a[2], "async")) {
-    ctx.out.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
-    return;
-  }
-  ctx.out.ok();
-}
-
-void cmd_function_help(CommandContext& ctx) {
-  reply_help(ctx, "function",
-             {"FLUSH [ASYNC|SYNC]", "    Delete all libraries (there are none yet)."});
 }
 
 }  // namespace
@@ -181,10 +163,6 @@ void register_server_commands(CommandTable& t) {
   f.add("time", 1, kLoading | kStale | kFast, kNoKeys, cmd_time);
   f.add("shutdown", -1, kAdmin | kNoscript | kLoading | kStale | kNoMulti | kAllowBusy, kNoKeys,
         cmd_shutdown);
-  f.add("function", -2, 0, kNoKeys, nullptr,
-        {.group = "scripting",
-         .subcommands = {cmd("flush", -2, kWrite | kNoscript, kNoKeys, cmd_function_flush),
-                         cmd("help", 2, kLoading | kStale, kNoKeys, cmd_function_help)}});
 }
 
 }  // namespace kvd::commands

@@ -122,18 +122,6 @@ TEST(ServerCommands, DebugSleepAndActiveExpire) {
   EXPECT_EQ(h.run({"DEBUG"}), error("ERR wrong number of arguments for 'debug' command"));
 }
 
-TEST(ServerCommands, FunctionFlush) {
-  EngineHarness h;
-  EXPECT_EQ(h.run({"FUNCTION", "FLUSH"}), kOk);
-  EXPECT_EQ(h.run({"FUNCTION", "FLUSH", "ASYNC"}), kOk);
-  EXPECT_EQ(h.run({"function", "flush", "sync"}), kOk);
-  EXPECT_EQ(h.run({"FUNCTION", "FLUSH", "foo"}),
-            error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"));
-  EXPECT_EQ(h.run({"FUNCTION", "LIST"}),
-            error("ERR unknown subcommand 'LIST'. Try FUNCTION HELP."));
-  EXPECT_EQ(h.run({"FUNCTION"}), error("ERR wrong number of arguments for 'function' command"));
-}
-
 TEST(ServerCommands, StatsCountCallsAndFailures) {
   EngineHarness h;
   h.run({"SELECT", "99"});

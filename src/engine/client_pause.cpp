@@ -22,12 +22,11 @@ void ClientPause::forget(Client& c) {
   postponed_.erase(std::remove(postponed_.begin(), postponed_.end(), &c), postponed_.end());
 }
 
-bool Engine::postpone_if_paused(Client& c, const CommandSpec& spec, Args args) {
+bool Engine::postpone_if_paused(Client& c, const CommandSpec& spec, uint32_t flags, Args args) {
   // Commands EXEC and scripts run were admitted with them; replicas and the
   // master link are never paused (no replication yet).
   if (!pause_.active() || c.in_exec || c.script) return false;
   if (!pause_.all()) {
-    uint32_t flags = command_flags(spec, args);
     bool may_change = flags & (kWrite | kMayReplicate);
     // EXEC waits when its queue holds a command that may change data.
     if ((spec.flags & kRunsQueue) && c.tx && c.tx->in_multi && c.tx->has_write) may_change = true;
@@ -64,10 +63,6 @@ void Engine::release_postponed() {
       if (!c->blocked) c->conn->resume();
     }
   }
-}
-
-uint32_t Engine::command_flags(const CommandSpec& spec, Args args) {
-  return spec.flags_for ? spec.flags_for(*this, spec, args) : spec.flags;
 }
 
 }  // namespace kvd::engine

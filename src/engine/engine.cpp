@@ -1,4 +1,5 @@
 #include "kvd/engine/engine.hpp"
+#include "kvd/engine/functions.hpp"
 #include "kvd/engine/scripting.hpp"
 
 #include <chrono>
@@ -119,18 +120,19 @@ void Engine::change_replication_id() {
 }
 
 bool Engine::script_timed_out() const {
-  return scripts_ && scripts_->timed_out();
+  return (scripts_ && scripts_->timed_out()) || (functions_ && functions_->runtime().timed_out());
 }
 
 bool Engine::reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out) {
-  if (c.script || !scripts_->timed_out() || (spec.flags & kAllowBusy)) return false;
-  static constexpr const char* kBusy =
-      "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+  if (c.script || (spec.flags & kAllowBusy)) return false;
+  const ScriptRuntime* rt = running_script();
+  if (!rt || !rt->timed_out()) return false;
+  const std::string busy = busy_error(rt->kind());
   if ((spec.flags & kRunsQueue) && c.tx && c.tx->in_multi) {
-    reject(c, out, &spec, std::string("EXECABORT Transaction discarded because of: ") + kBusy);
+    reject(c, out, &spec, "EXECABORT Transaction discarded because of: " + busy);
     forget_watch(c);
   } else {
-    reject(c, out, &spec, kBusy);
+    reject(c, out, &spec, busy);
   }
   return true;
 }
@@ -138,6 +140,17 @@ bool Engine::reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWrit
 ScriptRuntime& Engine::scripts() {
   if (!scripts_) scripts_ = std::make_unique<ScriptRuntime>(*this);
   return *scripts_;
+}
+
+FunctionStore& Engine::functions() {
+  if (!functions_) functions_ = std::make_unique<FunctionStore>(*this);
+  return *functions_;
+}
+
+ScriptRuntime* Engine::running_script() {
+  if (scripts_ && scripts_->running()) return scripts_.get();
+  if (functions_ && functions_->runtime().running()) return &functions_->runtime();
+  return nullptr;
 }
 
 // A client starts unauthenticated when the default user has a password.
@@ -304,14 +317,18 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     return;
   }
   if (reject_in_pubsub_context(c, *spec, out)) return;
-  if (scripts_ && reject_busy(c, *spec, out)) return;
-  if (reject_oom(c, *spec, out)) return;
-  if (postpone_if_paused(c, *spec, args)) return;
+  if ((scripts_ || functions_) && reject_busy(c, *spec, out)) return;
+  // A script's flags stand for EVAL's and FCALL's own (whether they may
+  // write, or grow memory), as Redis reads them before the script runs.
+  const uint32_t flags =
+      spec->flags_finder ? spec->flags_finder(*this, args, spec->flags) : spec->flags;
+  if (reject_oom(c, *spec, flags, out)) return;
+  if (postpone_if_paused(c, *spec, flags, args)) return;
   // tracking-table-max-keys holds for queued commands too; its messages go
   // out now, ahead of this command's reply.
   if (running_command_ == 0 && tracking_->tracking_clients() > 0)
     tracking_->limit_table(static_cast<uint64_t>(config_.v().tracking_table_max_keys));
-  if (queue_in_multi(c, *spec, args, out)) return;
+  if (queue_in_multi(c, *spec, flags, args, out)) return;
   c.last_command = spec->fullname;
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
   uint64_t errors_before = out.errors();

@@ -8,7 +8,8 @@
 
 namespace kvd::engine {
 
-bool Engine::reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out) {
+bool Engine::reject_oom(Client& c, const CommandSpec& spec, uint32_t flags,
+                        protocol::ReplyWriter& out) {
   if (config_.v().maxmemory <= 0 || c.in_exec) return false;
   // Every command evicts first, as in Redis, so memory goes back under the
   // limit even while clients only read. Not while a slow script runs: it may
@@ -19,7 +20,7 @@ bool Engine::reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWrite
   // Queueing in MULTI could grow memory without bound: every command but
   // those that end it (EXEC, DISCARD, QUIT, RESET) is refused then, as in Redis.
   const bool queued = multi && !(spec.flags & kEndsMulti);
-  if (!(spec.flags & kDenyOom) && !(is_exec && c.tx->has_denyoom) && !queued) return false;
+  if (!(flags & kDenyOom) && !(is_exec && c.tx->has_denyoom) && !queued) return false;
   static constexpr const char* kOom = "OOM command not allowed when used memory > 'maxmemory'.";
   if (is_exec) {
     reject(c, out, &spec, std::string("EXECABORT Transaction discarded because of: ") + kOom);
@@ -30,7 +31,7 @@ bool Engine::reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWrite
   return true;
 }
 
-bool Engine::queue_in_multi(Client& c, const CommandSpec& spec, Args args,
+bool Engine::queue_in_multi(Client& c, const CommandSpec& spec, uint32_t flags, Args args,
                             protocol::ReplyWriter& out) {
   if (!in_multi(c)) return false;
   // MULTI, EXEC, DISCARD, WATCH, QUIT and RESET act at once.
@@ -41,8 +42,8 @@ bool Engine::queue_in_multi(Client& c, const CommandSpec& spec, Args args,
     return true;
   }
   c.tx->queue.emplace_back(args.begin(), args.end());
-  if (spec.flags & kDenyOom) c.tx->has_denyoom = true;
-  if (command_flags(spec, args) & (kWrite | kMayReplicate)) c.tx->has_write = true;
+  if (flags & kDenyOom) c.tx->has_denyoom = true;
+  if (flags & (kWrite | kMayReplicate)) c.tx->has_write = true;
   out.simple("QUEUED");
   return true;
 }

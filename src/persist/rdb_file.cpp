@@ -13,7 +13,6 @@ namespace kvd::persist {
 namespace {
 
 // Opcodes between keys (the RDB format's public description).
-constexpr uint8_t kOpFunction2 = 245;
 constexpr uint8_t kOpModuleAux = 247;
 constexpr uint8_t kOpIdle = 248;
 constexpr uint8_t kOpFreq = 249;
@@ -70,6 +69,12 @@ bool RdbFileWriter::begin(int64_t now_ms, uint64_t used_memory) {
   return flush_if_big();
 }
 
+bool RdbFileWriter::library(std::string_view code) {
+  w_.byte(kRdbOpFunction2);
+  w_.string(code);
+  return flush_if_big();
+}
+
 bool RdbFileWriter::select_db(int db, uint64_t keys, uint64_t expires) {
   w_.byte(kOpSelectDb);
   w_.length(static_cast<uint64_t>(db));
@@ -116,8 +121,34 @@ bool RdbFileWriter::finish() {
   return ok;
 }
 
+bool read_rdb_library(rdb::Reader& r, uint8_t opcode, std::string* code, std::string* err) {
+  if (opcode == kRdbOpFunction2) {
+    if (r.string(code)) return true;
+    *err = "Failed loading library payload";
+    return false;
+  }
+  std::string name, engine_name, desc, blob;
+  uint64_t has_desc = 0;
+  if (!r.string(&name)) {
+    *err = "Failed loading library name";
+  } else if (!r.string(&engine_name)) {
+    *err = "Failed loading engine name";
+  } else if (!r.length(&has_desc)) {
+    *err = "Failed loading library description indicator";
+  } else if (has_desc && !r.string(&desc)) {
+    *err = "Failed loading library description";
+  } else if (!r.string(&blob)) {
+    *err = "Failed loading library blob";
+  } else {
+    *code = "#!" + engine_name + " name=" + name + "\n" + blob;
+    return true;
+  }
+  return false;
+}
+
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
-                     const RdbKeySink& on_key, RdbLoadStats* stats) {
+                     const RdbKeySink& on_key, RdbLoadStats* stats,
+                     const RdbLibrarySink& on_library) {
   if (data.size() < 9 + 9 || data.substr(0, 5) != "REDIS") return "not an RDB file";
   int version = 0;
   for (size_t i = 5; i < 9; ++i) {
@@ -188,8 +219,15 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
       }
       case kOpModuleAux:
         return "module data in the RDB file: kvd has no modules";
-      case kOpFunction2:
-        return "functions in the RDB file: kvd has no functions yet";
+      case kRdbOpFunction2:
+      case kRdbOpFunctionRc: {
+        std::string code, err;
+        if (!read_rdb_library(r, op, &code, &err)) return "Failed loading library, " + err;
+        if (!on_library) return "Failed loading library, functions are not loaded here";
+        err = on_library(std::move(code));
+        if (!err.empty()) return "Failed loading library, " + err;
+        continue;
+      }
       default:
         break;
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kvd/engine/engine.hpp"
+#include "kvd/engine/functions.hpp"
 #include "kvd/engine/memory.hpp"
 
 namespace kvd::persist {
@@ -58,6 +59,10 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
   RdbFileWriter w(fd, e.config().v().rdbcompression);
   const int64_t now = e.clock().now_ms();
   bool ok = w.begin(now, engine::allocator_used_memory());
+  // Function libraries go first, as Redis writes them: its code alone.
+  if (const engine::FunctionStore* fs = e.functions_if_created()) {
+    for (const auto& [name, lib] : fs->libraries()) ok = ok && w.library(lib->code);
+  }
   // As Redis: idle times under an LRU policy, counters under an LFU one.
   const engine::EvictionPolicy policy =
       engine::parse_eviction_policy(e.config().v().maxmemory_policy);
@@ -208,10 +213,16 @@ std::string load_snapshot(engine::Engine& e) {
         if (expire_ms >= 0) e.db(db).set_expire(entry, expire_ms);
         e.access_tracking().restore(entry, e.clock().now_ms(), access.idle_seconds, access.freq);
       },
-      &stats);
+      &stats,
+      [&](std::string code) {
+        std::string err;
+        if (e.functions().load(code, false, 0, &err).empty()) return err;
+        return std::string();
+      });
   ::munmap(map, static_cast<size_t>(sb.st_size));
   if (!err.empty()) {
     for (int i = 0; i < e.db_count(); ++i) e.db(i).clear(nullptr);
+    if (e.functions_if_created()) e.functions().flush();
     return "Bad RDB file " + path + ": " + err;
   }
   SnapshotState& st = e.snapshot_state();

@@ -167,6 +167,69 @@ TEST(SnapshotTest, DamagedFilesAreRefusedWhole) {
   ::rmdir(dir.c_str());
 }
 
+TEST(SnapshotTest, FunctionLibrariesRoundTrip) {
+  const std::string dir = temp_dir();
+  const std::string lib1 =
+      "#!lua name=lib1\nlocal function twice(x) return x .. x end\n"
+      "redis.register_function('twice', function(keys, args) return twice(args[1]) end)";
+  const std::string lib2 =
+      "#!lua name=lib2\nredis.register_function{function_name='ro', callback=function(keys) "
+      "return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}";
+  EngineHarness a;
+  a.config().v().dir = dir;
+  ASSERT_EQ(a.run({"FUNCTION", "LOAD", lib1}), bulk("lib1"));
+  ASSERT_EQ(a.run({"FUNCTION", "LOAD", lib2}), bulk("lib2"));
+  a.run({"SET", "k", "v"});
+  ASSERT_EQ(persist::save_now(a.engine()), "");
+
+  EngineHarness b;
+  b.config().v().dir = dir;
+  ASSERT_EQ(persist::load_snapshot(b.engine()), "");
+  EXPECT_EQ(b.run({"FUNCTION", "LIST", "WITHCODE"}), a.run({"FUNCTION", "LIST", "WITHCODE"}));
+  EXPECT_EQ(b.run({"FCALL", "twice", "0", "ab"}), bulk("abab"));
+  EXPECT_EQ(b.run({"FCALL_RO", "ro", "1", "k"}), bulk("v"));
+
+  // A library that cannot load fails the whole file, as in Redis.
+  EngineHarness c;
+  c.config().v().dir = dir;
+  ASSERT_EQ(c.run({"FUNCTION", "LOAD", lib1}), bulk("lib1"));
+  EXPECT_NE(persist::load_snapshot(c.engine()).find("Library 'lib1' already exists"),
+            std::string::npos);
+  EXPECT_EQ(c.run({"DBSIZE"}), integer(0));
+  EXPECT_EQ(c.run({"FUNCTION", "LIST"}), "*0\r\n");
+  std::remove((dir + "/dump.rdb").c_str());
+  ::rmdir(dir.c_str());
+}
+
+// A snapshot redis-server 7.0.15 wrote: one library (its code LZF-compressed)
+// and one key.
+TEST(SnapshotTest, LoadsRedisSnapshotWithFunctions) {
+  const std::string dir = temp_dir();
+  write_file(
+      dir + "/dump.rdb",
+      std::string(
+          "\x52\x45\x44\x49\x53\x30\x30\x31\x30\xfa\x09\x72\x65\x64\x69\x73\x2d\x76\x65\x72\x06\x37"
+          "\x2e\x30\x2e\x31\x35\xfa\x0a\x72\x65\x64\x69\x73\x2d\x62\x69\x74\x73\xc0\x40\xfa\x05\x63"
+          "\x74\x69\x6d\x65\xc2\x05\xcd\x11\x6b\xfa\x08\x75\x73\x65\x64\x2d\x6d\x65\x6d\xc2\x38\x02"
+          "\x17\x00\xfa\x08\x61\x6f\x66\x2d\x62\x61\x73\x65\xc0\x00\xf5\xc3\x40\x95\x40\xab\x1f\x23"
+          "\x21\x6c\x75\x61\x20\x6e\x61\x6d\x65\x3d\x72\x6c\x69\x62\x0a\x72\x65\x64\x69\x73\x2e\x72"
+          "\x65\x67\x69\x73\x74\x65\x72\x5f\x66\x07\x75\x6e\x63\x74\x69\x6f\x6e\x7b\xc0\x08\x00\x5f"
+          "\x60\x2a\x10\x22\x72\x67\x65\x74\x22\x2c\x20\x63\x61\x6c\x6c\x62\x61\x63\x6b\x3d\xc0\x1e"
+          "\x0c\x28\x6b\x65\x79\x73\x29\x20\x72\x65\x74\x75\x72\x6e\x20\x06\x40\x4c\x40\x24\x01\x28"
+          "\x22\x80\x30\x40\x1e\x1f\x5b\x31\x5d\x29\x20\x65\x6e\x64\x2c\x20\x66\x6c\x61\x67\x73\x3d"
+          "\x7b\x22\x6e\x6f\x2d\x77\x72\x69\x74\x65\x73\x22\x7d\x2c\x20\x64\x05\x65\x73\x63\x72\x69"
+          "\x70\x40\x75\x05\x3d\x22\x66\x72\x6f\x6d\x80\x46\x01\x22\x7d\xfe\x00\xfb\x01\x00\x00\x04"
+          "\x72\x6b\x65\x79\x06\x72\x76\x61\x6c\x75\x65\xff\x50\x3e\xff\xbb\xcf\xa2\xd6\x2c",
+          262));
+  EngineHarness b;
+  b.config().v().dir = dir;
+  ASSERT_EQ(persist::load_snapshot(b.engine()), "");
+  EXPECT_EQ(b.run({"FCALL_RO", "rget", "1", "rkey"}), bulk("rvalue"));
+  EXPECT_NE(b.run({"FUNCTION", "LIST"}).find("$10\r\nfrom redis\r\n"), std::string::npos);
+  std::remove((dir + "/dump.rdb").c_str());
+  ::rmdir(dir.c_str());
+}
+
 TEST(SnapshotTest, MissingFileIsAnEmptyStart) {
   EngineHarness b;
   b.config().v().dir = temp_dir();

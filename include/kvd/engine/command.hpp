@@ -35,13 +35,12 @@ struct CommandContext {
 using Handler = void (*)(CommandContext&);
 // Key positions for commands whose keys cannot be described by first/last/step.
 using KeyFinder = std::vector<int> (*)(Args);
+// The flags of an invocation whose arguments change them (EVAL and FCALL
+// take a script's: see scripting_commands.cpp).
+using FlagsFinder = uint32_t (*)(Engine&, Args, uint32_t declared);
 // Whether args[i] of this command carries a secret (a password) that MONITOR
 // shows as "(redacted)".
 using SecretArgs = bool (*)(Args args, size_t i);
-// The flags of one invocation when they depend on it (EVAL of a script whose
-// shebang says no-writes is not a write), as Redis's getCommandFlags.
-struct CommandSpec;
-using FlagsFor = uint32_t (*)(Engine& engine, const CommandSpec& spec, Args args);
 
 enum CommandFlag : uint32_t {
   kWrite = 1u << 0,
@@ -139,7 +138,7 @@ struct CommandSpec {
   std::string complexity;
   KeyFinder key_finder = nullptr;
   SecretArgs secret_args = nullptr;
-  FlagsFor flags_for = nullptr;
+  FlagsFinder flags_finder = nullptr;
   std::vector<CommandSpec> subcommands;
 
   // Filled in by the table.

@@ -25,6 +25,7 @@ namespace kvd::engine {
 
 class BlockingRegistry;  // engine/blocking.hpp
 class ScriptRuntime;     // engine/scripting.hpp
+class FunctionStore;     // engine/functions.hpp
 class PubSub;
 class Tracking;  // engine/tracking.hpp
 struct WatchRegistry;
@@ -180,7 +181,8 @@ class Engine {
   void forget_watch(Client& c);
   // The dispatcher's MULTI step (engine/transaction.cpp): queues
   // the command and returns true while the client is in MULTI.
-  bool queue_in_multi(Client& c, const CommandSpec& spec, Args args, protocol::ReplyWriter& out);
+  bool queue_in_multi(Client& c, const CommandSpec& spec, uint32_t flags, Args args,
+                      protocol::ReplyWriter& out);
   // Pub/Sub (engine/pubsub.cpp).
   PubSub& pubsub() { return *pubsub_; }
   void forget_pubsub(Client& c);
@@ -198,6 +200,11 @@ class Engine {
   bool script_timed_out() const;
   // Null until a script was first loaded (INFO reads it without creating it).
   const ScriptRuntime* scripts_if_created() const { return scripts_.get(); }
+  // FUNCTION's libraries and their interpreter, created on first use.
+  FunctionStore& functions();
+  const FunctionStore* functions_if_created() const { return functions_.get(); }
+  // The interpreter whose script (EVAL or FCALL) runs now; null when none.
+  ScriptRuntime* running_script();
   // Adds a command to the slow log (engine/slowlog.cpp).
   // `spec` says which arguments to redact (null: none).
   void log_slow_command(const Client& c, const CommandSpec* spec, Args args, int64_t end_us,
@@ -215,8 +222,6 @@ class Engine {
   void pause_clients(int64_t end_ms, ClientPause::Mode mode) { pause_.pause(end_ms, mode); }
   // Ends the pause and runs the postponed commands (after the current one).
   void unpause_clients();
-  // This invocation's flags: spec.flags, or what spec.flags_for says.
-  uint32_t command_flags(const CommandSpec& spec, Args args);
   // Earliest deadline (ms) of a blocked client, or -1; the server arms a timer.
   int64_t next_block_deadline() const;
   // Replies to blocked clients whose timeout passed.
@@ -261,10 +266,12 @@ class Engine {
   // maxmemory: evicts what the policy allows first; then, if memory is still
   // above the limit, commands that may grow it (and EXEC of a transaction
   // holding one) are refused.
-  bool reject_oom(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
-  // CLIENT PAUSE is in force and this command must wait: records it, blocks
-  // the client and returns true.
-  bool postpone_if_paused(Client& c, const CommandSpec& spec, Args args);
+  // `flags` are the command's, as its arguments make them (a script's
+  // flags decide whether EVAL or FCALL may grow memory).
+  bool reject_oom(Client& c, const CommandSpec& spec, uint32_t flags, protocol::ReplyWriter& out);
+  // CLIENT PAUSE is in force and this command (with these flags) must wait:
+  // records it, blocks the client and returns true.
+  bool postpone_if_paused(Client& c, const CommandSpec& spec, uint32_t flags, Args args);
   void release_postponed();
   // A slow script is running: only allow-busy commands may run meanwhile.
   bool reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
@@ -307,6 +314,7 @@ class Engine {
   std::vector<Client*> monitors_;
   SlowLog slowlog_;
   std::unique_ptr<ScriptRuntime> scripts_;
+  std::unique_ptr<FunctionStore> functions_;
   SnapshotState snapshot_state_;
 };
 

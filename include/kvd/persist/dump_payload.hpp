@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kvd/engine/value.hpp"
 #include "kvd/persist/value_codec.hpp"
@@ -19,5 +20,14 @@ enum class PayloadStatus { kOk, kBadFooter, kBadData };
 // value. kBadFooter and kBadData map to Redis's two RESTORE errors.
 PayloadStatus read_dump_payload(std::string_view payload, const DecodeLimits& limits,
                                 engine::Value* out);
+
+// FUNCTION DUMP: each library's code behind the FUNCTION2 opcode, as in an
+// RDB file, then the same footer as DUMP.
+std::string make_functions_payload(const std::vector<std::string_view>& codes, bool compress);
+
+// FUNCTION RESTORE: the libraries' code from a payload; false with Redis's
+// error text (without its "ERR ") when the payload is not one.
+bool read_functions_payload(std::string_view payload, std::vector<std::string>* codes,
+                            std::string* err);
 
 }  // namespace kvd::persist

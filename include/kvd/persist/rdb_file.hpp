@@ -30,6 +30,8 @@ class RdbFileWriter {
   RdbFileWriter(int fd, bool compress);
   // The header and aux fields (redis-ver, redis-bits, ctime, used-mem).
   bool begin(int64_t now_ms, uint64_t used_memory);
+  // One function library (its code), after begin and before the databases.
+  bool library(std::string_view code);
   bool select_db(int db, uint64_t keys, uint64_t expires);
   // One key; expire_ms < 0: no TTL. The access hints go in when >= 0.
   bool key(std::string_view key, const engine::Value& v, int64_t expire_ms,
@@ -62,7 +64,23 @@ struct RdbLoadStats {
 // now_ms are skipped, as a Redis master does.
 using RdbKeySink = std::function<void(int db, std::string key, engine::Value v, int64_t expire_ms,
                                       const KeyAccess& access)>;
+// Receives each function library's code (the whole payload, "#!lua
+// name=..." line first); returns "" or why it cannot be loaded, which fails
+// the load. Without one, a file with functions is refused.
+using RdbLibrarySink = std::function<std::string(std::string code)>;
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
-                     const RdbKeySink& on_key, RdbLoadStats* stats);
+                     const RdbKeySink& on_key, RdbLoadStats* stats,
+                     const RdbLibrarySink& on_library = {});
+
+// The opcodes of a function library in RDB files and FUNCTION DUMP payloads:
+// FUNCTION2 (Redis 7.0 GA: the code) and FUNCTION (7.0 release candidates:
+// name, engine, optional description, code).
+inline constexpr uint8_t kRdbOpFunction2 = 245;
+inline constexpr uint8_t kRdbOpFunctionRc = 246;
+
+// Reads one library after its opcode and returns its code (the RC form is
+// given the "#!<engine> name=<name>" line it lacks); false when malformed,
+// with Redis's message in err.
+bool read_rdb_library(rdb::Reader& r, uint8_t opcode, std::string* code, std::string* err);
 
 }  // namespace kvd::persist

@@ -309,6 +309,22 @@ void set_number(lua_State* L, const char* name, lua_Number v) {
 
 }  // namespace
 
+void add_log_api(lua_State* L, ScriptRuntime* rt) {
+  set_function(L, "log", redis_log, rt);
+  set_number(L, "LOG_DEBUG", 0);
+  set_number(L, "LOG_VERBOSE", 1);
+  set_number(L, "LOG_NOTICE", 2);
+  set_number(L, "LOG_WARNING", 3);
+}
+
+void add_version_api(lua_State* L) {
+  lua_pushstring(L, kRedisCompatVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  int major = 0, minor = 0, patch = 0;
+  std::sscanf(kRedisCompatVersion, "%d.%d.%d", &major, &minor, &patch);
+  set_number(L, "REDIS_VERSION_NUM", (major << 16) | (minor << 8) | patch);
+}
+
 void register_redis_api(lua_State* L, ScriptRuntime* rt) {
   lua_newtable(L);
   set_function(L, "call", redis_call, rt);
@@ -316,29 +332,19 @@ void register_redis_api(lua_State* L, ScriptRuntime* rt) {
   set_function(L, "sha1hex", redis_sha1hex, rt);
   set_function(L, "error_reply", redis_error_reply, rt);
   set_function(L, "status_reply", redis_status_reply, rt);
-  set_function(L, "log", redis_log, rt);
+  add_log_api(L, rt);
   set_function(L, "setresp", redis_setresp, rt);
   set_function(L, "set_repl", redis_set_repl, rt);
   set_function(L, "acl_check_cmd", redis_acl_check_cmd, rt);
   set_function(L, "replicate_commands", redis_replicate_commands, rt);
   set_function(L, "breakpoint", redis_breakpoint, rt);
   set_function(L, "debug", redis_debug, rt);
-  set_number(L, "LOG_DEBUG", 0);
-  set_number(L, "LOG_VERBOSE", 1);
-  set_number(L, "LOG_NOTICE", 2);
-  set_number(L, "LOG_WARNING", 3);
   set_number(L, "REPL_NONE", 0);
   set_number(L, "REPL_AOF", 1);
   set_number(L, "REPL_SLAVE", 2);
   set_number(L, "REPL_REPLICA", 2);
   set_number(L, "REPL_ALL", 3);
-  lua_pushstring(L, kRedisCompatVersion);
-  lua_setfield(L, -2, "REDIS_VERSION");
-  {
-    int major = 0, minor = 0, patch = 0;
-    std::sscanf(kRedisCompatVersion, "%d.%d.%d", &major, &minor, &patch);
-    set_number(L, "REDIS_VERSION_NUM", (major << 16) | (minor << 8) | patch);
-  }
+  add_version_api(L);
   lua_setglobal(L, "redis");
 }
 

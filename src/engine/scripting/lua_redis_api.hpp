@@ -12,4 +12,9 @@ namespace kvd::engine::scripting {
 // sha1hex, log, setresp, set_repl and the rest of Redis 7's script API.
 void register_redis_api(lua_State* L, ScriptRuntime* runtime);
 
+// Adds redis.log and the LOG_* levels to the table on top of the stack.
+void add_log_api(lua_State* L, ScriptRuntime* runtime);
+// Adds REDIS_VERSION and REDIS_VERSION_NUM to the table on top of the stack.
+void add_version_api(lua_State* L);
+
 }  // namespace kvd::engine::scripting

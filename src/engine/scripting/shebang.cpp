@@ -1,4 +1,5 @@
 // The "#!lua flags=..." first line of a script (Redis 7).
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -21,24 +22,46 @@ std::vector<std::string_view> split(std::string_view s, char sep, bool skip_empt
   return parts;
 }
 
-uint32_t flag_named(std::string_view name) {
-  if (name == "no-writes") return kScriptNoWrites;
-  if (name == "allow-oom") return kScriptAllowOom;
-  if (name == "allow-stale") return kScriptAllowStale;
-  if (name == "no-cluster") return kScriptNoCluster;
-  if (name == "allow-cross-slot-keys") return kScriptAllowCrossSlot;
-  return 0;
+struct NamedFlag {
+  std::string_view name;
+  uint32_t flag;
+};
+constexpr NamedFlag kFlags[] = {{"no-writes", kScriptNoWrites},
+                                {"allow-oom", kScriptAllowOom},
+                                {"allow-stale", kScriptAllowStale},
+                                {"no-cluster", kScriptNoCluster},
+                                {"allow-cross-slot-keys", kScriptAllowCrossSlot}};
+
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
 }
 
 }  // namespace
 
-uint32_t script_command_flags(uint32_t declared, uint32_t script_flags) {
-  if (script_flags & kScriptCompat) return declared;  // no shebang: as declared
-  uint32_t flags = declared & ~(kStale | kDenyOom | kWrite | kMayReplicate);
-  if (!(script_flags & (kScriptAllowOom | kScriptNoWrites))) flags |= kDenyOom;
-  if (!(script_flags & kScriptNoWrites)) flags |= kWrite;
-  if (script_flags & kScriptAllowStale) flags |= kStale;
-  return flags;
+uint32_t script_flag_named(std::string_view name, bool ignore_case) {
+  for (const NamedFlag& f : kFlags)
+    if (ignore_case ? same_ignoring_case(f.name, name) : f.name == name) return f.flag;
+  return 0;
+}
+
+uint32_t script_command_flags(uint32_t command_flags, uint32_t script_flags) {
+  uint32_t f = command_flags & ~(kStale | kDenyOom | kWrite | kMayReplicate);
+  if (!(script_flags & (kScriptAllowOom | kScriptNoWrites))) f |= kDenyOom;
+  if (!(script_flags & kScriptNoWrites)) f |= kWrite;
+  if (script_flags & kScriptAllowStale) f |= kStale;
+  return f;
+}
+
+std::vector<std::string_view> script_flag_names(uint32_t flags) {
+  std::vector<std::string_view> names;
+  for (const NamedFlag& f : kFlags)
+    if (flags & f.flag) names.push_back(f.name);
+  return names;
 }
 
 bool parse_script_shebang(std::string_view body, uint32_t* flags, size_t* shebang_len,
@@ -72,7 +95,7 @@ bool parse_script_shebang(std::string_view body, uint32_t* flags, size_t* sheban
     std::string_view list = parts[i].substr(6);
     if (list.empty()) continue;
     for (std::string_view name : split(list, ',', false)) {
-      uint32_t f = flag_named(name);
+      uint32_t f = script_flag_named(name, false);
       if (!f) {
         *err = "Unexpected flag in script shebang: " + std::string(name);
         return false;
