@@ -148,8 +148,6 @@ void cmd_shutdown(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
 }
 
-}
-
 }  // namespace
 
 void register_server_commands(CommandTable& t) {

@@ -337,7 +337,6 @@ const Directive kDirectives[] = {
     yes_no("lazyfree-lazy-server-del", false),
     yes_no("dynamic-hz", true),
     yes_no("jemalloc-bg-thread", true),
-    number("tracking-table-max-keys", "1000000", 0, kLongMax),
     // Active defragmentation
     yes_no("activedefrag", false, 0, nullptr, check_no_defrag),
     bytes("active-defrag-ignore-bytes", "104857600", 1, kLLongMax),
