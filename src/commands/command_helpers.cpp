@@ -124,4 +124,18 @@ bool check_string_length(CommandContext& ctx, uint64_t size, uint64_t append) {
   return true;
 }
 
+// Keys given as "numkeys key ..." with numkeys at args[numkeys_idx], and
+// with_dst the destination at args[1] first (ZUNIONSTORE, EVAL, FCALL ...).
+std::vector<int> keys_numkeys_at(Args args, int numkeys_idx, bool with_dst) {
+  std::vector<int> keys;
+  if (with_dst) keys.push_back(1);
+  int64_t n;
+  if (static_cast<int>(args.size()) <= numkeys_idx || !parse_int64(args[numkeys_idx], &n) || n < 0)
+    return keys;
+  for (int64_t i = 0; i < n && numkeys_idx + 1 + i < static_cast<int64_t>(args.size()); ++i) {
+    keys.push_back(static_cast<int>(numkeys_idx + 1 + i));
+  }
+  return keys;
+}
+
 }  // namespace kvd::commands

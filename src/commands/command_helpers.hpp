@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "declare.hpp"
 #include "kvd/engine/command.hpp"
@@ -58,5 +59,9 @@ int64_t max_string_bytes(const CommandContext& ctx);
 // Replies "string exceeds maximum allowed size" and returns false when growing a
 // string of `size` bytes by `append` bytes would pass max_string_bytes().
 bool check_string_length(CommandContext& ctx, uint64_t size, uint64_t append);
+
+// Key positions of the "numkeys key ..." form: numkeys at args[numkeys_idx],
+// after the destination at args[1] when with_dst (ZUNIONSTORE, EVAL, FCALL).
+std::vector<int> keys_numkeys_at(Args args, int numkeys_idx, bool with_dst);
 
 }  // namespace kvd::commands

@@ -297,12 +297,7 @@ void cmd_function_help(CommandContext& ctx) {
 
 // Key positions: numkeys (args[2]) keys from args[3].
 std::vector<int> fcall_keys(Args args) {
-  std::vector<int> keys;
-  int64_t n = 0;
-  if (args.size() < 3 || !parse_int64(args[2], &n) || n < 0) return keys;
-  for (int64_t i = 0; i < n && 3 + static_cast<size_t>(i) < args.size(); ++i)
-    keys.push_back(static_cast<int>(3 + i));
-  return keys;
+  return keys_numkeys_at(args, 2, false);
 }
 
 // FCALL takes its function's flags: one that may write is deny-oom.

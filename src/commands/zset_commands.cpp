@@ -116,23 +116,6 @@ bool arg_range(CommandContext& ctx, std::string_view s, int64_t lo, int64_t hi, 
   return true;
 }
 
-namespace {
-
-// ZUNIONSTORE dst numkeys key... : dst plus numkeys keys.
-std::vector<int> keys_numkeys_at(Args args, int numkeys_idx, bool with_dst) {
-  std::vector<int> keys;
-  if (with_dst) keys.push_back(1);
-  int64_t n;
-  if (static_cast<int>(args.size()) <= numkeys_idx || !parse_int64(args[numkeys_idx], &n) || n < 0)
-    return keys;
-  for (int64_t i = 0; i < n && numkeys_idx + 1 + i < static_cast<int64_t>(args.size()); ++i) {
-    keys.push_back(static_cast<int>(numkeys_idx + 1 + i));
-  }
-  return keys;
-}
-
-}  // namespace
-
 std::vector<int> keys_store(Args args) {
   return keys_numkeys_at(args, 2, true);
 }
