@@ -50,8 +50,14 @@ void debug_help(CommandContext& ctx) {
               "RELOAD [option ...]",
               "    Save the RDB on disk and reload it back to memory. Options: MERGE, NOFLUSH,",
               "    NOSAVE.",
+              "QUICKLIST-PACKED-THRESHOLD <size>",
+              "    Accepted for Redis's tests; kvd's lists have no separate plain nodes.",
               "SET-ACTIVE-EXPIRE <0|1>",
               "    Turn the periodic deletion of expired keys off (0) or on (1).",
+              "SET-DISABLE-DENY-SCRIPTS <0|1>",
+              "    Let scripts call commands flagged noscript (1), or not (0).",
+              "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+              "    Skip the checksum check of RESTORE payloads (1), or not (0).",
               "SLEEP <seconds>",
               "    Stop the server for <seconds> (a float, e.g. 0.25)."});
 }
@@ -289,6 +295,21 @@ void cmd_debug(CommandContext& ctx) {
     debug_protocol(ctx);
   } else if (a.size() == 3 && iequals(sub, "htstats")) {
     debug_htstats(ctx);
+  } else if (a.size() == 3 && iequals(sub, "quicklist-packed-threshold")) {
+    // Redis's bounds: a memory value below 4 GB minus 1 MB; 0 restores 1 GB.
+    int64_t n = 0;
+    if (!parse_memory(a[2], &n) || n < 0 || uint64_t(n) > (uint64_t{1} << 32) - (1 << 20)) {
+      ctx.out.error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+      return;
+    }
+    ctx.engine.list_packed_threshold = n == 0 ? uint64_t{1} << 30 : uint64_t(n);
+    ctx.out.ok();
+  } else if (a.size() == 3 && iequals(sub, "set-skip-checksum-validation")) {
+    ctx.engine.skip_checksum_validation = std::atoi(std::string(a[2]).c_str()) != 0;
+    ctx.out.ok();
+  } else if (a.size() == 3 && iequals(sub, "set-disable-deny-scripts")) {
+    ctx.engine.deny_scripts_disabled = std::atoi(std::string(a[2]).c_str()) != 0;
+    ctx.out.ok();
   } else if (a.size() == 2 && iequals(sub, "change-repl-id")) {
     ctx.engine.change_replication_id();
     spdlog::warn("Changing replication IDs after receiving DEBUG change-repl-id");

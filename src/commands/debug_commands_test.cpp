@@ -85,5 +85,39 @@ TEST(DebugCommands, ObjectNamesTheEncoding) {
   EXPECT_NE(r.find(" ql_nodes:1 "), std::string::npos) << r;
 }
 
+TEST(DebugCommands, QuicklistPackedThresholdIsValidatedAsRedisDoes) {
+  EngineHarness h;
+  const std::string bad =
+      error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+  EXPECT_EQ(h.run({"DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1K"}), simple("OK"));
+  EXPECT_EQ(h.run({"DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"}), simple("OK"));
+  EXPECT_EQ(h.run({"DEBUG", "QUICKLIST-PACKED-THRESHOLD", "4gb"}), bad);
+  EXPECT_EQ(h.run({"DEBUG", "QUICKLIST-PACKED-THRESHOLD", "abc"}), bad);
+}
+
+TEST(DebugCommands, SkipChecksumValidationLetsRestoreTakeABadCrc) {
+  EngineHarness h;
+  h.run({"SET", "k", "value"});
+  std::string dump = h.run({"DUMP", "k"});
+  // The bulk reply's payload: "$<len>\r\n<payload>\r\n"; flip its last CRC byte.
+  std::string payload = dump.substr(dump.find("\r\n") + 2);
+  payload.resize(payload.size() - 2);
+  payload.back() = static_cast<char>(payload.back() ^ 0x5a);
+  EXPECT_EQ(h.run({"RESTORE", "k2", "0", payload}),
+            error("ERR DUMP payload version or checksum are wrong"));
+  EXPECT_EQ(h.run({"DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1"}), simple("OK"));
+  EXPECT_EQ(h.run({"RESTORE", "k2", "0", payload}), simple("OK"));
+  EXPECT_EQ(h.run({"GET", "k2"}), bulk("value"));
+}
+
+TEST(DebugCommands, DisableDenyScriptsLetsScriptsCallNoscriptCommands) {
+  EngineHarness h;
+  const std::string script = "return redis.call('client', 'id')";
+  EXPECT_NE(h.run({"EVAL", script, "0"}).find("This Redis command is not allowed from script"),
+            std::string::npos);
+  EXPECT_EQ(h.run({"DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"}), simple("OK"));
+  EXPECT_EQ(h.run({"EVAL", script, "0"})[0], ':');
+}
+
 }  // namespace
 }  // namespace kvd::test

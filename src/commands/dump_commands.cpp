@@ -74,7 +74,7 @@ void cmd_restore(CommandContext& ctx) {
   }
   Value v;
   switch (persist::read_dump_payload(ctx.args[3], persist::decode_limits(ctx.engine.config().v()),
-                                     &v)) {
+                                     &v, !ctx.engine.skip_checksum_validation)) {
     case persist::PayloadStatus::kBadFooter:
       ctx.out.error("ERR DUMP payload version or checksum are wrong");
       return;

@@ -32,6 +32,7 @@ engine::CommandTable all_commands() {
   register_monitor_commands(t);
   register_slowlog_commands(t);
   register_dump_commands(t);
+  register_migrate_commands(t);
   register_stream_commands(t);
   register_stream_group_commands(t);
   register_scripting_commands(t);

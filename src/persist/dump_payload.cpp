@@ -18,11 +18,11 @@ void add_footer(std::string& out) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(crc >> (8 * i)));
 }
 
-bool footer_ok(std::string_view payload) {
+bool footer_ok(std::string_view payload, bool check_crc = true) {
   if (payload.size() < kFooterSize) return false;
   const char* footer = payload.data() + payload.size() - kFooterSize;
   if (get_le(footer, 2) > rdb::kVersion) return false;
-  return crc64(0, payload.data(), payload.size() - 8) == get_le(footer + 2, 8);
+  return !check_crc || crc64(0, payload.data(), payload.size() - 8) == get_le(footer + 2, 8);
 }
 
 }  // namespace
@@ -71,8 +71,8 @@ bool read_functions_payload(std::string_view payload, std::vector<std::string>* 
 }
 
 PayloadStatus read_dump_payload(std::string_view payload, const DecodeLimits& limits,
-                                engine::Value* out) {
-  if (!footer_ok(payload)) return PayloadStatus::kBadFooter;
+                                engine::Value* out, bool check_crc) {
+  if (!footer_ok(payload, check_crc)) return PayloadStatus::kBadFooter;
 
   rdb::Reader r(payload.substr(0, payload.size() - kFooterSize));
   uint8_t type;

@@ -264,6 +264,7 @@ void Server::on_cron() {
   engine_.cron();
   persist::snapshot_cron(engine_);
   int64_t now = clock_.now_ms();
+  migrate_links_.close_idle(now / 1000);
   std::vector<std::shared_ptr<Connection>> conns;
   conns.reserve(connections_.size());
   for (auto& [ptr, c] : connections_) conns.push_back(c);
@@ -361,7 +362,17 @@ engine::ServerHooks::Info Server::info() {
   i.eventloop_duration_sum = meter_.duration_sum_us();
   i.instantaneous_eventloop_cycles_per_sec = meter_.cycles_per_sec();
   i.instantaneous_eventloop_duration_usec = meter_.average_duration_us();
+  i.migrate_cached_sockets = migrate_links_.size();
   return i;
+}
+
+engine::MigrateLink* Server::migrate_link(const std::string& host, const std::string& port,
+                                          int64_t timeout_ms) {
+  return migrate_links_.get(host, port, timeout_ms, clock_.now_ms() / 1000);
+}
+
+void Server::close_migrate_link(const std::string& host, const std::string& port) {
+  migrate_links_.close(host, port);
 }
 
 int Server::run() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kvd_process.hpp"
+#include "redis_process.hpp"
 
 namespace kvd::itest {
 namespace {
@@ -29,74 +30,6 @@ struct TempDir {
     std::remove((path + "/dump.rdb").c_str());
     ::rmdir(path.c_str());
   }
-};
-
-// The full path of `name` on PATH, or "".
-std::string find_program(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    std::string candidate = dirs.substr(start, end - start) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return "";
-}
-
-// A redis-server child on 127.0.0.1:<free port>, stopped with SIGTERM.
-class RedisServer {
- public:
-  RedisServer(const std::string& binary, const std::string& dir) {
-    port_ = free_port();
-    std::vector<std::string> argv{
-        binary,   "--port", std::to_string(port_), "--bind", "127.0.0.1",   "--dir", dir,
-        "--save", "",       "--appendonly",        "no",     "--daemonize", "no",    "--logfile",
-        ""};
-    pid_ = fork();
-    if (pid_ == 0) {
-#ifdef __linux__
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
-      int fd = ::open("/dev/null", O_WRONLY);
-      if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        ::close(fd);
-      }
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      execv(cargv[0], cargv.data());
-      _exit(127);
-    }
-    wait_until([&] {
-      auto c = connect();
-      return c && !c->err;
-    });
-  }
-  ~RedisServer() {
-    stop();
-  }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  RedisPtr connect() const {
-    timeval tv{5, 0};
-    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
-    if (c && !c->err) redisSetTimeout(c, tv);
-    return RedisPtr(c, redisFree);
-  }
-
- private:
-  int port_ = 0;
-  pid_t pid_ = -1;
 };
 
 std::string str(const ReplyPtr& r) {

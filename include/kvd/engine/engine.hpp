@@ -17,6 +17,7 @@
 #include "kvd/engine/eviction.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/memory.hpp"
+#include "kvd/engine/migrate_link.hpp"
 #include "kvd/engine/slowlog.hpp"
 #include "kvd/engine/snapshot_state.hpp"
 #include "kvd/protocol/key_peek.hpp"
@@ -104,9 +105,22 @@ class ServerHooks {
     uint64_t eventloop_duration_sum = 0;  // microseconds
     int64_t instantaneous_eventloop_cycles_per_sec = 0;
     int64_t instantaneous_eventloop_duration_usec = 0;
+    size_t migrate_cached_sockets = 0;
   };
   // Not const: the server folds counters kept by other threads into Stats first.
   virtual Info info() = 0;
+  // MIGRATE's cached link to host:port, opened within `timeout_ms` when there
+  // is none; nullptr when it cannot connect. The link stays cached (Redis
+  // keeps up to 64, each for 10 s after its last use).
+  virtual MigrateLink* migrate_link(const std::string& host, const std::string& port,
+                                    int64_t timeout_ms) {
+    (void)host, (void)port, (void)timeout_ms;
+    return nullptr;
+  }
+  // Drops the cached link after an error, so the next MIGRATE reconnects.
+  virtual void close_migrate_link(const std::string& host, const std::string& port) {
+    (void)host, (void)port;
+  }
   // Called between the steps of a script that passed busy-reply-threshold:
   // run the ready network events (other clients' commands are refused with
   // BUSY by the engine) and return.
@@ -235,6 +249,16 @@ class Engine {
   bool active_expire_enabled = true;
   // DEBUG PAUSE-CRON: the server skips its periodic work while set.
   bool cron_paused = false;
+  // DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged
+  // noscript (tests use it to let a script watch CLIENT LIST).
+  bool deny_scripts_disabled = false;
+  // DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE accepts a payload whose CRC
+  // does not match (the version is still checked).
+  bool skip_checksum_validation = false;
+  // DEBUG QUICKLIST-PACKED-THRESHOLD: kept for DEBUG's validation and reply
+  // only; kvd's list nodes hold an element of any size without a separate
+  // "plain" node kind, so nothing else reads it.
+  uint64_t list_packed_threshold = uint64_t{1} << 30;
 
   // RDB snapshots (persist/snapshot.hpp): state for INFO and LASTSAVE. The
   // server runs the save points and reaps the child from its own cron; an

@@ -18,8 +18,9 @@ enum class PayloadStatus { kOk, kBadFooter, kBadData };
 
 // Checks the footer (version no newer than ours, checksum) and decodes the
 // value. kBadFooter and kBadData map to Redis's two RESTORE errors.
+// `check_crc` false skips only the checksum (DEBUG SET-SKIP-CHECKSUM-VALIDATION).
 PayloadStatus read_dump_payload(std::string_view payload, const DecodeLimits& limits,
-                                engine::Value* out);
+                                engine::Value* out, bool check_crc = true);
 
 // FUNCTION DUMP: each library's code behind the FUNCTION2 opcode, as in an
 // RDB file, then the same footer as DUMP.

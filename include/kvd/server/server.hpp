@@ -11,6 +11,7 @@
 #include "kvd/engine/engine.hpp"
 #include "kvd/server/io_threads.hpp"
 #include "kvd/server/loop_meter.hpp"
+#include "kvd/server/migrate_links.hpp"
 
 namespace kvd::server {
 
@@ -44,6 +45,9 @@ class Server final : public engine::ServerHooks {
   std::string request_shutdown(const Shutdown& how) override;
   Info info() override;
   void process_events_while_busy() override;
+  engine::MigrateLink* migrate_link(const std::string& host, const std::string& port,
+                                    int64_t timeout_ms) override;
+  void close_migrate_link(const std::string& host, const std::string& port) override;
 
  private:
   struct TcpListener;
@@ -72,6 +76,7 @@ class Server final : public engine::ServerHooks {
   engine::SystemClock clock_;
   engine::Engine engine_;
   LoopMeter meter_;
+  MigrateLinks migrate_links_;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::vector<std::unique_ptr<UnixListener>> unix_listeners_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;

@@ -114,7 +114,7 @@ bool run_command(lua_State* L, ScriptRuntime* rt, bool raise_errors) noexcept {
       refuse(L, engine, spec, "Wrong number of args calling Redis command from script");
       return raise_errors;
     }
-    if (spec->flags & kNoscript) {
+    if ((spec->flags & kNoscript) && !engine.deny_scripts_disabled) {
       refuse(L, engine, spec, "This Redis command is not allowed from script");
       return raise_errors;
     }
