@@ -4,6 +4,7 @@
 // Directives given as flags override the file, exactly as redis-server does.
 
 #include <signal.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "kvd/commands/registry.hpp"
 #include "kvd/common/version.hpp"
 #include "kvd/engine/config.hpp"
 #include "kvd/engine/memory.hpp"
@@ -91,28 +93,44 @@ size_t mimalloc_committed() {
 }
 #endif
 
-// Turns `--port 7000 --save "" --bind 127.0.0.1 ::1` into config lines.
+// Turns `--port 7000 --save "" --bind 127.0.0.1 ::1` into config lines, by
+// redis-server's rules: an argument right after a lone `--name` is its value
+// even when it starts with `--` (`--proc-title-template --my--title`), an
+// argument holding a name and a value (`"--port 7000"`) is a whole line, and
+// `--save` followed by another `--name` or by nothing means `save ""`.
 std::string flags_to_config(const std::vector<std::string>& args, std::string* error) {
   std::string text;
   bool first = true;
-  for (const auto& a : args) {
-    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+  bool value_taken = true;  // the last directive has its value: a `--` starts a new one
+  for (size_t j = 0; j < args.size(); ++j) {
+    const std::string& a = args[j];
+    if (value_taken && a.size() > 2 && a.compare(0, 2, "--") == 0) {
       if (!first) text += "\n";
       text += a.substr(2);
       first = false;
-    } else {
-      if (first) {
-        *error = "Invalid argument '" + a + "': directives must start with --";
-        return "";
+      const bool has_value =
+          a.find_first_of(" \t") != std::string::npos &&
+          a.find_first_not_of(" \t", a.find_first_of(" \t")) != std::string::npos;
+      value_taken = has_value;
+      if (!has_value && strcasecmp(a.c_str(), "--save") == 0 &&
+          (j + 1 == args.size() || args[j + 1].compare(0, 2, "--") == 0)) {
+        text += " \"\"";
+        value_taken = true;
       }
-      // Quote every value so spaces and empty strings survive the line split.
-      std::string quoted = " \"";
-      for (char c : a) {
-        if (c == '"' || c == '\\') quoted.push_back('\\');
-        quoted.push_back(c);
-      }
-      text += quoted + "\"";
+      continue;
     }
+    if (first) {
+      *error = "Invalid argument '" + a + "': directives must start with --";
+      return "";
+    }
+    // Quote every value so spaces and empty strings survive the line split.
+    std::string quoted = " \"";
+    for (char c : a) {
+      if (c == '"' || c == '\\') quoted.push_back('\\');
+      quoted.push_back(c);
+    }
+    text += quoted + "\"";
+    value_taken = true;
   }
   return text;
 }
@@ -151,6 +169,10 @@ int main(int argc, char** argv) {
   }
 
   kvd::engine::Config config;
+  const kvd::engine::CommandTable known_commands = kvd::commands::all_commands();
+  config.command_exists = [&known_commands](std::string_view name) {
+    return known_commands.find(name) != nullptr;
+  };
   if (!config_path.empty()) {
     std::error_code ec;
     auto abs = std::filesystem::absolute(config_path, ec);

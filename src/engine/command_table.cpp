@@ -29,6 +29,20 @@ const CommandSpec* CommandTable::find(std::string_view name) const {
   return it == by_name_.end() ? nullptr : it->second.get();
 }
 
+bool CommandTable::rename(std::string_view from, std::string_view to) {
+  auto it = by_name_.find(from);
+  if (it == by_name_.end()) return false;
+  std::unique_ptr<CommandSpec> spec = std::move(it->second);
+  by_name_.erase(it);
+  if (to.empty()) {
+    std::erase(ordered_, spec.get());
+    disabled_.push_back(std::move(spec));
+  } else {
+    by_name_[std::string(to)] = std::move(spec);
+  }
+  return true;
+}
+
 bool CommandTable::NameEq::operator()(std::string_view a, std::string_view b) const {
   return iequals(a, b);
 }

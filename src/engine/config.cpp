@@ -470,6 +470,13 @@ std::string Config::load_text(const std::string& text, const std::string& origin
       if (!e.empty()) return e;
       continue;
     }
+    if (name == "rename-command") {
+      if (args.size() != 2) return fail("Bad directive or wrong number of arguments");
+      if (command_exists && !command_exists(args[0]))
+        return fail("No such command in rename-command");
+      command_renames.emplace_back(args[0], args[1]);
+      continue;
+    }
     if (is_retired(name, args.size())) continue;
     std::string e = set(name, args, true);
     if (!e.empty()) return fail(e);

@@ -83,6 +83,24 @@ TEST(Config, BadDirectiveReportsTheLine) {
   EXPECT_NE(e.find("argument(s) must be one of the following: volatile-lru"), std::string::npos);
 }
 
+TEST(Config, RenameCommandRenamesOrDisables) {
+  engine::Config c;
+  c.command_exists = [](std::string_view name) { return name == "flushdb" || name == "get"; };
+  std::string e = c.load_text("rename-command nosuch x\n", "");
+  EXPECT_NE(e.find("No such command in rename-command"), std::string::npos) << e;
+  EXPECT_NE(c.load_text("rename-command flushdb\n", "").find("wrong number of arguments"),
+            std::string::npos);
+  ASSERT_EQ(c.load_text("rename-command flushdb badger\nrename-command get \"\"\n", ""), "");
+  engine::ManualClock clock;
+  engine::Engine engine(clock, c, commands::all_commands());
+  const engine::CommandTable& t = engine.commands();
+  EXPECT_EQ(t.find("flushdb"), nullptr);
+  ASSERT_NE(t.find("BADGER"), nullptr);
+  EXPECT_EQ(t.find("badger")->name, "flushdb");  // COMMAND still names it as declared
+  EXPECT_EQ(t.find("get"), nullptr);
+  for (const auto* spec : t.all()) EXPECT_NE(spec->name, "get");
+}
+
 TEST(Config, IncludeAndStartupOnlyParams) {
   TempDir dir;
   std::string inc = dir.write("inc.conf", "hz 25\ndatabases 4\n");

@@ -45,6 +45,7 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
       pubsub_(std::make_unique<PubSub>()),
       tracking_(std::make_unique<Tracking>(*this)),
       watches_(std::make_unique<WatchRegistry>()) {
+  for (const auto& [from, to] : config_.command_renames) commands_.rename(from, to);
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
     dbs_.push_back(std::make_unique<Database>(i));

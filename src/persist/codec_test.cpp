@@ -252,3 +252,48 @@ TEST(Intset, ParsesSortedBlobsOnly) {
 
 }  // namespace
 }  // namespace kvd::persist
+
+namespace kvd::persist {
+namespace {
+
+// Zipmaps as Redis 2.4 wrote them: short lengths, a long (254 + u32) value,
+// free bytes after a value, and the entry count in the header.
+TEST(Zipmap, ParsesPairsAndRefusesMalformedBlobs) {
+  std::string big(300, 'x');
+  std::string zm;
+  zm += '\x02';
+  zm += '\x02';
+  zm += "f1";
+  zm += '\x02';
+  zm += '\x03';  // three free bytes after the value
+  zm += "v1";
+  zm += "...";
+  zm += '\x02';
+  zm += "f2";
+  zm += '\xfe';
+  zm += std::string("\x2c\x01\x00\x00", 4);  // 300, little-endian
+  zm += '\x00';
+  zm += big;
+  zm += '\xff';
+  std::vector<std::string_view> pairs;
+  ASSERT_TRUE(parse_zipmap(zm, &pairs));
+  ASSERT_EQ(pairs.size(), 4u);
+  EXPECT_EQ(pairs[0], "f1");
+  EXPECT_EQ(pairs[1], "v1");
+  EXPECT_EQ(pairs[2], "f2");
+  EXPECT_EQ(pairs[3], big);
+
+  pairs.clear();
+  EXPECT_FALSE(parse_zipmap(zm.substr(0, zm.size() - 1), &pairs));  // no end marker
+  pairs.clear();
+  std::string wrong_count = zm;
+  wrong_count[0] = '\x03';
+  EXPECT_FALSE(parse_zipmap(wrong_count, &pairs));
+  pairs.clear();
+  std::string long_value = zm;
+  long_value[18] = '\x7f';  // the long length now runs past the blob
+  EXPECT_FALSE(parse_zipmap(long_value, &pairs));
+}
+
+}  // namespace
+}  // namespace kvd::persist

@@ -264,7 +264,14 @@ bool decode_zset(uint8_t type, rdb::Reader& r, const DecodeLimits& lim, Value* o
 
 bool decode_hash(uint8_t type, rdb::Reader& r, const DecodeLimits& lim, Value* out) {
   auto h = std::make_unique<HashObject>();
-  if (type == rdb::kHash) {
+  if (type == rdb::kHashZipmap) {
+    std::string blob;
+    std::vector<std::string_view> pairs;
+    if (!r.string(&blob) || !parse_zipmap(blob, &pairs)) return false;
+    for (size_t i = 0; i < pairs.size(); i += 2) {
+      if (!h->set(pairs[i], pairs[i + 1], lim.hash)) return false;  // a repeated field
+    }
+  } else if (type == rdb::kHash) {
     uint64_t n;
     if (!r.length(&n)) return false;
     std::string f, v;
@@ -333,6 +340,7 @@ bool decode_value(uint8_t type, rdb::Reader& r, const DecodeLimits& limits, Valu
     case rdb::kZSetListpack:
       return decode_zset(type, r, limits, out);
     case rdb::kHash:
+    case rdb::kHashZipmap:
     case rdb::kHashZiplist:
     case rdb::kHashListpack:
       return decode_hash(type, r, limits, out);
@@ -340,7 +348,7 @@ bool decode_value(uint8_t type, rdb::Reader& r, const DecodeLimits& limits, Valu
     case rdb::kStreamListpacks2:
       return decode_stream(type, r, limits, out);
     default:
-      return false;  // zipmap hashes, module values, unknown types
+      return false;  // module values, unknown types
   }
 }
 

@@ -115,4 +115,53 @@ bool parse_intset(std::string_view blob, std::vector<int64_t>* out) {
   return true;
 }
 
+namespace {
+
+// A zipmap length at blob[*pos]; false past the end or on the end marker.
+bool zipmap_length(std::string_view blob, size_t* pos, uint32_t* len) {
+  if (*pos >= blob.size()) return false;
+  const uint8_t b = static_cast<uint8_t>(blob[*pos]);
+  if (b < 254) {
+    *len = b;
+    *pos += 1;
+    return true;
+  }
+  if (b == 255 || *pos + 5 > blob.size()) return false;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= uint32_t(static_cast<uint8_t>(blob[*pos + 1 + i])) << (8 * i);
+  *len = v;
+  *pos += 5;
+  return true;
+}
+
+}  // namespace
+
+bool parse_zipmap(std::string_view blob, std::vector<std::string_view>* pairs) {
+  if (blob.size() < 2) return false;
+  const uint8_t header_count = static_cast<uint8_t>(blob[0]);
+  size_t pos = 1;
+  size_t entries = 0;
+  while (true) {
+    if (pos >= blob.size()) return false;
+    if (static_cast<uint8_t>(blob[pos]) == 255) {
+      ++pos;
+      break;
+    }
+    uint32_t klen = 0, vlen = 0;
+    if (!zipmap_length(blob, &pos, &klen) || klen > blob.size() - pos) return false;
+    std::string_view key = blob.substr(pos, klen);
+    pos += klen;
+    if (!zipmap_length(blob, &pos, &vlen) || pos >= blob.size()) return false;
+    const uint8_t free_bytes = static_cast<uint8_t>(blob[pos++]);
+    if (vlen > blob.size() - pos || free_bytes > blob.size() - pos - vlen) return false;
+    std::string_view value = blob.substr(pos, vlen);
+    pos += vlen + free_bytes;
+    pairs->push_back(key);
+    pairs->push_back(value);
+    ++entries;
+  }
+  if (pos != blob.size()) return false;
+  return header_count >= 254 || header_count == entries;
+}
+
 }  // namespace kvd::persist

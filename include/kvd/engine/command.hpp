@@ -156,6 +156,10 @@ class CommandTable {
   const std::vector<const CommandSpec*>& all() const { return ordered_; }
   // Key positions of a concrete invocation (COMMAND GETKEYS, later ACL/cluster).
   std::vector<int> key_positions(const CommandSpec& spec, Args args) const;
+  // rename-command: the command answers to `to` instead of `from` (an empty
+  // `to` disables it). Its declaration keeps its own name, as in Redis.
+  // False when `from` is not a command.
+  bool rename(std::string_view from, std::string_view to);
 
  private:
   // Case-insensitive hashing and comparison, so lookups take the client's bytes
@@ -174,6 +178,8 @@ class CommandTable {
   };
   std::unordered_map<std::string, std::unique_ptr<CommandSpec>, NameHash, NameEq> by_name_;
   std::vector<const CommandSpec*> ordered_;
+  // Disabled by rename-command to "": kept alive, code may hold pointers.
+  std::vector<std::unique_ptr<CommandSpec>> disabled_;
 };
 
 std::vector<std::string> flag_names(uint32_t flags);

@@ -151,6 +151,11 @@ class Config {
 
   void on_change(const std::string& name, std::function<void()> fn);
   std::string config_file;  // absolute path, empty if started without one
+  // rename-command lines (config only), applied to the command table when
+  // the engine is built. `command_exists`, when set, makes an unknown name
+  // fail at its line, as in Redis.
+  std::vector<std::pair<std::string, std::string>> command_renames;
+  std::function<bool(std::string_view)> command_exists;
 
  private:
   struct Param;

@@ -13,7 +13,7 @@ namespace kvd::persist::rdb {
 inline constexpr uint16_t kVersion = 10;
 
 // Value type bytes. kvd writes the 7.0 set; it reads every type a 7.0 server
-// reads except zipmap hashes and module values.
+// reads except module values.
 enum Type : uint8_t {
   kString = 0,
   kList = 1,

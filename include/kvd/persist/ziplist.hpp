@@ -42,4 +42,11 @@ class ZiplistCursor {
 // ascending order. False unless the blob is exactly that, strictly sorted.
 bool parse_intset(std::string_view blob, std::vector<int64_t>* out);
 
+// Zipmap (hashes written by Redis before 2.6): entry count (1 byte, 254 =
+// "count them") | entries | 0xFF. An entry is key length, key, value length,
+// free bytes (1 byte), value, then that many unused bytes. A length is one
+// byte below 254, or 254 and a u32 (LE). Fills `pairs` with field, value,
+// field, value ...; false unless the blob is exactly that.
+bool parse_zipmap(std::string_view blob, std::vector<std::string_view>* pairs);
+
 }  // namespace kvd::persist
