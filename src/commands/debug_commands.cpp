@@ -17,6 +17,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/engine.hpp"
+#include "kvd/engine/functions.hpp"
 #include "kvd/engine/types/list.hpp"
 #include "kvd/persist/rdb_format.hpp"
 #include "kvd/persist/snapshot.hpp"
@@ -63,13 +64,16 @@ void debug_help(CommandContext& ctx) {
 }
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the snapshot, empty the
-// dataset, load the snapshot back. MERGE and NOFLUSH keep what is in memory
-// and let the file's keys overwrite it.
+// dataset and the function libraries, load the snapshot back. NOFLUSH keeps
+// what is in memory (a key or library the file also holds then fails the
+// load); MERGE lets the file's replace them.
 void debug_reload(CommandContext& ctx) {
   bool flush = true, save = true;
+  persist::LoadOptions load;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     std::string_view opt = ctx.args[i];
     if (iequals(opt, "merge")) {
+      load.allow_duplicates = true;
     } else if (iequals(opt, "noflush")) {
       flush = false;
     } else if (iequals(opt, "nosave")) {
@@ -88,12 +92,17 @@ void debug_reload(CommandContext& ctx) {
     }
   }
   if (flush) {
+    // Emptying the dataset takes the function libraries too, as in Redis.
     for (int i = 0; i < e.db_count(); ++i) {
       e.touch_watched_keys_in_db(i, -1);
       e.db(i).clear(nullptr);
     }
+    if (e.functions_if_created()) e.functions().flush();
   }
-  if (!persist::load_snapshot(e).empty()) {
+  load.clear_on_error = flush;
+  std::string err = persist::load_snapshot(e, load);
+  if (!err.empty()) {
+    spdlog::warn("{}", err);
     ctx.out.error("ERR Error trying to load the RDB dump");
     return;
   }

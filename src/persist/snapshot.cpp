@@ -187,7 +187,7 @@ std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save) 
   return save_now(e);
 }
 
-std::string load_snapshot(engine::Engine& e) {
+std::string load_snapshot(engine::Engine& e, const LoadOptions& opts) {
   const std::string path = snapshot_path(e);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -204,11 +204,18 @@ std::string load_snapshot(engine::Engine& e) {
   if (map == MAP_FAILED) return "Can't map " + path + ": " + std::strerror(errno);
   RdbLoadStats stats;
   const int64_t t0 = e.clock().monotonic_us();
+  std::string duplicate;
   std::string err = load_rdb(
       std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)),
       decode_limits(e.config().v()), e.clock().now_ms(),
       [&](int db, std::string key, engine::Value v, int64_t expire_ms, const KeyAccess& access) {
         if (db >= e.db_count()) return;  // more databases in the file than configured
+        if (!opts.allow_duplicates && e.db(db).find_raw(key)) {
+          if (duplicate.empty())
+            duplicate = "RDB has duplicated key '" + key + "' in DB " + std::to_string(db);
+          v.destroy();
+          return;
+        }
         engine::Entry* entry = e.db(db).set(key, std::move(v));
         if (expire_ms >= 0) e.db(db).set_expire(entry, expire_ms);
         e.access_tracking().restore(entry, e.clock().now_ms(), access.idle_seconds, access.freq);
@@ -216,13 +223,16 @@ std::string load_snapshot(engine::Engine& e) {
       &stats,
       [&](std::string code) {
         std::string err;
-        if (e.functions().load(code, false, 0, &err).empty()) return err;
+        if (e.functions().load(code, opts.allow_duplicates, 0, &err).empty()) return err;
         return std::string();
       });
   ::munmap(map, static_cast<size_t>(sb.st_size));
+  if (err.empty()) err = duplicate;
   if (!err.empty()) {
-    for (int i = 0; i < e.db_count(); ++i) e.db(i).clear(nullptr);
-    if (e.functions_if_created()) e.functions().flush();
+    if (opts.clear_on_error) {
+      for (int i = 0; i < e.db_count(); ++i) e.db(i).clear(nullptr);
+      if (e.functions_if_created()) e.functions().flush();
+    }
     return "Bad RDB file " + path + ": " + err;
   }
   SnapshotState& st = e.snapshot_state();

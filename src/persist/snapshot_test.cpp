@@ -240,3 +240,31 @@ TEST(SnapshotTest, MissingFileIsAnEmptyStart) {
 
 }  // namespace
 }  // namespace kvd::test
+
+namespace kvd::test {
+namespace {
+
+// DEBUG RELOAD's options as Redis reads them: a plain reload empties keys and
+// libraries first; NOFLUSH without MERGE fails on what is already there and
+// keeps the dataset; NOFLUSH MERGE lets the file's copies win.
+TEST(SnapshotTest, DebugReloadFlushesFunctionsAndHonoursMerge) {
+  const std::string dir = temp_dir();
+  EngineHarness h;
+  h.config().v().dir = dir;
+  h.run({"FUNCTION", "LOAD",
+         "#!lua name=lib\nredis.register_function('f', function() return 'hi' end)"});
+  h.run({"SET", "x", "1"});
+  EXPECT_EQ(h.run({"DEBUG", "RELOAD"}), simple("OK"));
+  EXPECT_EQ(h.run({"FCALL", "f", "0"}), bulk("hi"));
+  EXPECT_EQ(h.run({"DEBUG", "RELOAD", "NOFLUSH"}), error("ERR Error trying to load the RDB dump"));
+  EXPECT_EQ(h.run({"GET", "x"}), bulk("1"));
+  EXPECT_EQ(h.run({"SET", "x", "2"}), simple("OK"));
+  EXPECT_EQ(h.run({"DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"}), simple("OK"));
+  EXPECT_EQ(h.run({"GET", "x"}), bulk("1"));  // the file's copy
+  EXPECT_EQ(h.run({"FCALL", "f", "0"}), bulk("hi"));
+  std::remove((dir + "/dump.rdb").c_str());
+  ::rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace kvd::test

@@ -34,8 +34,18 @@ void snapshot_cron(engine::Engine& e);
 // At shutdown: waits for no child (it is killed), saves if save points are set.
 std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save);
 
-// Loads the snapshot at snapshot_path() into empty databases. A missing file
-// is not an error. "" or what is wrong with the file.
-std::string load_snapshot(engine::Engine& e);
+// How a snapshot meets what is already in memory (DEBUG RELOAD's options).
+struct LoadOptions {
+  // MERGE: the file's keys and libraries replace those of the same name;
+  // otherwise one already here makes the load fail, as in Redis.
+  bool allow_duplicates = false;
+  // Start-up empties everything after a failed load; DEBUG RELOAD NOFLUSH
+  // keeps what was there.
+  bool clear_on_error = true;
+};
+
+// Loads the snapshot at snapshot_path(). A missing file is not an error.
+// "" or what is wrong with the file.
+std::string load_snapshot(engine::Engine& e, const LoadOptions& opts = {});
 
 }  // namespace kvd::persist
