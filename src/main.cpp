@@ -44,6 +44,9 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 namespace {
 
 #ifdef KVD_WITH_JEMALLOC
+#define KVD_STRINGIFY_(x) #x
+#define KVD_STRINGIFY(x) KVD_STRINGIFY_(x)
+
 // Bytes jemalloc has handed out, refreshed by bumping its stats epoch: the
 // same figure Redis reports as used_memory.
 size_t jemalloc_allocated() {
@@ -53,6 +56,16 @@ size_t jemalloc_allocated() {
   size_t allocated = 0;
   len = sizeof allocated;
   if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) != 0) return 0;
+  // Freed blocks a thread cache still holds count as allocated there; Redis
+  // counts what the program holds (its own zmalloc counter), so take them off.
+  // Without this, evicting keys barely moves the figure until the caches
+  // flush, and maxmemory overshoots by what they hold.
+  size_t cached = 0;
+  len = sizeof cached;
+  if (mallctl("stats.arenas." KVD_STRINGIFY(MALLCTL_ARENAS_ALL) ".tcache_bytes", &cached, &len,
+              nullptr, 0) == 0 &&
+      cached < allocated)
+    allocated -= cached;
   return allocated;
 }
 
