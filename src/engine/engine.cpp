@@ -274,7 +274,10 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   // that follows another in the same read starts when that one ended.
   const int64_t t0 = follows_previous && last_end_us_ >= 0 ? last_end_us_ : clock_.now_us();
   last_end_us_ = -1;  // until this command's handler has run
-  c.last_interaction_ms = t0 / 1000;
+  // A script's commands all see the time the script started (its client's
+  // time is set once by the runtime), as in Redis 7: a key does not expire
+  // halfway through a script.
+  if (!c.script) c.last_interaction_ms = t0 / 1000;
   const CommandSpec* spec = commands_.find(args[0]);
   if (!spec) {
     std::string list;

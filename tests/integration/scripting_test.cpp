@@ -43,6 +43,24 @@ TEST(Scripting, EvalOverTheWire) {
   EXPECT_EQ(KvdProcess::command(c.get(), {"PING"})->type, REDIS_REPLY_STATUS);
 }
 
+// Time stands still inside a script, as in Redis 7: a key set to expire in
+// 1 ms still exists after the script sleeps 10 ms.
+TEST(Scripting, TimeIsFrozenWhileAScriptRuns) {
+  KvdProcess kvd({"--enable-debug-command", "yes"});
+  auto c = kvd.connect();
+  // DEBUG is noscript; Redis's own test lifts that the same way.
+  KvdProcess::command(c.get(), {"DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"});
+  auto r = KvdProcess::command(
+      c.get(), {"EVAL",
+                "redis.call('SET', KEYS[1], 'v', 'PX', 1) redis.call('DEBUG', 'SLEEP', 0.01) "
+                "return redis.call('EXISTS', KEYS[1])",
+                "1", "key"});
+  ASSERT_EQ(r->type, REDIS_REPLY_INTEGER);
+  EXPECT_EQ(r->integer, 1);
+  // Once the script is over, the key has expired.
+  EXPECT_EQ(KvdProcess::command(c.get(), {"EXISTS", "key"})->integer, 0);
+}
+
 TEST(Scripting, SlowScriptAnswersBusyUntilKilled) {
   KvdProcess kvd({"--busy-reply-threshold", "50"});
   // The script's client writes its EVAL and reads the reply at the end.

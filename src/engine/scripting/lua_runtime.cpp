@@ -195,6 +195,7 @@ void ScriptRuntime::start_run(Run& run, Client& caller, std::string name, uint32
   sc.in_exec = true;  // blocking commands answer at once
   sc.script = true;
   sc.name = "lua";
+  sc.last_interaction_ms = caller.last_interaction_ms;  // the script's frozen "now"
 }
 
 void ScriptRuntime::run(Client& caller, std::string_view sha, Args keys, Args argv, bool read_only,
