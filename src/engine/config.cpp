@@ -381,10 +381,23 @@ std::string Config::set(std::string_view name, const std::vector<std::string>& a
     return "Bad directive or wrong number of arguments";
   }
   if (!startup && !p->is_mutable) return "can't set immutable config";
+  const bool may_apply = !startup && appliers_.count(p->name);
+  ConfigValues backup;
+  if (may_apply) backup = values_;
   std::string before = p->get();
   std::string e = p->set(args);
   if (!e.empty()) return e;
-  if (!startup && p->get() != before) notify(*p);
+  if (!startup && p->get() != before) {
+    if (auto it = appliers_.find(p->name); it != appliers_.end()) {
+      std::string why = it->second();
+      if (!why.empty()) {
+        values_ = backup;
+        (void)it->second();
+        return why;
+      }
+    }
+    notify(*p);
+  }
   return "";
 }
 
@@ -413,8 +426,25 @@ std::string Config::set_all(const std::vector<std::pair<std::string, std::string
     }
     if (p->get() != before) changed.push_back(p);
   }
+  std::vector<const std::function<std::string()>*> applied;
+  for (const Param* p : changed) {
+    auto it = appliers_.find(p->name);
+    if (it == appliers_.end()) continue;
+    std::string e = it->second();
+    if (!e.empty()) {
+      values_ = backup;
+      for (auto a = applied.rbegin(); a != applied.rend(); ++a) (void)(**a)();
+      *failed_name = p->name;
+      return e;
+    }
+    applied.push_back(&it->second);
+  }
   for (const Param* p : changed) notify(*p);
   return "";
+}
+
+void Config::on_apply(const std::string& name, std::function<std::string()> fn) {
+  appliers_[name] = std::move(fn);
 }
 
 std::string Config::canonical_name(std::string_view name) const {

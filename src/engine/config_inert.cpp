@@ -317,6 +317,7 @@ const Directive kDirectives[] = {
     yes_no("use-exit-on-panic", false, kHidden),
     number("watchdog-period", "0", 0, INT_MAX, kHidden),
     yes_no("disable-thp", true, kImm),
+    // Applied by the server (Server::apply_oom_score), not inert.
     choice("oom-score-adj", "no", "no yes relative=yes absolute"),
     {"oom-score-adj-values", Kind::kList, "0 200 800", 0, 0, nullptr, 0, nullptr, check_oom_values},
     text("server_cpulist", "", kImm),

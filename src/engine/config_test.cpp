@@ -101,6 +101,34 @@ TEST(Config, RenameCommandRenamesOrDisables) {
   for (const auto* spec : t.all()) EXPECT_NE(spec->name, "get");
 }
 
+// An applier that fails undoes the whole CONFIG SET: every value goes back
+// and the appliers that already ran run again to undo their effect.
+TEST(Config, FailedApplierRollsBackEveryValue) {
+  EngineHarness h;
+  engine::Config& c = h.config();
+  std::vector<std::string> applied;
+  c.on_apply("maxmemory", [&] {
+    applied.push_back("maxmemory=" + *c.get("maxmemory"));
+    return std::string();
+  });
+  c.on_apply("port", [&] {
+    applied.push_back("port=" + *c.get("port"));
+    return c.v().port == 1 ? std::string("Unable to listen on this port") : std::string();
+  });
+  int notified = 0;
+  c.on_change("maxmemory", [&] { ++notified; });
+  EXPECT_EQ(h.run({"CONFIG", "SET", "maxmemory", "1000", "port", "1"}),
+            error("ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen "
+                  "on this port"));
+  EXPECT_EQ(h.run({"CONFIG", "GET", "maxmemory"}), "*2\r\n" + bulk("maxmemory") + bulk("0"));
+  EXPECT_EQ(applied, (std::vector<std::string>{"maxmemory=1000", "port=1", "maxmemory=0"}));
+  EXPECT_EQ(notified, 0);
+  applied.clear();
+  EXPECT_EQ(h.run({"CONFIG", "SET", "maxmemory", "1000", "port", "7000"}), simple("OK"));
+  EXPECT_EQ(applied, (std::vector<std::string>{"maxmemory=1000", "port=7000"}));
+  EXPECT_EQ(notified, 1);
+}
+
 TEST(Config, IncludeAndStartupOnlyParams) {
   TempDir dir;
   std::string inc = dir.write("inc.conf", "hz 25\ndatabases 4\n");

@@ -64,6 +64,18 @@ Server::Server(engine::Config& config, std::string executable)
     sync_io_threads();
   }
   config_.on_change("loglevel", [this] { set_log_level(config_.v().loglevel); });
+  // Runtime CONFIG SET port / bind: the new sockets open first, so a port in
+  // use fails the command (and rolls it back) with the old ones still serving.
+  config_.on_apply("port", [this] { return rebind("Unable to listen on this port"); });
+  config_.on_apply("bind", [this] { return rebind("Failed to bind to specified addresses."); });
+  for (const char* name : {"oom-score-adj", "oom-score-adj-values"})
+    config_.on_apply(name, [this] { return apply_oom_score(); });
+}
+
+std::string Server::apply_oom_score() {
+  // Class 0: a master (kvd has no replica role yet).
+  return oom_score_.apply(config_.get("oom-score-adj").value_or("no"),
+                          config_.get("oom-score-adj-values").value_or(""), 0);
 }
 
 Server::~Server() {
@@ -80,48 +92,19 @@ bool Server::listen() {
         v.tcp_backlog, somaxconn);
   }
   if (v.port != 0) {
-    for (std::string addr : v.bind) {
-      // A leading '-' marks an optional address: failing to bind it is not fatal.
-      bool optional = !addr.empty() && addr[0] == '-';
-      if (optional) addr.erase(0, 1);
-      if (addr == "*") addr = "0.0.0.0";
-      std::error_code ec;
-      auto ip = asio::ip::make_address(addr, ec);
-      if (ec) {
-        spdlog::warn("Invalid bind address '{}'", addr);
-        if (optional) continue;
-        return false;
-      }
-      auto l = std::make_unique<TcpListener>(io_);
-      asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(v.port));
-      l->acceptor.open(ep.protocol(), ec);
-      if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-      if (!ec && ip.is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
-      const char* step = "socket";  // the call that failed, for the log
-      if (!ec) {
-        step = "bind";
-        l->acceptor.bind(ep, ec);
-      }
-      if (!ec) {
-        step = "listen";
-        l->acceptor.listen(static_cast<int>(v.tcp_backlog), ec);
-      }
-      if (ec) {
-        if (optional && (ec.value() == EADDRNOTAVAIL || ec.value() == EAFNOSUPPORT ||
-                         ec.value() == EPROTONOSUPPORT)) {
-          continue;
-        }
-        // Redis's two lines: tools (and its test harness, which then retries
-        // on another port) look for "Failed listening on port".
-        spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}: {}", addr,
-                     v.port, step, ec.message());
-        spdlog::warn("Failed listening on port {} (TCP), aborting.", v.port);
-        return false;
-      }
-      bound_port_ = l->acceptor.local_endpoint().port();
-      tcp_listeners_.push_back(std::move(l));
+    std::string why;
+    if (!open_tcp_listeners(v.port, v.bind, &tcp_listeners_, &why)) {
+      // Redis's two lines: tools (and its test harness, which then retries
+      // on another port) look for "Failed listening on port".
+      spdlog::warn("Warning: Could not create server TCP listening socket {}", why);
+      spdlog::warn("Failed listening on port {} (TCP), aborting.", v.port);
+      return false;
     }
+    if (!tcp_listeners_.empty())
+      bound_port_ = tcp_listeners_.back()->acceptor.local_endpoint().port();
   }
+  listening_port_ = v.port;
+  listening_bind_ = v.bind;
   if (!v.unixsocket.empty()) {
     ::unlink(v.unixsocket.c_str());
     auto l = std::make_unique<UnixListener>(io_);
@@ -145,6 +128,83 @@ bool Server::listen() {
   for (auto& l : tcp_listeners_) accept_tcp(*l);
   for (auto& l : unix_listeners_) accept_unix(*l);
   return true;
+}
+
+bool Server::open_tcp_listeners(int64_t port, const std::vector<std::string>& bind,
+                                std::vector<std::unique_ptr<TcpListener>>* out, std::string* why) {
+  for (std::string addr : bind) {
+    // A leading '-' marks an optional address: failing to bind it is not fatal.
+    bool optional = !addr.empty() && addr[0] == '-';
+    if (optional) addr.erase(0, 1);
+    if (addr == "*") addr = "0.0.0.0";
+    std::error_code ec;
+    auto ip = asio::ip::make_address(addr, ec);
+    if (ec) {
+      spdlog::warn("Invalid bind address '{}'", addr);
+      if (optional) continue;
+      *why = addr + ": invalid address";
+      return false;
+    }
+    auto l = std::make_unique<TcpListener>(io_);
+    asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(port));
+    l->acceptor.open(ep.protocol(), ec);
+    if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && ip.is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
+    const char* step = "socket";  // the call that failed, for the log
+    if (!ec) {
+      step = "bind";
+      l->acceptor.bind(ep, ec);
+    }
+    if (!ec) {
+      step = "listen";
+      l->acceptor.listen(static_cast<int>(config_.v().tcp_backlog), ec);
+    }
+    if (ec) {
+      if (optional && (ec.value() == EADDRNOTAVAIL || ec.value() == EAFNOSUPPORT ||
+                       ec.value() == EPROTONOSUPPORT)) {
+        continue;
+      }
+      *why = addr + ":" + std::to_string(port) + ": " + step + ": " + ec.message();
+      return false;
+    }
+    out->push_back(std::move(l));
+  }
+  return true;
+}
+
+std::string Server::rebind(const char* failure) {
+  if (stopping_) return "";
+  const auto& v = config_.v();
+  // A CONFIG SET of both port and bind applies twice: the second finds the
+  // sockets already as configured (and a rollback finds them as before).
+  if (v.port == listening_port_ && v.bind == listening_bind_) return "";
+  // As Redis does: the old sockets close first (the new set may reuse an
+  // address and port of theirs), and come back if the new set cannot open.
+  // Their pending accepts end as aborted; the objects go once those ran.
+  auto closed = std::make_shared<std::vector<std::unique_ptr<TcpListener>>>();
+  closed->swap(tcp_listeners_);
+  std::error_code ec;
+  for (auto& l : *closed) l->acceptor.close(ec);
+  asio::post(io_, [closed] {});
+  std::string why;
+  std::string result;
+  if (v.port != 0 && !open_tcp_listeners(v.port, v.bind, &tcp_listeners_, &why)) {
+    spdlog::warn("Could not listen as configured ({}): {}", why, failure);
+    tcp_listeners_.clear();
+    if (listening_port_ != 0 &&
+        !open_tcp_listeners(listening_port_, listening_bind_, &tcp_listeners_, &why)) {
+      spdlog::warn("Could not listen again as before: {}", why);
+    }
+    result = failure;
+  } else {
+    listening_port_ = v.port;
+    listening_bind_ = v.bind;
+    spdlog::info("Listening on port {} ({})", v.port, fmt::join(v.bind, " "));
+  }
+  bound_port_ =
+      tcp_listeners_.empty() ? 0 : tcp_listeners_.back()->acceptor.local_endpoint().port();
+  for (auto& l : tcp_listeners_) accept_tcp(*l);
+  return result;
 }
 
 void Server::accept_tcp(TcpListener& l) {
@@ -377,6 +437,7 @@ void Server::close_migrate_link(const std::string& host, const std::string& port
 
 int Server::run() {
   spdlog::warn("Server initialized");
+  apply_oom_score();
   std::string err = persist::load_snapshot(engine_);
   if (!err.empty()) {
     // Serving an empty dataset over a damaged file would lose it at the next

@@ -150,6 +150,12 @@ class Config {
   std::string rewrite();
 
   void on_change(const std::string& name, std::function<void()> fn);
+  // Puts a runtime change into effect where that may fail (listening on a
+  // new port, writing oom_score_adj): returns "" or why it failed. CONFIG SET
+  // runs the appliers of what it changed once every value is in place; when
+  // one fails, every value goes back and the appliers that ran are run again
+  // to undo their effect, as Redis rolls back. One applier per name.
+  void on_apply(const std::string& name, std::function<std::string()> fn);
   std::string config_file;  // absolute path, empty if started without one
   // rename-command lines (config only), applied to the command table when
   // the engine is built. `command_exists`, when set, makes an unknown name
@@ -172,6 +178,7 @@ class Config {
   std::vector<std::unique_ptr<Param>> params_;
   std::map<std::string, Param*, std::less<>> by_name_;
   std::map<std::string, std::vector<std::function<void()>>, std::less<>> listeners_;
+  std::map<std::string, std::function<std::string()>, std::less<>> appliers_;
 };
 
 }  // namespace kvd::engine

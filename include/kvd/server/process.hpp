@@ -13,4 +13,18 @@ void remove_pidfile(const std::string& path);
 // /proc/sys/net/core/somaxconn, or -1 where it does not exist (macOS).
 int read_somaxconn();
 
+// oom-score-adj: the kernel's OOM-killer preference for this process, as
+// Redis sets it. `mode` is the directive ("no", "yes"/"relative",
+// "absolute"), `values` its three classes (master, replica, background
+// child). The score the process had before kvd first changed it is kept
+// and put back when the directive returns to "no". "" or why it failed.
+class OomScoreAdjuster {
+ public:
+  std::string apply(const std::string& mode, const std::string& values, int process_class);
+
+ private:
+  bool adjusted_ = false;
+  int base_ = 0;
+};
+
 }  // namespace kvd::server

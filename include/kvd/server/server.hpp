@@ -12,6 +12,7 @@
 #include "kvd/server/io_threads.hpp"
 #include "kvd/server/loop_meter.hpp"
 #include "kvd/server/migrate_links.hpp"
+#include "kvd/server/process.hpp"
 
 namespace kvd::server {
 
@@ -52,6 +53,15 @@ class Server final : public engine::ServerHooks {
  private:
   struct TcpListener;
   struct UnixListener;
+  // Opens a listener per address of `bind` on `port` (optional "-addr"s may
+  // fail); false with the reason otherwise. Touches no state of the server.
+  bool open_tcp_listeners(int64_t port, const std::vector<std::string>& bind,
+                          std::vector<std::unique_ptr<TcpListener>>* out, std::string* why);
+  // CONFIG SET port/bind: listens as configured now, then closes the old
+  // sockets; returns `failure` (nothing changed) when it cannot.
+  std::string rebind(const char* failure);
+  // oom-score-adj as configured now (CONFIG SET and start-up).
+  std::string apply_oom_score();
   void accept_tcp(TcpListener& l);
   void accept_unix(UnixListener& l);
   void admit(asio::generic::stream_protocol::socket socket, bool unix_socket);
@@ -86,6 +96,10 @@ class Server final : public engine::ServerHooks {
   asio::signal_set signals_;
   bool stopping_ = false;
   int64_t bound_port_ = 0;
+  OomScoreAdjuster oom_score_;
+  // What the TCP listeners were opened for (CONFIG SET port/bind compares).
+  int64_t listening_port_ = 0;
+  std::vector<std::string> listening_bind_;
 };
 
 }  // namespace kvd::server
