@@ -37,6 +37,7 @@
 // installs; libasan exports it.
 extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
+#include "kvd/server/crash_report.hpp"
 #include "kvd/server/logging.hpp"
 #include "kvd/server/process.hpp"
 #include "kvd/server/server.hpp"
@@ -228,6 +229,11 @@ int main(int argc, char** argv) {
   kvd::engine::set_thread_net_probe(jemalloc_thread_net);
 #endif
   kvd::server::init_logging(v.logfile, v.loglevel);
+#ifndef KVD_WITH_ASAN
+  // Under AddressSanitizer its own report on these signals says more.
+  if (config.get("crash-log-enabled").value_or("yes") == "yes")
+    kvd::server::install_crash_report(v.logfile);
+#endif
 
   std::string executable;
   {

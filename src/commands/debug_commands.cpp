@@ -2,6 +2,7 @@
 // or disturb the server on purpose (SLEEP blocks the loop, RELOAD rewrites
 // the dataset), as in Redis.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -53,6 +54,8 @@ void debug_help(CommandContext& ctx) {
               "    NOSAVE.",
               "QUICKLIST-PACKED-THRESHOLD <size>",
               "    Accepted for Redis's tests; kvd's lists have no separate plain nodes.",
+              "SEGFAULT",
+              "    Crash the server with sigsegv.",
               "SET-ACTIVE-EXPIRE <0|1>",
               "    Turn the periodic deletion of expired keys off (0) or on (1).",
               "SET-DISABLE-DENY-SCRIPTS <0|1>",
@@ -319,6 +322,10 @@ void cmd_debug(CommandContext& ctx) {
   } else if (a.size() == 3 && iequals(sub, "set-disable-deny-scripts")) {
     ctx.engine.deny_scripts_disabled = std::atoi(std::string(a[2]).c_str()) != 0;
     ctx.out.ok();
+  } else if (a.size() == 2 && iequals(sub, "segfault")) {
+    // Tests the crash report: the process dies here, as with Redis's.
+    spdlog::warn("DEBUG SEGFAULT: crashing on purpose");
+    std::raise(SIGSEGV);
   } else if (a.size() == 2 && iequals(sub, "change-repl-id")) {
     ctx.engine.change_replication_id();
     spdlog::warn("Changing replication IDs after receiving DEBUG change-repl-id");

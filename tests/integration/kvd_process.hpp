@@ -127,6 +127,17 @@ class KvdProcess {
     return pid_;
   }
 
+  // Waits for the server to end by itself (a crash, SHUTDOWN); its raw wait
+  // status, or -1 if it was still running at the deadline.
+  int wait_for_exit(std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+    if (pid_ <= 0) return -1;
+    int status = 0;
+    if (!wait_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, deadline)) return -1;
+    pid_ = -1;
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return status;
+  }
+
   // Sends SIGTERM and waits for the exit status (-1 if it had to be killed).
   int stop() {
     if (pid_ <= 0) return exit_status_;
