@@ -97,10 +97,10 @@ bool retry(Engine& e, Client& c, const std::string& key) {
   }
   // An unblocked client's error reply (XREADGROUP's -NOGROUP) counts in
   // errorstats as Redis's updateStatsOnUnblock does.
+  e.track_latency(*spec, st->exec_us);
   if (c.writer->errors() != errors_before) {
     ++spec->stats.failed_calls;
-    ++e.stats().total_error_replies;
-    ++e.stats().error_codes[std::string(c.writer->last_error_code())];
+    e.count_error(c.writer->last_error_code());
   } else if (spec->flags & kWrite) {
     ++e.stats().dirty;
   }
@@ -202,7 +202,15 @@ size_t blocked_client_count(Engine& e) {
 
 bool unblock_client(Engine& e, Client& c, bool error) {
   if (!c.blocked || !c.block) return false;
+  // The command ends here, as when served: its latency, and with ERROR its
+  // failure (failed_calls, errorstat UNBLOCKED), count as Redis counts them.
+  const CommandSpec* spec = e.commands().find(c.block->argv[0]);
+  if (spec) e.track_latency(*spec, c.block->exec_us);
   end_wait(e.blocking(), c, error);
+  if (error && c.writer) {
+    e.count_error(c.writer->last_error_code());
+    if (spec) ++spec->stats.failed_calls;
+  }
   return true;
 }
 

@@ -44,6 +44,7 @@ class Server final : public engine::ServerHooks {
   std::string request_shutdown(const Shutdown& how) override;
   Info info() override;
   void process_events_while_busy() override;
+  void log_warning(std::string_view msg) override;
 
  private:
   struct TcpListener;
