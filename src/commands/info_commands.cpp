@@ -419,9 +419,9 @@ constexpr Section kSections[] = {
     {"module_list", "modules", "Modules", true, section_modules},
     {"commandstats", nullptr, "Commandstats", false, section_commandstats},
     {"errorstats", nullptr, "Errorstats", true, section_errorstats},
+    {"latencystats", nullptr, "Latencystats", false, section_latencystats},
     {"cluster", nullptr, "Cluster", true, section_cluster},
     {"keyspace", nullptr, "Keyspace", true, section_keyspace},
-    {"latencystats", nullptr, "Latencystats", false, section_latencystats},
 };
 
 void cmd_info(CommandContext& ctx) {
