@@ -380,7 +380,8 @@ void section_latencystats(CommandContext& ctx, InfoText& t) {
   if (!v.latency_tracking) return;
   for (const CommandSpec* c : ctx.engine.commands().all()) {
     latency_line(*c, v.latency_tracking_info_percentiles, t);
-    for (const auto& sub : c->subcommands) latency_line(sub, v.latency_tracking_info_percentiles, t);
+    for (const auto& sub : c->subcommands)
+      latency_line(sub, v.latency_tracking_info_percentiles, t);
   }
 }
 

@@ -16,7 +16,9 @@ namespace kvd::commands {
 
 namespace {
 
-int64_t now_s(const CommandContext& ctx) { return ctx.now_ms / 1000; }
+int64_t now_s(const CommandContext& ctx) {
+  return ctx.now_ms / 1000;
+}
 
 void cmd_latency_latest(CommandContext& ctx) {
   const auto& all = ctx.engine.latency().series();
@@ -107,7 +109,8 @@ void cmd_latency_histogram(CommandContext& ctx) {
   } else {
     // Unknown names are skipped, as Redis does.
     for (size_t i = 2; i < ctx.args.size(); ++i) {
-      if (const CommandSpec* c = find_by_fullname(table, ctx.args[i])) collect_with_data(*c, chosen);
+      if (const CommandSpec* c = find_by_fullname(table, ctx.args[i]))
+        collect_with_data(*c, chosen);
     }
   }
   ctx.out.map(static_cast<int64_t>(chosen.size()));

@@ -71,8 +71,7 @@ TEST(LatencyStats, PercentilesFollowTheConfiguration) {
   h.run({"SET", "a", "b"});
   EXPECT_EQ(info_field(h, "latencystats", "latency_percentiles_usec_set"),
             "p50=0.001,p99=0.001,p99.9=0.001");
-  EXPECT_EQ(h.run({"CONFIG", "SET", "latency-tracking-info-percentiles", "0.0 50.0 100.0"}),
-            kOk);
+  EXPECT_EQ(h.run({"CONFIG", "SET", "latency-tracking-info-percentiles", "0.0 50.0 100.0"}), kOk);
   EXPECT_EQ(h.run({"CONFIG", "GET", "latency-tracking-info-percentiles"}),
             "*2\r\n" + bulk("latency-tracking-info-percentiles") + bulk("0 50 100"));
   EXPECT_EQ(info_field(h, "latencystats", "latency_percentiles_usec_set"),

@@ -145,11 +145,13 @@ std::string latency_doctor_report(engine::Engine& e, int64_t now_s) {
     if (ev == "fork") {
       // GB of used memory the fork copied the page tables of, per second.
       const int64_t fork_us = e.snapshot_state().latest_fork_usec;
-      const double rate = fork_us > 0 ? static_cast<double>(engine::allocator_used_memory()) *
-                                            1e6 / fork_us / (1024.0 * 1024 * 1024)
+      const double rate = fork_us > 0 ? static_cast<double>(engine::allocator_used_memory()) * 1e6 /
+                                            fork_us / (1024.0 * 1024 * 1024)
                                       : 0.0;
-      const char* quality = rate < 10 ? "terrible" : rate < 25 ? "poor" : rate < 100 ? "good"
-                                                                                     : "excellent";
+      const char* quality = rate < 10    ? "terrible"
+                            : rate < 25  ? "poor"
+                            : rate < 100 ? "good"
+                                         : "excellent";
       if (rate < 25) advise[kForkVm] = true;
       out += " Fork rate is " + fmt("%.2f", rate) + " GB/sec (" + quality + ").";
     } else if (ev == "command") {
@@ -179,51 +181,64 @@ std::string latency_doctor_report(engine::Engine& e, int64_t now_s) {
            "Nothing to worry about.\n";
   }
   if (!any) {
-    out += "\nNo simple fix can be suggested for these events; a report like this one is a "
-           "good start when asking the community for help.\n";
+    out +=
+        "\nNo simple fix can be suggested for these events; a report like this one is a "
+        "good start when asking the community for help.\n";
     return out;
   }
   const std::string threshold_us = std::to_string(cfg.latency_monitor_threshold * 1000);
   out += "\nSuggestions:\n\n";
   if (advise[kForkVm])
-    out += "- fork() is slow on this machine. On a virtual machine, a hypervisor or an instance "
-           "type that forks faster helps; some (Xen) are known to be slow at it.\n";
+    out +=
+        "- fork() is slow on this machine. On a virtual machine, a hypervisor or an instance "
+        "type that forks faster helps; some (Xen) are known to be slow at it.\n";
   if (advise[kSlowlogOff])
-    out += "- Slow commands caused spikes but the slow log is off. Turn it on with 'CONFIG SET "
-           "slowlog-log-slower-than " + threshold_us + "' to see which ones.\n";
+    out +=
+        "- Slow commands caused spikes but the slow log is off. Turn it on with 'CONFIG SET "
+        "slowlog-log-slower-than " +
+        threshold_us + "' to see which ones.\n";
   if (advise[kSlowlogThreshold])
-    out += "- The slow log only records commands slower than the latency monitor's threshold "
-           "would need. Lower it with 'CONFIG SET slowlog-log-slower-than " + threshold_us +
-           "'.\n";
+    out +=
+        "- The slow log only records commands slower than the latency monitor's threshold "
+        "would need. Lower it with 'CONFIG SET slowlog-log-slower-than " +
+        threshold_us + "'.\n";
   if (advise[kSlowlogRead])
-    out += "- SLOWLOG GET lists the commands that took long: see "
-           "https://redis.io/commands/slowlog.\n";
+    out +=
+        "- SLOWLOG GET lists the commands that took long: see "
+        "https://redis.io/commands/slowlog.\n";
   if (advise[kScheduler])
-    out += "- Even O(1) commands were slow: the process did not get the CPU for a while. Lower "
-           "the load of the machine, give the server a machine of its own, look for noisy "
-           "neighbours, and measure the system's own latency with 'redis-cli "
-           "--intrinsic-latency 100'.\n";
+    out +=
+        "- Even O(1) commands were slow: the process did not get the CPU for a while. Lower "
+        "the load of the machine, give the server a machine of its own, look for noisy "
+        "neighbours, and measure the system's own latency with 'redis-cli "
+        "--intrinsic-latency 100'.\n";
   if (advise[kLocalDisk])
-    out += "- Keep the snapshot directory on a local disk: network disks are slow to write "
-           "and unlink big files.\n";
+    out +=
+        "- Keep the snapshot directory on a local disk: network disks are slow to write "
+        "and unlink big files.\n";
   if (advise[kDiskContention])
-    out += "- Other processes writing to the same disk slow file operations down: reduce the "
-           "disk contention.\n";
+    out +=
+        "- Other processes writing to the same disk slow file operations down: reduce the "
+        "disk contention.\n";
   if (advise[kHz] && cfg.hz < 100)
-    out += "- Active expiry does its work in steps of a cron tick: 'CONFIG SET hz 100' makes "
-           "the steps smaller.\n";
+    out +=
+        "- Active expiry does its work in steps of a cron tick: 'CONFIG SET hz 100' makes "
+        "the steps smaller.\n";
   if (advise[kBigObjects])
-    out += "- Deleting a large value (by DEL, expiry or eviction) takes time in proportion to "
-           "its size. Split very large values into smaller keys, or let UNLINK and the lazyfree "
-           "options free them in the background.\n";
+    out +=
+        "- Deleting a large value (by DEL, expiry or eviction) takes time in proportion to "
+        "its size. Split very large values into smaller keys, or let UNLINK and the lazyfree "
+        "options free them in the background.\n";
   if (advise[kMassEviction])
-    out += "- Many keys were evicted at once: lowering maxmemory at runtime, or a command "
-           "that creates a large value (SUNIONSTORE, SORT ... STORE, RESTORE), can push memory "
-           "far over the limit in one step.\n";
+    out +=
+        "- Many keys were evicted at once: lowering maxmemory at runtime, or a command "
+        "that creates a large value (SUNIONSTORE, SORT ... STORE, RESTORE), can push memory "
+        "far over the limit in one step.\n";
   if (advise[kHugePages])
-    out += "- The process uses transparent huge pages, which make fork and copy-on-write "
-           "slow. Disable them with 'echo never > "
-           "/sys/kernel/mm/transparent_hugepage/enabled' and restart the server.\n";
+    out +=
+        "- The process uses transparent huge pages, which make fork and copy-on-write "
+        "slow. Disable them with 'echo never > "
+        "/sys/kernel/mm/transparent_hugepage/enabled' and restart the server.\n";
   return out;
 }
 

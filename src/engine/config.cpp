@@ -360,7 +360,8 @@ void Config::register_all() {
     };
     p->set = [&v](const std::vector<std::string>& a) -> std::string {
       std::vector<std::string> words = a;
-      if (a.size() == 1) words = protocol::split_args(a[0]).value_or(std::vector<std::string>{a[0]});
+      if (a.size() == 1)
+        words = protocol::split_args(a[0]).value_or(std::vector<std::string>{a[0]});
       std::vector<double> values;
       for (const auto& w : words) {
         double d;

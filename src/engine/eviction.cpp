@@ -213,7 +213,8 @@ Evictor::Result Evictor::perform() {
   const bool monitor = engine_.latency_monitor_on();
   const int64_t cycle_start_us = monitor ? clock.monotonic_us() : 0;
   auto note_cycle = [&] {
-    if (monitor) engine_.note_latency("eviction-cycle", (clock.monotonic_us() - cycle_start_us) / 1000);
+    if (monitor)
+      engine_.note_latency("eviction-cycle", (clock.monotonic_us() - cycle_start_us) / 1000);
   };
   const size_t to_free = used - limit;
   const int64_t budget_us = time_limit_us(cfg.maxmemory_eviction_tenacity);

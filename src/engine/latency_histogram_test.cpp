@@ -47,8 +47,8 @@ TEST(LatencyHistogram, PercentileCountsRoundToTheNearestCall) {
   h.record(500'000);
   EXPECT_EQ(h.value_at_percentile(50), 1'003);
   EXPECT_EQ(h.value_at_percentile(99), 1'003);
-  EXPECT_EQ(h.value_at_percentile(99.9), LatencyHistogram::highest_of(
-                                             LatencyHistogram::slot_of(500'000)));
+  EXPECT_EQ(h.value_at_percentile(99.9),
+            LatencyHistogram::highest_of(LatencyHistogram::slot_of(500'000)));
   EXPECT_EQ(h.value_at_percentile(100), h.value_at_percentile(99.9));
   // Percentile 0 is the lowest value of the first slot used.
   EXPECT_EQ(h.value_at_percentile(0), 1'000);

@@ -21,7 +21,9 @@ namespace {
 AllocatorStatsProbe g_stats_probe = nullptr;
 }  // namespace
 
-void set_allocator_stats_probe(AllocatorStatsProbe probe) { g_stats_probe = probe; }
+void set_allocator_stats_probe(AllocatorStatsProbe probe) {
+  g_stats_probe = probe;
+}
 
 AllocatorStats allocator_stats() {
   AllocatorStats st;

@@ -336,7 +336,9 @@ void Server::sync_io_threads() {
                                         std::memory_order_relaxed);
 }
 
-void Server::log_warning(std::string_view msg) { spdlog::warn("{}", msg); }
+void Server::log_warning(std::string_view msg) {
+  spdlog::warn("{}", msg);
+}
 
 engine::ServerHooks::Info Server::info() {
   sync_io_threads();

@@ -40,8 +40,9 @@ TEST(LatencyMonitor, DebugSleepIsACommandEvent) {
   // A fast command under the threshold leaves no sample.
   KvdProcess::command(c.get(), {"PING"});
   EXPECT_EQ(KvdProcess::command(c.get(), {"LATENCY", "LATEST"})->elements, 1u);
-  EXPECT_NE(str(KvdProcess::command(c.get(), {"LATENCY", "GRAPH", "command"})).find("command - high"),
-            std::string::npos);
+  EXPECT_NE(
+      str(KvdProcess::command(c.get(), {"LATENCY", "GRAPH", "command"})).find("command - high"),
+      std::string::npos);
   EXPECT_NE(str(KvdProcess::command(c.get(), {"LATENCY", "DOCTOR"})).find("1. command: 1 latency"),
             std::string::npos);
   // The same call in the histograms: INFO latencystats' p50 is at least 200 ms.
@@ -102,8 +103,8 @@ class RedisServer {
         dup2(fd, STDERR_FILENO);
         ::close(fd);
       }
-      execl(path.c_str(), path.c_str(), "--port", port.c_str(), "--bind", "127.0.0.1", "--save",
-            "", "--daemonize", "no", static_cast<char*>(nullptr));
+      execl(path.c_str(), path.c_str(), "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
+            "--daemonize", "no", static_cast<char*>(nullptr));
       _exit(127);
     }
   }

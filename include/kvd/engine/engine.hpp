@@ -59,7 +59,7 @@ struct Stats {
   std::map<std::string, uint64_t, std::less<>> error_codes;
   bool errorstats_enabled = true;
   static constexpr size_t kMaxErrorCodes = 128;
-  uint64_t peak_memory = 0;                     // highest used_memory seen by cron/INFO
+  uint64_t peak_memory = 0;  // highest used_memory seen by cron/INFO
   // Changes since the last successful save (rdb_changes_since_last_save);
   // persist/snapshot.cpp takes off what a save covered.
   uint64_t dirty = 0;

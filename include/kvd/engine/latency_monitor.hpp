@@ -42,8 +42,8 @@ class LatencyMonitor {
   struct Analysis {
     uint32_t samples = 0;
     uint32_t avg = 0, min = 0, max = 0;
-    uint32_t mad = 0;     // mean absolute deviation from avg
-    int64_t period = 0;   // seconds from the oldest sample to now (at least 1)
+    uint32_t mad = 0;    // mean absolute deviation from avg
+    int64_t period = 0;  // seconds from the oldest sample to now (at least 1)
   };
 
   void add(std::string_view event, uint64_t latency_ms, int64_t now_s);
