@@ -88,6 +88,18 @@ TEST(LatencyStats, PercentilesFollowTheConfiguration) {
   EXPECT_EQ(info_field(h, "latencystats", "latency_percentiles_usec_set"), "");
 }
 
+TEST(LatencyStats, BlockedCommandCountsOnceWhenServed) {
+  EngineHarness h;
+  PeerClient waiter(h);
+  h.run({"CONFIG", "RESETSTAT"});
+  EXPECT_EQ(waiter.run({"BLPOP", "list", "0"}), "");
+  // Still waiting: not a finished call yet.
+  EXPECT_EQ(h.run({"LATENCY", "HISTOGRAM", "blpop"}), "*0\r\n");
+  h.run({"LPUSH", "list", "a"});
+  EXPECT_EQ(waiter.take(), "*2\r\n" + bulk("list") + bulk("a"));
+  EXPECT_EQ(h.run({"LATENCY", "HISTOGRAM", "blpop"}), "*2\r\n" + histogram_entry("blpop", 1));
+}
+
 TEST(LatencyStats, TrackingOffRecordsNothing) {
   EngineHarness h;
   h.run({"CONFIG", "SET", "latency-tracking", "no"});

@@ -95,9 +95,12 @@ bool retry(Engine& e, Client& c, const std::string& key) {
     // Blocking commands take no secrets.
     e.log_slow_command(c, nullptr, Args(argv.data(), argv.size()), t1, st->exec_us);
   }
+  // The call ends now: its latency is the time it ran, not the time it
+  // waited. Serving a waiter is also a latency monitor event of its own.
+  e.track_latency(*spec, st->exec_us);
+  e.note_latency("command-unblocking", (t1 - t0) / 1000);
   // An unblocked client's error reply (XREADGROUP's -NOGROUP) counts in
   // errorstats as Redis's updateStatsOnUnblock does.
-  e.track_latency(*spec, st->exec_us);
   if (c.writer->errors() != errors_before) {
     ++spec->stats.failed_calls;
     e.count_error(c.writer->last_error_code());
