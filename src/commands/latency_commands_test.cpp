@@ -181,6 +181,15 @@ TEST(ErrorStats, ClientUnblockErrorCountsForTheBlockedCommand) {
   EXPECT_NE(blpop.find(",rejected_calls=0,failed_calls=1"), std::string::npos) << blpop;
   // Ended by CLIENT UNBLOCK, the call has a latency figure.
   EXPECT_NE(info_field(h, "latencystats", "latency_percentiles_usec_blpop"), "");
+  // Unblocked as by a timeout: redis-server 7.0.15 counts a failed call too,
+  // but no error reply.
+  EXPECT_EQ(waiter.run({"BLPOP", "list", "0"}), "");
+  EXPECT_EQ(h.run({"CLIENT", "UNBLOCK", id}), integer(1));
+  EXPECT_EQ(waiter.take(), "*-1\r\n");
+  EXPECT_NE(info_field(h, "commandstats", "cmdstat_blpop").find("calls=2,"), std::string::npos);
+  EXPECT_NE(info_field(h, "commandstats", "cmdstat_blpop").find("failed_calls=2"),
+            std::string::npos);
+  EXPECT_EQ(info_field(h, "stats", "total_error_replies"), "1");
 }
 
 TEST(ErrorStats, StopAfter128DistinctCodesUntilResetstat) {

@@ -205,15 +205,16 @@ size_t blocked_client_count(Engine& e) {
 
 bool unblock_client(Engine& e, Client& c, bool error) {
   if (!c.blocked || !c.block) return false;
-  // The command ends here, as when served: its latency, and with ERROR its
-  // failure (failed_calls, errorstat UNBLOCKED), count as Redis counts them.
+  // The command ends here, as when served: its latency counts. Redis 7.0
+  // counts it as a failed call either way (TIMEOUT too); with ERROR the
+  // reply also counts in errorstats (UNBLOCKED).
   const CommandSpec* spec = e.commands().find(c.block->argv[0]);
-  if (spec) e.track_latency(*spec, c.block->exec_us);
-  end_wait(e.blocking(), c, error);
-  if (error && c.writer) {
-    e.count_error(c.writer->last_error_code());
-    if (spec) ++spec->stats.failed_calls;
+  if (spec) {
+    e.track_latency(*spec, c.block->exec_us);
+    ++spec->stats.failed_calls;
   }
+  end_wait(e.blocking(), c, error);
+  if (error && c.writer) e.count_error(c.writer->last_error_code());
   return true;
 }
 
