@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -62,6 +63,32 @@ TEST(LatencyMonitor, ThresholdSetAtRuntime) {
             "OK");
   KvdProcess::command(c.get(), {"DEBUG", "SLEEP", "0.05"});
   EXPECT_EQ(KvdProcess::command(c.get(), {"LATENCY", "LATEST"})->elements, 1u);
+}
+
+TEST(ErrorStats, LimitOf128CodesIsLogged) {
+  KvdProcess kvd;
+  auto c = kvd.connect();
+  for (int i = 1; i <= 130; ++i) {
+    auto r = KvdProcess::command(c.get(), {"EVAL", "return redis.error_reply(ARGV[1] .. ' x')", "0",
+                                           "E" + std::to_string(i)});
+    ASSERT_EQ(r->type, REDIS_REPLY_ERROR);
+  }
+  EXPECT_EQ(info_field(c.get(), "errorstat_ERRORSTATS_DISABLED"), "count=1");
+  EXPECT_EQ(info_field(c.get(), "total_error_replies"), "130");
+  // The server's log (KvdProcess writes it there) says why, and which codes.
+  const std::string log_path = "/tmp/kvd-itest-" + std::to_string(kvd.port()) + ".log";
+  std::string log;
+  EXPECT_TRUE(wait_until([&] {
+    FILE* f = std::fopen(log_path.c_str(), "r");
+    if (!f) return false;
+    char buf[4096];
+    size_t n;
+    log.clear();
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) log.append(buf, n);
+    std::fclose(f);
+    return log.find("Current errors code list: E1, E10, E100") != std::string::npos;
+  })) << log;
+  EXPECT_NE(log.find("Errorstats stopped adding new errors"), std::string::npos);
 }
 
 // The field names of INFO everything, by section, without the per-command,
