@@ -157,6 +157,19 @@ TEST(LatencyMonitorCommands, GraphAndDoctor) {
   EXPECT_NE(doctor.find("SLOWLOG GET"), std::string::npos);
 }
 
+TEST(LatencyMonitorCommands, ExpireCycleIsSampled) {
+  EngineHarness h;
+  h.run({"CONFIG", "SET", "latency-monitor-threshold", "5"});
+  h.engine().cron();
+  EXPECT_EQ(h.run({"LATENCY", "LATEST"}), "*0\r\n");
+  // The cycle's two clock reads are now 6 ms apart.
+  h.clock().set_monotonic_step_us(6000);
+  h.engine().cron();
+  h.clock().set_monotonic_step_us(0);
+  const std::string latest = h.run({"LATENCY", "LATEST"});
+  EXPECT_NE(latest.find(bulk("expire-cycle")), std::string::npos) << latest;
+}
+
 TEST(LatencyMonitorCommands, HelpAndArity) {
   EngineHarness h;
   EXPECT_EQ(h.run({"LATENCY", "HELP", "xxx"}),
