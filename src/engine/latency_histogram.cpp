@@ -33,15 +33,20 @@ int64_t LatencyHistogram::value_at_percentile(double percentile) const {
   const double p = percentile < 100.0 ? percentile : 100.0;
   int64_t wanted = static_cast<int64_t>(p / 100 * static_cast<double>(total_) + 0.5);
   if (wanted < 1) wanted = 1;
+  if (!blocks_) return 0;  // empty: 0, as Redis answers
   uint64_t seen = 0;
-  int slot = 0;
-  for (; slot < kSlots; ++slot) {
-    seen += count_at(slot);
-    if (seen >= static_cast<uint64_t>(wanted)) break;
+  for (int b = 0; b < kBlocks; ++b) {
+    const auto& block = (*blocks_)[static_cast<size_t>(b)];
+    if (!block) continue;  // INFO walks every command: skip unused ranges whole
+    for (int i = 0; i < kSlotsPerBlock; ++i) {
+      seen += block[i];
+      if (seen >= static_cast<uint64_t>(wanted)) {
+        const int slot = b * kSlotsPerBlock + i;
+        return percentile == 0.0 ? lowest_of(slot) : highest_of(slot);
+      }
+    }
   }
-  // An empty histogram answers 0, as Redis's does.
-  if (slot == kSlots) return 0;
-  return percentile == 0.0 ? lowest_of(slot) : highest_of(slot);
+  return 0;
 }
 
 std::vector<std::pair<int64_t, uint64_t>> LatencyHistogram::cumulative_usec() const {
