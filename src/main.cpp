@@ -70,6 +70,18 @@ size_t jemalloc_allocated() {
   return allocated;
 }
 
+// jemalloc's allocated, active and resident bytes (INFO allocator_*), after
+// an epoch bump so they are current.
+bool jemalloc_stats(kvd::engine::AllocatorStats* out) {
+  uint64_t epoch = 1;
+  size_t len = sizeof epoch;
+  mallctl("epoch", &epoch, &len, &epoch, len);
+  len = sizeof(size_t);
+  return mallctl("stats.allocated", &out->allocated, &len, nullptr, 0) == 0 &&
+         mallctl("stats.active", &out->active, &len, nullptr, 0) == 0 &&
+         mallctl("stats.resident", &out->resident, &len, nullptr, 0) == 0;
+}
+
 // This thread's allocated and freed byte counters, which jemalloc keeps per
 // thread: reading them costs two loads, so maxmemory can be checked before
 // every command (engine::MemoryGauge).
@@ -227,6 +239,7 @@ int main(int argc, char** argv) {
 #ifdef KVD_WITH_JEMALLOC
   kvd::engine::set_allocator_probe("jemalloc-5.3.0", jemalloc_allocated);
   kvd::engine::set_thread_net_probe(jemalloc_thread_net);
+  kvd::engine::set_allocator_stats_probe(jemalloc_stats);
 #endif
   kvd::server::init_logging(v.logfile, v.loglevel);
 #ifndef KVD_WITH_ASAN

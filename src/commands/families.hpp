@@ -31,6 +31,7 @@ void register_pubsub_commands(engine::CommandTable& t);
 void register_sort_commands(engine::CommandTable& t);
 void register_monitor_commands(engine::CommandTable& t);
 void register_slowlog_commands(engine::CommandTable& t);
+void register_latency_commands(engine::CommandTable& t);
 void register_dump_commands(engine::CommandTable& t);
 void register_migrate_commands(engine::CommandTable& t);
 void register_stream_commands(engine::CommandTable& t);

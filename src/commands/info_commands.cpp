@@ -2,6 +2,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -123,8 +124,21 @@ void section_clients(CommandContext& ctx, InfoText& t) {
   t.zeros({"clients_in_timeout_table"});
 }
 
+std::string percent(double v) {
+  char b[32];
+  snprintf(b, sizeof b, "%.2f%%", v);
+  return b;
+}
+
+// "<name>_ratio:%.2f" and "<name>_bytes:<difference>", as Redis pairs them.
+void ratio_and_bytes(InfoText& t, const std::string& name, uint64_t num, uint64_t den) {
+  t.fixed(name + "_ratio", den ? static_cast<double>(num) / static_cast<double>(den) : 0.0);
+  t.field(name + "_bytes", static_cast<int64_t>(num) - static_cast<int64_t>(den));
+}
+
 void section_memory(CommandContext& ctx, InfoText& t) {
   Engine& e = ctx.engine;
+  const ServerHooks::Info hi = hooks_info(e);
   uint64_t used = allocator_used_memory();
   uint64_t rss = resident_memory();
   if (used > e.stats().peak_memory) e.stats().peak_memory = used;
@@ -137,11 +151,23 @@ void section_memory(CommandContext& ctx, InfoText& t) {
   t.field("used_memory_rss_human", bytes_to_human(rss));
   t.field("used_memory_peak", peak);
   t.field("used_memory_peak_human", bytes_to_human(peak));
-  t.field("used_memory_peak_perc", [&] {
-    char b[32];
-    snprintf(b, sizeof b, "%.2f%%", peak ? 100.0 * used / peak : 0.0);
-    return std::string(b);
-  }());
+  t.field("used_memory_peak_perc", percent(peak ? 100.0 * used / peak : 0.0));
+  // Overhead: what the server holds before any data (used_memory_startup)
+  // plus the clients' buffers; the dataset is the rest.
+  const uint64_t startup = std::min<uint64_t>(e.stats().startup_memory, used);
+  const uint64_t overhead = std::min<uint64_t>(startup + hi.clients_memory, used);
+  const uint64_t dataset = used - overhead;
+  t.field("used_memory_overhead", overhead);
+  t.field("used_memory_startup", startup);
+  t.field("used_memory_dataset", dataset);
+  t.field("used_memory_dataset_perc",
+          percent(used > startup ? 100.0 * dataset / (used - startup) : 0.0));
+  const AllocatorStats alloc = allocator_stats();
+  t.field("allocator_allocated", static_cast<uint64_t>(alloc.allocated));
+  t.field("allocator_active", static_cast<uint64_t>(alloc.active));
+  t.field("allocator_resident", static_cast<uint64_t>(alloc.resident));
+  t.field("total_system_memory", system);
+  t.field("total_system_memory_human", bytes_to_human(system));
   // Scripts and functions (Redis 7's names): each has its own interpreter.
   const ScriptRuntime* scripts = e.scripts_if_created();
   const FunctionStore* functions = e.functions_if_created();
@@ -164,16 +190,20 @@ void section_memory(CommandContext& ctx, InfoText& t) {
   t.field("used_memory_functions", function_bodies);
   t.field("used_memory_scripts", script_bodies + function_bodies);
   t.field("used_memory_scripts_human", bytes_to_human(script_bodies + function_bodies));
-  t.field("total_system_memory", system);
-  t.field("total_system_memory_human", bytes_to_human(system));
   t.field("maxmemory", maxmemory);
   t.field("maxmemory_human", bytes_to_human(static_cast<uint64_t>(maxmemory)));
   t.field("maxmemory_policy", e.config().v().maxmemory_policy);
-  t.fixed("mem_fragmentation_ratio", used ? static_cast<double>(rss) / used : 0.0);
-  t.field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  ratio_and_bytes(t, "allocator_frag", alloc.active, alloc.allocated);
+  ratio_and_bytes(t, "allocator_rss", alloc.resident, alloc.active);
+  ratio_and_bytes(t, "rss_overhead", rss, alloc.resident);
+  ratio_and_bytes(t, "mem_fragmentation", rss, used);
   // No replication backlog or AOF buffer: nothing is left out of maxmemory.
   t.field("mem_not_counted_for_evict", 0);
+  t.zeros({"mem_replication_backlog", "mem_total_replication_buffers", "mem_clients_slaves"});
+  t.field("mem_clients_normal", hi.clients_memory);
+  t.zeros({"mem_cluster_links", "mem_aof_buffer"});
   t.field("mem_allocator", allocator_name());
+  t.field("active_defrag_running", 0);  // kvd does not defragment
   t.field("lazyfree_pending_objects", e.freer().pending(), true);
   t.field("lazyfreed_objects", e.freer().freed());
 }
@@ -252,6 +282,9 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("unexpected_error_replies", s.unexpected_error_replies);
   t.field("total_error_replies", s.total_error_replies);
   t.field("dump_payload_sanitizations", "0");
+  // The I/O threads' reads and writes are part of the totals, as in Redis.
+  t.field("total_reads_processed", s.total_reads_processed + hi.io_threaded_reads_processed);
+  t.field("total_writes_processed", s.total_writes_processed + hi.io_threaded_writes_processed);
   t.field("io_threaded_reads_processed", hi.io_threaded_reads_processed);
   t.field("io_threaded_writes_processed", hi.io_threaded_writes_processed);
   t.field("client_query_buffer_limit_disconnections", s.client_qbuf_limit_disconnections);
@@ -328,6 +361,31 @@ void section_errorstats(CommandContext& ctx, InfoText& t) {
   }
 }
 
+// One line per command with a latency histogram: its percentiles in us
+// (latency-tracking-info-percentiles), nothing while latency-tracking is off.
+void latency_line(const CommandSpec& c, const std::vector<double>& percentiles, InfoText& t) {
+  const LatencyHistogram& h = c.stats.histogram;
+  if (h.empty()) return;
+  std::string v;
+  for (double p : percentiles) {
+    if (!v.empty()) v += ',';
+    char buf[48];
+    snprintf(buf, sizeof buf, "=%.3f", static_cast<double>(h.value_at_percentile(p)) / 1000.0);
+    v += 'p' + format_percentile(p) + buf;
+  }
+  t.field("latency_percentiles_usec_" + c.fullname, v);
+}
+
+void section_latencystats(CommandContext& ctx, InfoText& t) {
+  const ConfigValues& v = ctx.engine.config().v();
+  if (!v.latency_tracking) return;
+  for (const CommandSpec* c : ctx.engine.commands().all()) {
+    latency_line(*c, v.latency_tracking_info_percentiles, t);
+    for (const auto& sub : c->subcommands)
+      latency_line(sub, v.latency_tracking_info_percentiles, t);
+  }
+}
+
 void section_cluster(CommandContext&, InfoText& t) {
   t.field("cluster_enabled", "0");
 }
@@ -363,6 +421,7 @@ constexpr Section kSections[] = {
     {"module_list", "modules", "Modules", true, section_modules},
     {"commandstats", nullptr, "Commandstats", false, section_commandstats},
     {"errorstats", nullptr, "Errorstats", true, section_errorstats},
+    {"latencystats", nullptr, "Latencystats", false, section_latencystats},
     {"cluster", nullptr, "Cluster", true, section_cluster},
     {"keyspace", nullptr, "Keyspace", true, section_keyspace},
 };

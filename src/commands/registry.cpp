@@ -31,6 +31,7 @@ engine::CommandTable all_commands() {
   register_sort_commands(t);
   register_monitor_commands(t);
   register_slowlog_commands(t);
+  register_latency_commands(t);
   register_dump_commands(t);
   register_migrate_commands(t);
   register_stream_commands(t);

@@ -95,12 +95,15 @@ bool retry(Engine& e, Client& c, const std::string& key) {
     // Blocking commands take no secrets.
     e.log_slow_command(c, nullptr, Args(argv.data(), argv.size()), t1, st->exec_us);
   }
+  // The call ends now: its latency is the time it ran, not the time it
+  // waited. Serving a waiter is also a latency monitor event of its own.
+  e.track_latency(*spec, st->exec_us);
+  e.note_latency("command-unblocking", (t1 - t0) / 1000);
   // An unblocked client's error reply (XREADGROUP's -NOGROUP) counts in
   // errorstats as Redis's updateStatsOnUnblock does.
   if (c.writer->errors() != errors_before) {
     ++spec->stats.failed_calls;
-    ++e.stats().total_error_replies;
-    ++e.stats().error_codes[std::string(c.writer->last_error_code())];
+    e.count_error(c.writer->last_error_code());
   } else if (spec->flags & kWrite) {
     ++e.stats().dirty;
   }
@@ -202,7 +205,16 @@ size_t blocked_client_count(Engine& e) {
 
 bool unblock_client(Engine& e, Client& c, bool error) {
   if (!c.blocked || !c.block) return false;
+  // The command ends here, as when served: its latency counts. Redis 7.0
+  // counts it as a failed call either way (TIMEOUT too); with ERROR the
+  // reply also counts in errorstats (UNBLOCKED).
+  const CommandSpec* spec = e.commands().find(c.block->argv[0]);
+  if (spec) {
+    e.track_latency(*spec, c.block->exec_us);
+    ++spec->stats.failed_calls;
+  }
   end_wait(e.blocking(), c, error);
+  if (error && c.writer) e.count_error(c.writer->last_error_code());
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -32,6 +33,17 @@ std::string format_memory_limit(const OutputLimit& l) {
 }
 
 }  // namespace
+
+std::string format_percentile(double p) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%f", p);
+  std::string f = buf;
+  if (f.find('.') != std::string::npos) {
+    f.erase(f.find_last_not_of('0') + 1);
+    if (f.back() == '.') f.pop_back();
+  }
+  return f;
+}
 
 Config::Config() {
   register_all();
@@ -329,6 +341,40 @@ void Config::register_all() {
   params_.back()->alias = "lua-time-limit";
   by_name_[params_.back()->alias] = params_.back().get();
   boolean("latency-tracking", &v.latency_tracking);
+  integer("latency-monitor-threshold", &v.latency_monitor_threshold, 0, LLONG_MAX);
+  {
+    // Numbers in [0, 100], shown as "%f" without trailing zeros ("50 99
+    // 99.9"); one argument holding them all (CONFIG SET) or one each (a
+    // config file line); "" is no percentile at all.
+    auto p = std::make_unique<Param>();
+    p->name = "latency-tracking-info-percentiles";
+    p->min_args = 0;
+    p->max_args = 64;
+    p->get = [&v] {
+      std::string out;
+      for (double d : v.latency_tracking_info_percentiles) {
+        if (!out.empty()) out += ' ';
+        out += format_percentile(d);
+      }
+      return out;
+    };
+    p->set = [&v](const std::vector<std::string>& a) -> std::string {
+      std::vector<std::string> words = a;
+      if (a.size() == 1)
+        words = protocol::split_args(a[0]).value_or(std::vector<std::string>{a[0]});
+      std::vector<double> values;
+      for (const auto& w : words) {
+        double d;
+        if (!parse_double(w, &d)) return "Invalid latency-tracking-info-percentiles parameters";
+        if (d > 100.0 || d < 0.0)
+          return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+        values.push_back(d);
+      }
+      v.latency_tracking_info_percentiles = std::move(values);
+      return "";
+    };
+    add(std::move(p));
+  }
   boolean("set-proc-title", &v.set_proc_title, false);
   integer("active-expire-effort", &v.active_expire_effort, 1, 10);
   integer("zset-max-listpack-entries", &v.zset_max_listpack_entries, 0, LONG_MAX);

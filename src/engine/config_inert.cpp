@@ -187,29 +187,6 @@ const char* check_replicaof(const std::vector<std::string>& w, std::string* v) {
   return nullptr;
 }
 
-// latency-tracking-info-percentiles: numbers in [0, 100], shown without
-// trailing zeros; "" is the empty list.
-const char* check_percentiles(const std::vector<std::string>& w, std::string* v) {
-  std::string out;
-  for (const auto& s : w) {
-    double d;
-    if (!parse_double(s, &d)) return "Invalid latency-tracking-info-percentiles parameters";
-    if (d > 100.0 || d < 0.0)
-      return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%f", d);
-    std::string f = buf;
-    if (f.find('.') != std::string::npos) {
-      f.erase(f.find_last_not_of('0') + 1);
-      if (f.back() == '.') f.pop_back();
-    }
-    if (!out.empty()) out += ' ';
-    out += f;
-  }
-  *v = out;
-  return nullptr;
-}
-
 constexpr unsigned kImm = kImmutable;
 
 // Redis 7.0.15's directives that kvd does not act on, with Redis's defaults and
@@ -346,10 +323,6 @@ const Directive kDirectives[] = {
     number("active-defrag-cycle-min", "1", 1, 99),
     number("active-defrag-cycle-max", "25", 1, 99),
     number("active-defrag-max-scan-fields", "1000", 1, kLongMax),
-    // Monitoring
-    number("latency-monitor-threshold", "0", 0, kLLongMax),
-    {"latency-tracking-info-percentiles", Kind::kList, "50 99 99.9", 0, 0, nullptr, 0, nullptr,
-     check_percentiles},
 };
 
 // The words of a multi-word value: a config line's arguments, or one argument

@@ -185,12 +185,15 @@ void Engine::reset_stats() {
   stats_.keyspace_hits = 0;
   stats_.keyspace_misses = 0;
   stats_.evicted_keys = 0;
+  stats_.total_reads_processed = 0;
+  stats_.total_writes_processed = 0;
   evictor_.reset_stats(clock_.monotonic_us());
   stats_.total_error_replies = 0;
   stats_.unexpected_error_replies = 0;
   stats_.client_qbuf_limit_disconnections = 0;
   stats_.client_outbuf_limit_disconnections = 0;
   stats_.error_codes.clear();
+  stats_.errorstats_enabled = true;
   stats_.peak_memory = 0;
   freer_.reset_freed();
   for (const CommandSpec* c : commands_.all()) {
@@ -204,9 +207,38 @@ void Engine::reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* sp
   out.error(msg);
   // A command rejected while queueing makes EXEC fail with EXECABORT.
   if (c.tx && c.tx->in_multi) c.tx->dirty_exec = true;
-  ++stats_.total_error_replies;
-  ++stats_.error_codes[std::string(out.last_error_code())];
+  count_error(out.last_error_code());
   if (spec) ++spec->stats.rejected_calls;
+}
+
+void Engine::count_error(std::string_view code) {
+  ++stats_.total_error_replies;
+  if (!stats_.errorstats_enabled) return;
+  if (auto it = stats_.error_codes.find(code); it != stats_.error_codes.end()) {
+    ++it->second;
+    return;
+  }
+  if (stats_.error_codes.size() < Stats::kMaxErrorCodes) {
+    stats_.error_codes.emplace(code, 1);
+    return;
+  }
+  // Too many distinct codes: most likely a script making them up. Say which,
+  // then keep one line that tells INFO readers errorstats stopped.
+  std::string codes;
+  for (const auto& [name, n] : stats_.error_codes) {
+    if (!codes.empty()) codes += ", ";
+    codes += name;
+  }
+  if (hooks_) {
+    hooks_->log_warning(
+        "Errorstats stopped adding new errors because the number of errors reached the limit, "
+        "may be misuse of lua error_reply, please check INFO ERRORSTATS, this can be re-enabled "
+        "via CONFIG RESETSTAT.");
+    hooks_->log_warning("Current errors code list: " + codes);
+  }
+  stats_.error_codes.clear();
+  stats_.error_codes.emplace("ERRORSTATS_DISABLED", 1);
+  stats_.errorstats_enabled = false;
 }
 
 void Engine::prefetch(const Client& c, const protocol::PeekedCommand* cmds, size_t n) {
@@ -349,19 +381,22 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   if (dt < 0) dt = 0;  // the wall clock stepped back
   ++spec->stats.calls;
   spec->stats.usec += static_cast<uint64_t>(dt);
-  // A command that blocked the client has not finished: it is logged when
-  // served (blocking.cpp), with the time it ran, not the time it waited.
+  // A command that blocked the client has not finished: it is logged and
+  // its latency recorded when served (blocking.cpp), with the time it ran,
+  // not the time it waited.
   if (c.blocked && c.block) {
     c.block->exec_us += dt;
-  } else if (slow_enough(*spec, dt)) {
-    log_slow_command(c, spec, args, t1, dt);
+  } else {
+    track_latency(*spec, dt);
+    if (slow_enough(*spec, dt)) log_slow_command(c, spec, args, t1, dt);
   }
+  // Classed by the command's declared flag, as Redis does.
+  note_latency(spec->flags & kFast ? "fast-command" : "command", dt / 1000);
   stats_.command_usec += static_cast<uint64_t>(dt);
   ++stats_.total_commands;
   if (out.errors() != errors_before) {
     ++spec->stats.failed_calls;
-    ++stats_.total_error_replies;
-    ++stats_.error_codes[std::string(out.last_error_code())];
+    count_error(out.last_error_code());
   } else if (out.uncounted_errors() != uncounted_before) {
     ++spec->stats.failed_calls;
   } else if (ctx.dirty >= 0) {
@@ -408,12 +443,16 @@ void Engine::cron() {
   const int64_t start = steady_us();
   const int64_t now = clock_.now_ms();
   if (active_expire_enabled) {
+    // Timed on the injected clock for the latency monitor, only when it is on.
+    const int64_t cycle_start = latency_monitor_on() ? clock_.monotonic_us() : 0;
     for (int i = 0; i < db_count(); ++i) {
       Database& d = *dbs_[(cron_db_ + i) % db_count()];
       d.active_expire(now, start + budget_us, &steady_us);
       if (steady_us() - start > budget_us) break;
     }
     cron_db_ = (cron_db_ + 1) % db_count();
+    if (latency_monitor_on())
+      note_latency("expire-cycle", (clock_.monotonic_us() - cycle_start) / 1000);
   }
   for (auto& d : dbs_) {
     d->dict().shrink_if_sparse();

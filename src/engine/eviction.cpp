@@ -209,6 +209,13 @@ Evictor::Result Evictor::perform() {
   const EvictionPolicy policy = parse_eviction_policy(cfg.maxmemory_policy);
   if (policy == EvictionPolicy::kNoEviction) return Result::kFail;
 
+  // The latency monitor times the pass and each deletion, only when on.
+  const bool monitor = engine_.latency_monitor_on();
+  const int64_t cycle_start_us = monitor ? clock.monotonic_us() : 0;
+  auto note_cycle = [&] {
+    if (monitor)
+      engine_.note_latency("eviction-cycle", (clock.monotonic_us() - cycle_start_us) / 1000);
+  };
   const size_t to_free = used - limit;
   const int64_t budget_us = time_limit_us(cfg.maxmemory_eviction_tenacity);
   const bool lazy = cfg.lazyfree_lazy_eviction;
@@ -226,7 +233,9 @@ Evictor::Result Evictor::perform() {
       estimate = key_memory_usage(engine_.db(db).find_raw(key));
     }
     const size_t before = measured ? gauge.used() : 0;
+    const int64_t del_start_us = monitor ? clock.monotonic_us() : 0;
     evict(db, key, lazy);
+    if (monitor) engine_.note_latency("eviction-del", (clock.monotonic_us() - del_start_us) / 1000);
     if (measured) {
       const size_t after = gauge.used();
       if (before > after) freed += before - after;
@@ -241,6 +250,7 @@ Evictor::Result Evictor::perform() {
       if (start_us < 0) {
         start_us = now_us;
       } else if (now_us - start_us > budget_us) {
+        note_cycle();
         return Result::kRunning;
       }
     }
@@ -253,13 +263,16 @@ Evictor::Result Evictor::perform() {
            clock.monotonic_us() - start_us < budget_us) {
       if (gauge.used() <= limit) {
         note_exceeded(false, clock.monotonic_us());
+        note_cycle();
         return Result::kOk;
       }
       std::this_thread::sleep_for(std::chrono::microseconds(std::min<int64_t>(budget_us, 1000)));
     }
+    note_cycle();
     return Result::kFail;
   }
   note_exceeded(false, clock.monotonic_us());
+  note_cycle();
   return Result::kOk;
 }
 

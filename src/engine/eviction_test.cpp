@@ -250,5 +250,20 @@ TEST_F(EvictionTest, ExceededTimeIsReported) {
   EXPECT_NE(reset.find("current_eviction_exceeded_time:300\r\n"), std::string::npos) << reset;
 }
 
+TEST_F(EvictionTest, LatencyMonitorSamplesEvictions) {
+  limit("allkeys-random", 3);
+  fill(3);
+  ASSERT_EQ(h.run({"CONFIG", "SET", "latency-monitor-threshold", "2"}), kOk);
+  // Each timed step of the evictor now takes 3 ms.
+  h.clock().set_monotonic_step_us(3000);
+  EXPECT_EQ(h.run({"SET", "more", "v"}), kOk);  // at the limit: allowed
+  EXPECT_EQ(h.run({"DBSIZE"}), integer(3));     // over it: one key evicted first
+  h.clock().set_monotonic_step_us(0);
+  const std::string latest = h.run({"LATENCY", "LATEST"});
+  EXPECT_NE(latest.find(bulk("eviction-del")), std::string::npos) << latest;
+  EXPECT_NE(latest.find(bulk("eviction-cycle")), std::string::npos) << latest;
+  EXPECT_EQ(h.run({"LATENCY", "HISTORY", "eviction-del"}).substr(0, 4), "*1\r\n");
+}
+
 }  // namespace
 }  // namespace kvd::test

@@ -17,6 +17,22 @@ const char* g_allocator = "libc";
 std::atomic<int64_t> g_published{0};
 }  // namespace
 
+namespace {
+AllocatorStatsProbe g_stats_probe = nullptr;
+}  // namespace
+
+void set_allocator_stats_probe(AllocatorStatsProbe probe) {
+  g_stats_probe = probe;
+}
+
+AllocatorStats allocator_stats() {
+  AllocatorStats st;
+  if (g_stats_probe && g_stats_probe(&st)) return st;
+  st.allocated = st.active = allocator_used_memory();
+  st.resident = resident_memory();
+  return st;
+}
+
 void set_thread_net_probe(ThreadNetProbe probe) {
   g_thread_net = probe;
 }

@@ -44,6 +44,19 @@ void finish_save(engine::Engine& e, bool ok, uint64_t dirty_covered, int64_t now
 
 }  // namespace
 
+namespace {
+
+// The temp file of a child that was killed before it could rename it. The
+// unlink of a big file can take long: the latency monitor times it.
+void remove_child_temp_file(engine::Engine& e, pid_t child) {
+  const std::string tmp = snapshot_path(e) + ".tmp-" + std::to_string(child);
+  const int64_t t0 = e.clock().monotonic_us();
+  ::unlink(tmp.c_str());
+  e.note_latency("rdb-unlink-temp-file", (e.clock().monotonic_us() - t0) / 1000);
+}
+
+}  // namespace
+
 std::string snapshot_path(const engine::Engine& e) {
   const auto& v = const_cast<engine::Engine&>(e).config().v();
   if (!v.dbfilename.empty() && v.dbfilename[0] == '/') return v.dbfilename;
@@ -129,6 +142,7 @@ std::string start_background_save(engine::Engine& e) {
   }
   st.latest_fork_usec = e.clock().monotonic_us() - t0;
   ++st.total_forks;
+  e.note_latency("fork", st.latest_fork_usec / 1000);
   st.child = pid;
   st.child_start_ms = e.clock().now_ms();
   st.dirty_at_child_start = e.stats().dirty;
@@ -146,6 +160,7 @@ void snapshot_cron(engine::Engine& e) {
       const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       st.last_bgsave_ok = ok;
       st.last_bgsave_time_s = (now_ms - st.child_start_ms) / 1000;
+      if (WIFSIGNALED(status)) remove_child_temp_file(e, st.child);
       st.child = -1;
       finish_save(e, ok, st.dirty_at_child_start, now_ms / 1000);
       if (ok) {
@@ -179,6 +194,7 @@ std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save) 
     ::kill(st.child, SIGKILL);
     int status = 0;
     ::waitpid(st.child, &status, 0);
+    remove_child_temp_file(e, st.child);
     st.child = -1;
   }
   if (no_save) return "";

@@ -65,6 +65,7 @@ void LoopConnection::wait_readable() {
 
 bool LoopConnection::accept_input(size_t n) {
   server_.engine().stats().net_input_bytes += static_cast<uint64_t>(n);
+  ++server_.engine().stats().total_reads_processed;
   client_.last_interaction_ms = server_.engine().clock().now_ms();
   int64_t limit = server_.config().v().client_query_buffer_limit;
   if (static_cast<int64_t>(in_.used()) > limit) {
@@ -189,6 +190,7 @@ void LoopConnection::flush() {
     uint64_t written;
     WriteResult r = write_out(fd(), out_, &written);
     server_.engine().stats().net_output_bytes += written;
+    ++server_.engine().stats().total_writes_processed;
     if (r == WriteResult::kWouldBlock) {
       wait_writable();
       return;

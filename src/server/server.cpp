@@ -1,6 +1,7 @@
 #include "kvd/server/server.hpp"
 
 #include "kvd/commands/registry.hpp"
+#include "kvd/engine/memory.hpp"
 #include "kvd/persist/snapshot.hpp"
 
 #include <sys/stat.h>
@@ -396,6 +397,10 @@ void Server::sync_io_threads() {
                                         std::memory_order_relaxed);
 }
 
+void Server::log_warning(std::string_view msg) {
+  spdlog::warn("{}", msg);
+}
+
 engine::ServerHooks::Info Server::info() {
   sync_io_threads();
   Info i;
@@ -407,6 +412,7 @@ engine::ServerHooks::Info Server::info() {
   for (const auto& [ptr, c] : connections_) {
     i.max_input_buffer = std::max(i.max_input_buffer, c->query_buffer_used());
     i.max_output_buffer = std::max(i.max_output_buffer, c->output_pending());
+    i.clients_memory += c->query_buffer_used() + c->output_pending();
   }
 #if defined(__linux__)
   i.multiplexing_api = "epoll";
@@ -438,6 +444,7 @@ void Server::close_migrate_link(const std::string& host, const std::string& port
 int Server::run() {
   spdlog::warn("Server initialized");
   apply_oom_score();
+  engine_.stats().startup_memory = engine::allocator_used_memory();
   std::string err = persist::load_snapshot(engine_);
   if (!err.empty()) {
     // Serving an empty dataset over a damaged file would lose it at the next

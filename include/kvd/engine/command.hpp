@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kvd/engine/latency_histogram.hpp"
 #include "kvd/protocol/reply_writer.hpp"
 
 namespace kvd::engine {
@@ -113,12 +114,15 @@ std::vector<std::string> acl_category_names(uint32_t categories);
 // Every category name without the "@", in Redis's order (ACL CAT).
 const std::vector<std::string_view>& all_acl_categories();
 
-// Counters INFO commandstats reports for one command.
+// Counters INFO commandstats reports for one command, and its latency
+// histogram (INFO latencystats, LATENCY HISTOGRAM; kept while
+// latency-tracking is on).
 struct CommandStats {
   uint64_t calls = 0;
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  LatencyHistogram histogram;
 };
 
 // The one declaration of a command: it drives dispatch, arity checks, COMMAND

@@ -69,7 +69,12 @@ struct ConfigValues {
   int64_t busy_reply_threshold = 5000;
   int64_t slowlog_max_len = 128;
   int64_t tracking_table_max_keys = 1000000;
+  // Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM).
   bool latency_tracking = true;
+  // The percentiles INFO latencystats shows, each in [0, 100].
+  std::vector<double> latency_tracking_info_percentiles{50.0, 99.0, 99.9};
+  // Latency monitor: events lasting at least this many ms are sampled (0: off).
+  int64_t latency_monitor_threshold = 0;
   bool set_proc_title = true;
   std::string notify_keyspace_events;
   int64_t active_expire_effort = 1;
@@ -102,6 +107,10 @@ struct ConfigValues {
 // Whether an enable-debug-command / enable-protected-configs setting lets a
 // client (local: on a loopback address or the Unix socket) do the action.
 bool protected_action_allowed(std::string_view setting, bool local_client);
+
+// A latency-tracking-info-percentiles value as Redis shows it, in CONFIG GET
+// and in INFO latencystats' labels: "%f" without trailing zeros ("99.9", "50").
+std::string format_percentile(double p);
 
 // The registry of configuration parameters: parses redis.conf-style files and
 // `--name value` flags, serves CONFIG GET/SET/REWRITE, and notifies listeners of

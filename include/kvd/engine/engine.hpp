@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "kvd/engine/config.hpp"
 #include "kvd/engine/database.hpp"
 #include "kvd/engine/eviction.hpp"
+#include "kvd/engine/latency_monitor.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/migrate_link.hpp"
@@ -46,8 +48,19 @@ struct Stats {
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
   uint64_t evicted_keys = 0;
-  std::map<std::string, uint64_t> error_codes;  // errorstats
-  uint64_t peak_memory = 0;                     // highest used_memory seen by cron/INFO
+  // Socket reads and writes on the main loop (the I/O threads count theirs).
+  uint64_t total_reads_processed = 0;
+  uint64_t total_writes_processed = 0;
+  // used_memory once the server was set up, before any data (INFO
+  // used_memory_startup). Not a statistic: CONFIG RESETSTAT keeps it.
+  uint64_t startup_memory = 0;
+  // errorstats: replies per error code. Past kMaxErrorCodes codes it is
+  // emptied and stops taking new ones (a script making up error codes must
+  // not grow it without bound) until CONFIG RESETSTAT, as in Redis 7.2.
+  std::map<std::string, uint64_t, std::less<>> error_codes;
+  bool errorstats_enabled = true;
+  static constexpr size_t kMaxErrorCodes = 128;
+  uint64_t peak_memory = 0;  // highest used_memory seen by cron/INFO
   // Changes since the last successful save (rdb_changes_since_last_save);
   // persist/snapshot.cpp takes off what a save covered.
   uint64_t dirty = 0;
@@ -96,6 +109,8 @@ class ServerHooks {
     size_t connected_clients = 0;
     size_t max_input_buffer = 0;
     size_t max_output_buffer = 0;
+    // Query and reply buffers of all clients (INFO mem_clients_normal).
+    uint64_t clients_memory = 0;
     std::string multiplexing_api;
     int64_t io_threads_active = 0;
     uint64_t io_threaded_reads_processed = 0;
@@ -121,6 +136,8 @@ class ServerHooks {
   virtual void close_migrate_link(const std::string& host, const std::string& port) {
     (void)host, (void)port;
   }
+  // A warning for the server's log (the engine has no log of its own).
+  virtual void log_warning(std::string_view) {}
   // Called between the steps of a script that passed busy-reply-threshold:
   // run the ready network events (other clients' commands are refused with
   // BUSY by the engine) and return.
@@ -228,6 +245,21 @@ class Engine {
     return slower_than >= 0 && duration_us >= slower_than && !(spec.flags & kSkipSlowlog);
   }
   SlowLog& slowlog() { return slowlog_; }
+  // An error reply went to a client: total_error_replies and errorstats.
+  void count_error(std::string_view code);
+  // Latency monitor (engine/latency_monitor.hpp). note_latency adds a sample
+  // when latency-monitor-threshold is set and `ms` reached it.
+  LatencyMonitor& latency() { return latency_; }
+  bool latency_monitor_on() const { return config_.v().latency_monitor_threshold > 0; }
+  void note_latency(std::string_view event, int64_t ms) {
+    const int64_t threshold = config_.v().latency_monitor_threshold;
+    if (threshold > 0 && ms >= threshold) latency_.add(event, ms, clock_.now_ms() / 1000);
+  }
+  // Records a command's duration in its latency histogram when
+  // latency-tracking is on.
+  void track_latency(const CommandSpec& spec, int64_t duration_us) {
+    if (config_.v().latency_tracking) spec.stats.histogram.record(duration_us * 1000);
+  }
   // RESP2 subscribed clients may run only (un)subscribe, PING, QUIT, RESET:
   // rejects anything else and returns true.
   bool reject_in_pubsub_context(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
@@ -337,6 +369,7 @@ class Engine {
   std::shared_ptr<BlockingRegistry> blocking_;
   std::vector<Client*> monitors_;
   SlowLog slowlog_;
+  LatencyMonitor latency_;
   std::unique_ptr<ScriptRuntime> scripts_;
   std::unique_ptr<FunctionStore> functions_;
   SnapshotState snapshot_state_;

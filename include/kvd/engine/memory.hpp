@@ -16,6 +16,18 @@ using AllocatorProbe = size_t (*)();
 // count), not only when pages go back to the system.
 void set_allocator_probe(const char* name, AllocatorProbe probe, bool counts_frees = true);
 const char* allocator_name();
+// The allocator's own view of its memory (INFO allocator_* fields):
+// allocated to the program, in active pages, and resident. Where the binary
+// gives no probe, the used memory stands for the first two and RSS for the
+// third, so the ratios INFO derives read 1.
+struct AllocatorStats {
+  size_t allocated = 0;
+  size_t active = 0;
+  size_t resident = 0;
+};
+using AllocatorStatsProbe = bool (*)(AllocatorStats* out);
+void set_allocator_stats_probe(AllocatorStatsProbe probe);
+AllocatorStats allocator_stats();
 // Resident set size from /proc/self/statm (0 if unavailable).
 size_t resident_memory();
 // What maxmemory is compared with: the allocator's count, or RSS where the

@@ -49,6 +49,7 @@ class Server final : public engine::ServerHooks {
   engine::MigrateLink* migrate_link(const std::string& host, const std::string& port,
                                     int64_t timeout_ms) override;
   void close_migrate_link(const std::string& host, const std::string& port) override;
+  void log_warning(std::string_view msg) override;
 
  private:
   struct TcpListener;

@@ -67,8 +67,7 @@ bool collect_args(lua_State* L, std::vector<std::string_view>& args,
 void refuse(lua_State* L, Engine& engine, const CommandSpec* spec, const char* msg,
             const char* code = "ERR") {
   if (spec) ++spec->stats.rejected_calls;
-  ++engine.stats().total_error_replies;
-  ++engine.stats().error_codes[code];
+  engine.count_error(code);
   lua_settop(L, 0);
   push_error_table(L, msg);
   lua_pushboolean(L, 1);
