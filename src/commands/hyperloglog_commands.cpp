@@ -1,5 +1,5 @@
 // HyperLogLog commands: PFADD PFCOUNT PFMERGE over Redis-layout HLL strings
-// (see types/hyperloglog.hpp). PFSELFTEST and PFDEBUG are not provided.
+// (see types/hyperloglog.hpp), and PFDEBUG to look at the encoding.
 #include <cstring>
 #include <memory>
 #include <string>
@@ -8,6 +8,7 @@
 #include "command_helpers.hpp"
 #include "declare.hpp"
 #include "families.hpp"
+#include "kvd/common/strings.hpp"
 #include "kvd/engine/types/hyperloglog.hpp"
 
 namespace kvd::commands {
@@ -177,6 +178,87 @@ void cmd_pfmerge(CommandContext& ctx) {
   ctx.out.ok();
 }
 
+// ------------------------------------------------------------- PFDEBUG
+
+// The sparse opcodes as Redis's PFDEBUG DECODE prints them.
+std::string decode_sparse(std::string_view s) {
+  std::string out;
+  for (size_t i = hll::kHeaderSize; i < s.size();) {
+    const uint8_t op = static_cast<uint8_t>(s[i]);
+    if ((op & 0xc0) == 0) {
+      out += "z:" + std::to_string((op & 0x3f) + 1) + " ";
+      i += 1;
+    } else if ((op & 0xc0) == 0x40 && i + 1 < s.size()) {
+      const int len = (((op & 0x3f) << 8) | static_cast<uint8_t>(s[i + 1])) + 1;
+      out += "Z:" + std::to_string(len) + " ";
+      i += 2;
+    } else {
+      out +=
+          "v:" + std::to_string(((op >> 2) & 0x1f) + 1) + "," + std::to_string((op & 3) + 1) + " ";
+      i += 1;
+    }
+  }
+  if (!out.empty()) out.pop_back();
+  return out;
+}
+
+// Rewrites a sparse HLL key as dense, keeping its cached cardinality.
+bool make_dense(CommandContext& ctx, Entry* e) {
+  std::vector<uint8_t> regs(hll::kRegisters);
+  if (!load_registers(ctx, e, regs.data())) return false;
+  char scratch[24];
+  std::string_view old = bytes_of(e, scratch);
+  std::string dense = hll::encode_dense(regs.data());
+  std::memcpy(dense.data() + 8, old.data() + 8, 8);
+  ctx.db.replace_value(e, Value::raw_string(dense));
+  return true;
+}
+
+void cmd_pfdebug(CommandContext& ctx) {
+  const std::string sub = to_lower(ctx.args[1]);
+  std::string_view key = ctx.args[2];
+  Entry* e = lookup_write(ctx, key);
+  if (!e) {
+    ctx.out.error("ERR The specified key does not exist");
+    return;
+  }
+  if (!check_hll(ctx, e)) return;
+  const bool known = sub == "getreg" || sub == "decode" || sub == "encoding" || sub == "todense";
+  if (known && ctx.args.size() != 3) {
+    ctx.out.error("ERR Wrong number of arguments for the '" + std::string(ctx.args[1]) +
+                  "' subcommand");
+    return;
+  }
+  char scratch[24];
+  const bool sparse = hll::encoding_of(bytes_of(e, scratch)) == hll::kSparse;
+  if (sub == "getreg") {
+    // As in Redis, reading the raw registers leaves the key dense.
+    if (sparse) {
+      if (!make_dense(ctx, e)) return;
+      changed(ctx, key);
+    }
+    const char* body = bytes_of(e, scratch).data() + hll::kHeaderSize;
+    ctx.out.array(static_cast<int64_t>(hll::kRegisters));
+    for (size_t i = 0; i < hll::kRegisters; ++i) ctx.out.integer(hll::dense_get(body, i));
+  } else if (sub == "decode") {
+    if (!sparse) {
+      ctx.out.error("ERR HLL encoding is not sparse");
+      return;
+    }
+    ctx.out.bulk(decode_sparse(bytes_of(e, scratch)));
+  } else if (sub == "encoding") {
+    ctx.out.simple(sparse ? "sparse" : "dense");
+  } else if (sub == "todense") {
+    if (sparse) {
+      if (!make_dense(ctx, e)) return;
+      changed(ctx, key);
+    }
+    ctx.out.integer(sparse ? 1 : 0);
+  } else {
+    ctx.out.error("ERR Unknown PFDEBUG subcommand '" + std::string(ctx.args[1]) + "'");
+  }
+}
+
 }  // namespace
 
 void register_hyperloglog_commands(CommandTable& t) {
@@ -184,6 +266,7 @@ void register_hyperloglog_commands(CommandTable& t) {
   f.add("pfadd", -2, kWrite | kDenyOom | kFast, kKey1, cmd_pfadd);
   f.add("pfcount", -2, kReadonly | kMayReplicate, kAllKeys, cmd_pfcount);
   f.add("pfmerge", -2, kWrite | kDenyOom, kAllKeys, cmd_pfmerge);
+  f.add("pfdebug", 3, kWrite | kDenyOom | kAdmin, {2, 2, 1}, cmd_pfdebug);
 }
 
 }  // namespace kvd::commands

@@ -147,3 +147,33 @@ TEST(HyperLogLog, StatisticalError) {
 
 }  // namespace
 }  // namespace kvd::test
+
+namespace kvd::test {
+namespace {
+
+// PFDEBUG as redis-server 7.0.15 answers it (replies compared side by side).
+TEST(HyperLogLog, PfdebugShowsAndConvertsTheEncoding) {
+  EngineHarness h;
+  h.run({"PFADD", "hll", "a", "b", "c"});
+  EXPECT_EQ(h.run({"PFDEBUG", "ENCODING", "hll"}), simple("sparse"));
+  const std::string decoded = h.run({"PFDEBUG", "DECODE", "hll"});
+  EXPECT_NE(decoded.find("v:"), std::string::npos) << decoded;
+  EXPECT_NE(decoded.find("Z:"), std::string::npos) << decoded;
+  const std::string count = h.run({"PFCOUNT", "hll"});
+  EXPECT_EQ(h.run({"PFDEBUG", "TODENSE", "hll"}), integer(1));
+  EXPECT_EQ(h.run({"PFDEBUG", "TODENSE", "hll"}), integer(0));
+  EXPECT_EQ(h.run({"PFDEBUG", "ENCODING", "hll"}), simple("dense"));
+  EXPECT_EQ(h.run({"PFDEBUG", "DECODE", "hll"}), error("ERR HLL encoding is not sparse"));
+  EXPECT_EQ(h.run({"PFCOUNT", "hll"}), count);
+  const std::string regs = h.run({"PFDEBUG", "GETREG", "hll"});
+  EXPECT_EQ(regs.rfind("*16384\r\n", 0), 0u);
+  size_t nonzero = 0;
+  for (size_t at = regs.find(":"); at != std::string::npos; at = regs.find(":", at + 1))
+    if (regs[at + 1] != '0') ++nonzero;
+  EXPECT_EQ(nonzero, 3u);
+  EXPECT_EQ(h.run({"PFDEBUG", "ENCODING", "nokey"}), error("ERR The specified key does not exist"));
+  EXPECT_EQ(h.run({"PFDEBUG", "FOO", "hll"}), error("ERR Unknown PFDEBUG subcommand 'FOO'"));
+}
+
+}  // namespace
+}  // namespace kvd::test
