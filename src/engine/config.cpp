@@ -310,8 +310,24 @@ void Config::register_all() {
     p->min_args = 0;  // a bare "save" line, like save "", means no save points
     p->max_args = 64;
     p->get = [&v] { return v.save; };
-    p->set = [&v](const std::vector<std::string>& a) -> std::string {
-      v.save = join(a);
+    p->set = [&v](const std::vector<std::string>& args) -> std::string {
+      // CONFIG SET gives the points as one argument ("3600 1 300 100").
+      std::vector<std::string> a = args;
+      if (a.size() == 1) {
+        std::istringstream words(a[0]);
+        a.clear();
+        for (std::string w; words >> w;) a.push_back(w);
+      }
+      // `save ""` (one empty argument) means no save points, like a bare save.
+      const bool none = a.empty();
+      if (!none) {
+        if (a.size() % 2 != 0) return "Invalid save parameters";
+        for (size_t j = 0; j < a.size(); ++j) {
+          int64_t n = 0;
+          if (!parse_int64(a[j], &n) || n < (j % 2 == 0 ? 1 : 0)) return "Invalid save parameters";
+        }
+      }
+      v.save = none ? "" : join(a);
       return "";
     };
     add(std::move(p));
@@ -554,8 +570,17 @@ std::string Config::load_text(const std::string& text, const std::string& origin
       continue;
     }
     if (is_retired(name, args.size())) continue;
+    // As in Redis, the first save line read replaces the built-in save
+    // points and each later one adds to them (so `--save 100 100` after a
+    // file's `save 900 1` gives "900 1 100 100"); `save ""` clears them.
+    const std::string saves_before = name == "save" && save_loaded_ ? values_.save : "";
     std::string e = set(name, args, true);
     if (!e.empty()) return fail(e);
+    if (name == "save") {
+      if (!saves_before.empty() && !values_.save.empty())
+        values_.save = saves_before + " " + values_.save;
+      save_loaded_ = true;
+    }
   }
   return "";
 }

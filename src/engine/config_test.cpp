@@ -129,6 +129,25 @@ TEST(Config, FailedApplierRollsBackEveryValue) {
   EXPECT_EQ(notified, 1);
 }
 
+// Redis's save rules: the first save line replaces the built-in points,
+// later ones add, `save ""` clears; CONFIG SET replaces; bad pairs refused.
+TEST(Config, SaveLinesAppendAfterTheFirst) {
+  engine::Config c;
+  ASSERT_EQ(c.load_text("save 900 1\n", "'a.conf'"), "");
+  ASSERT_EQ(c.load_text("save 100 100\n", "(command line)"), "");
+  EXPECT_EQ(c.get("save"), "900 1 100 100");
+  ASSERT_EQ(c.load_text("save \"\"\nsave 60 5\n", ""), "");
+  EXPECT_EQ(c.get("save"), "60 5");
+  EXPECT_NE(c.load_text("save 100\n", "").find("Invalid save parameters"), std::string::npos);
+  EXPECT_NE(c.load_text("save 0 1\n", "").find("Invalid save parameters"), std::string::npos);
+  std::string failed;
+  EXPECT_EQ(c.set_all({{"save", "10 1 20 2"}}, &failed), "");
+  EXPECT_EQ(c.get("save"), "10 1 20 2");
+  EXPECT_EQ(c.set_all({{"save", "10"}}, &failed), "Invalid save parameters");
+  EXPECT_EQ(c.set_all({{"save", ""}}, &failed), "");
+  EXPECT_EQ(c.get("save"), "");
+}
+
 TEST(Config, IncludeAndStartupOnlyParams) {
   TempDir dir;
   std::string inc = dir.write("inc.conf", "hz 25\ndatabases 4\n");

@@ -188,6 +188,7 @@ class Config {
   std::map<std::string, Param*, std::less<>> by_name_;
   std::map<std::string, std::vector<std::function<void()>>, std::less<>> listeners_;
   std::map<std::string, std::function<std::string()>, std::less<>> appliers_;
+  bool save_loaded_ = false;  // a save line was read: later ones add to it
 };
 
 }  // namespace kvd::engine
