@@ -336,6 +336,10 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   // Invalidations this command causes wait until its reply (and those of
   // the clients it unblocks) went out.
   tracking_->begin_command(c, *spec, args);
+  const bool propagating = propagation_.active();
+  const uint64_t dirty_before = stats_.dirty;
+  const int db_before = c.db_index;
+  if (propagating) propagation_.open_frame();
   ++running_command_;
   spec->handler(ctx);
   --running_command_;
@@ -364,6 +368,13 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     stats_.dirty += static_cast<uint64_t>(ctx.dirty);
   } else if (spec->flags & kWrite) {
     ++stats_.dirty;
+  }
+  if (propagating) {
+    // A command that changed data and did not say otherwise propagates as
+    // it was sent; a blocked one propagates when it is served.
+    if (propagation_.close_frame() && stats_.dirty != dirty_before && !c.blocked)
+      propagation_.emit(db_before, std::vector<std::string>(args.begin(), args.end()));
+    if (running_command_ == 0) propagation_.end_unit();
   }
   // After the command, as Redis does, so EXEC follows the commands it ran.
   // Administrative commands are too dangerous to show.

@@ -17,6 +17,7 @@
 #include "kvd/engine/eviction.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/memory.hpp"
+#include "kvd/engine/propagation.hpp"
 #include "kvd/engine/slowlog.hpp"
 #include "kvd/engine/snapshot_state.hpp"
 #include "kvd/protocol/key_peek.hpp"
@@ -68,6 +69,13 @@ class RateSampler {
   double samples_[kSamples] = {};
   int next_ = 0;
   int count_ = 0;
+};
+
+// A service of a higher layer that the engine owns so that commands reach it
+// through the engine they are given (the AOF: persist/aof.hpp).
+class Extension {
+ public:
+  virtual ~Extension() = default;
 };
 
 // What the engine asks of the process around it (the server layer).
@@ -240,6 +248,11 @@ class Engine {
   // server runs the save points and reaps the child from its own cron; an
   // engine in a unit test never forks.
   SnapshotState& snapshot_state() { return snapshot_state_; }
+  // The stream of write effects the AOF (and later replicas) consume.
+  Propagation& propagation() { return propagation_; }
+  // The append-only file (persist/aof.hpp), attached by whoever starts the
+  // engine with persistence; null in unit tests that never ask for it.
+  std::unique_ptr<Extension>& aof_slot() { return aof_; }
 
   // Time the engine started (INFO uptime, LASTSAVE).
   int64_t start_ms() const { return start_ms_; }
@@ -316,6 +329,8 @@ class Engine {
   std::unique_ptr<ScriptRuntime> scripts_;
   std::unique_ptr<FunctionStore> functions_;
   SnapshotState snapshot_state_;
+  Propagation propagation_;
+  std::unique_ptr<Extension> aof_;
 };
 
 }  // namespace kvd::engine

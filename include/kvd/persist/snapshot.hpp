@@ -37,5 +37,7 @@ std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save);
 // Loads the snapshot at snapshot_path() into empty databases. A missing file
 // is not an error. "" or what is wrong with the file.
 std::string load_snapshot(engine::Engine& e);
+// The same for any RDB file (an AOF base file is one).
+std::string load_snapshot_file(engine::Engine& e, const std::string& path);
 
 }  // namespace kvd::persist
