@@ -1,6 +1,7 @@
 #include "kvd/server/server.hpp"
 
 #include "kvd/commands/registry.hpp"
+#include "kvd/persist/aof.hpp"
 #include "kvd/persist/snapshot.hpp"
 
 #include <sys/stat.h>
@@ -64,6 +65,8 @@ Server::Server(engine::Config& config, std::string executable)
     sync_io_threads();
   }
   config_.on_change("loglevel", [this] { set_log_level(config_.v().loglevel); });
+  aof_ = &persist::Aof::of(engine_);
+  aof_->set_data_callback([this] { schedule_before_sleep(); });
 }
 
 Server::~Server() {
@@ -263,6 +266,7 @@ void Server::on_cron() {
   meter_.sample();
   engine_.cron();
   persist::snapshot_cron(engine_);
+  aof_->cron();
   int64_t now = clock_.now_ms();
   std::vector<std::shared_ptr<Connection>> conns;
   conns.reserve(connections_.size());
@@ -316,6 +320,7 @@ void Server::process_events_while_busy() {
 }
 
 std::string Server::request_shutdown(const Shutdown& how) {
+  aof_->shutdown();
   std::string err = persist::save_for_shutdown(engine_, how.save, how.nosave);
   if (!err.empty() && !how.force) {
     spdlog::warn("Error trying to save the DB, can't exit. ({})", err);
@@ -366,12 +371,12 @@ engine::ServerHooks::Info Server::info() {
 
 int Server::run() {
   spdlog::warn("Server initialized");
-  std::string err = persist::load_snapshot(engine_);
+  std::string err = load_data();
   if (!err.empty()) {
     // Serving an empty dataset over a damaged file would lose it at the next
     // save: stop, as Redis does, with its last line for a damaged file.
     spdlog::error("{}", err);
-    if (err.rfind("Fatal error loading", 0) != 0)
+    if (err.rfind("Fatal error loading", 0) != 0 && !config_.v().appendonly)
       spdlog::warn("Terminating server after rdb file reading failure.");
     return 1;
   }
