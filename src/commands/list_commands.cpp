@@ -584,7 +584,7 @@ void blmove_generic(CommandContext& ctx, bool from_left, bool to_left, std::stri
     move_element(ctx, e, src, ctx.args[2], from_left, to_left);
     if (ctx.out.errors() == errors)
       propagate_as(ctx, {"LMOVE", src, ctx.args[2], from_left ? "LEFT" : "RIGHT",
-                       to_left ? "LEFT" : "RIGHT"});
+                         to_left ? "LEFT" : "RIGHT"});
     return;
   }
   // Inside MULTI Redis answers a null bulk here (a timeout is a null array).

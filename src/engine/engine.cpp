@@ -323,6 +323,12 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   const uint32_t flags =
       spec->flags_finder ? spec->flags_finder(*this, args, spec->flags) : spec->flags;
   if (reject_oom(c, *spec, flags, out)) return;
+  // A disk error of the AOF: writes would be acknowledged without being
+  // persisted, so they are refused until it writes again.
+  if (!write_denied_.empty() && (flags & kWrite)) {
+    reject(c, out, spec, write_denied_);
+    return;
+  }
   if (postpone_if_paused(c, *spec, flags, args)) return;
   // tracking-table-max-keys holds for queued commands too; its messages go
   // out now, ahead of this command's reply.

@@ -253,6 +253,10 @@ class Engine {
   // The append-only file (persist/aof.hpp), attached by whoever starts the
   // engine with persistence; null in unit tests that never ask for it.
   std::unique_ptr<Extension>& aof_slot() { return aof_; }
+  // While set (the AOF could not write: "MISCONF ..."), write commands are
+  // refused with this error; reads go on. Persist sets and clears it.
+  void set_write_denied(std::string reason) { write_denied_ = std::move(reason); }
+  const std::string& write_denied() const { return write_denied_; }
 
   // Time the engine started (INFO uptime, LASTSAVE).
   int64_t start_ms() const { return start_ms_; }
@@ -331,6 +335,7 @@ class Engine {
   SnapshotState snapshot_state_;
   Propagation propagation_;
   std::unique_ptr<Extension> aof_;
+  std::string write_denied_;
 };
 
 }  // namespace kvd::engine

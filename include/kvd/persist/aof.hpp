@@ -32,6 +32,7 @@ struct AofInfo {
   int64_t current_rewrite_time_sec = -1;
   bool last_bgrewrite_ok = true;
   uint64_t rewrites = 0;
+  uint64_t consecutive_failures = 0;
   bool last_write_ok = true;
   int64_t current_size = 0;
   int64_t base_size = 0;
@@ -48,6 +49,8 @@ class Aof : public engine::Extension, public engine::EffectSink {
 
   // The instance attached to the engine, created on first use.
   static Aof& of(engine::Engine& e);
+  // The attached instance, or null (an engine in a unit test has none).
+  static Aof* find(engine::Engine& e) { return static_cast<Aof*>(e.aof_slot().get()); }
 
   // Start-up, when appendonly is yes: loads the files the manifest names
   // into the (empty) engine. `*found` tells whether there was anything to
@@ -113,6 +116,8 @@ class Aof : public engine::Extension, public engine::EffectSink {
   bool fsync_now();
   void write_buffer();
   void append_command(const std::vector<std::string>& argv);
+  // "" after a successful write; else the error, which also refuses writes.
+  void set_write_status(const std::string& error);
 
   engine::Engine& e_;
   State state_ = State::kOff;

@@ -294,12 +294,10 @@ void Aof::write_buffer() {
     } else {
       buf_.clear();
     }
-    if (write_failed_) {
+    if (write_failed_ && fsync_->last_error() == 0) {
       spdlog::warn("AOF write error looks solved, kvd can write again.");
-      write_failed_ = false;
-      write_error_.clear();
+      set_write_status("");
     }
-    info_.last_write_ok = true;
     return;
   }
   // A partial write leaves half a command in the file: cut it off so the
@@ -312,9 +310,7 @@ void Aof::write_buffer() {
       buf_.erase(0, off);
     }
   }
-  write_failed_ = true;
-  write_error_ = std::strerror(err);
-  info_.last_write_ok = false;
+  set_write_status(std::strerror(err));
   const int64_t now_s = e_.clock().now_ms() / 1000;
   if (now_s - last_write_error_log_s_ >= 30) {
     spdlog::warn("Error writing to the AOF file: {}", write_error_);
@@ -473,6 +469,7 @@ void Aof::rewrite_done(bool ok) {
   const std::string tmp = "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof";
   if (!ok) {
     info_.last_bgrewrite_ok = false;
+    ++info_.consecutive_failures;
     ::unlink(file_path(tmp).c_str());
     spdlog::warn("Background AOF rewrite terminated with error");
     // A first base that failed is tried again.
@@ -502,6 +499,7 @@ void Aof::rewrite_done(bool ok) {
     spdlog::info("AOF rewrite done, the new AOF file is on and working");
   }
   info_.last_bgrewrite_ok = true;
+  info_.consecutive_failures = 0;
   info_.base_size = file_size(file_path(base));
   info_.current_size = info_.base_size + incr_size_;
   remove_history();
@@ -533,15 +531,19 @@ void Aof::cron() {
   // write, or a retry after a failed one.
   flush(false);
   if (int err = fsync_->last_error(); err != 0 && !write_failed_) {
-    write_failed_ = true;
-    write_error_ = std::strerror(err);
-    info_.last_write_ok = false;
+    set_write_status(std::strerror(err));
     spdlog::warn("Error fsyncing the AOF file: {}", write_error_);
   } else if (write_failed_ && buf_.empty() && fsync_->last_error() == 0) {
-    write_failed_ = false;
-    write_error_.clear();
-    info_.last_write_ok = true;
+    spdlog::warn("AOF write error looks solved, kvd can write again.");
+    set_write_status("");
   }
+}
+
+void Aof::set_write_status(const std::string& error) {
+  write_failed_ = !error.empty();
+  write_error_ = error;
+  info_.last_write_ok = !write_failed_;
+  e_.set_write_denied(write_failed_ ? write_error() : std::string());
 }
 
 // ---------------------------------------------------------------- switches
@@ -604,7 +606,7 @@ void Aof::disable_at_runtime() {
   info_.enabled = false;
   info_.rewrite_scheduled = false;
   buf_.clear();
-  write_failed_ = false;
+  set_write_status("");
 }
 
 void Aof::shutdown() {
