@@ -252,7 +252,11 @@ void debug_loadaof(CommandContext& ctx) {
   }
   for (int i = 0; i < e.db_count(); ++i) e.touch_watched_keys_in_db(i, -1);
   std::string err = aof->debug_reload();
+  // What was loaded is what the files hold already: nothing to propagate
+  // (Redis zeroes its dirty counter here too).
   ctx.dirty = 0;
+  e.stats().dirty = 0;
+  e.propagation().suppress();
   if (!err.empty()) {
     spdlog::warn("{}", err);
     ctx.out.error("ERR Error trying to load the AOF files");

@@ -324,7 +324,7 @@ void Config::register_all() {
   }
   // The AOF (persist/aof.cpp); appendonly's runtime switch is the AOF's
   // listener on "appendonly".
-  enumeration("appendfsync", &v.appendfsync, {"always", "everysec", "no"});
+  enumeration("appendfsync", &v.appendfsync, {"everysec", "always", "no"});
   boolean("no-appendfsync-on-rewrite", &v.no_appendfsync_on_rewrite);
   for (auto [name, field, what] : {std::tuple{"appendfilename", &v.appendfilename, "filename"},
                                    std::tuple{"appenddirname", &v.appenddirname, "dirname"}}) {

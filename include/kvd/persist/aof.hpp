@@ -79,7 +79,8 @@ class Aof : public engine::Extension, public engine::EffectSink {
   // (always: here; everysec: on the background thread, once a second).
   // `force` writes even when an everysec fsync is still running.
   void flush(bool force);
-  // appendfsync always and something not yet on disk: replies must wait.
+  // Something not yet written (under `always`: not yet fsynced): replies
+  // must wait for the loop iteration's flush.
   bool holds_replies() const;
   bool has_pending() const { return !buf_.empty(); }
 

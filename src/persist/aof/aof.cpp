@@ -271,7 +271,12 @@ void Aof::consume(const std::vector<engine::Effect>& unit) {
 }
 
 bool Aof::holds_replies() const {
-  return state_ != State::kOff && !buf_.empty() && e_.config().v().appendfsync == "always";
+  // As Redis: replies follow the write(2) of what they answer in every
+  // mode (a crash of the process then loses nothing acknowledged), and
+  // under `always` the fsync too. An everysec write postponed behind a slow
+  // fsync does not hold them.
+  if (state_ == State::kOff || buf_.empty()) return false;
+  return e_.config().v().appendfsync == "always" || flush_postponed_since_ms_ == 0;
 }
 
 void Aof::write_buffer() {
