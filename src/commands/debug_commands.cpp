@@ -299,6 +299,10 @@ void cmd_debug(CommandContext& ctx) {
     debug_reload(ctx);
   } else if (a.size() == 2 && iequals(sub, "loadaof")) {
     debug_loadaof(ctx);
+  } else if (a.size() == 3 && iequals(sub, "aof-flush-sleep")) {
+    if (persist::Aof* aof = persist::Aof::find(ctx.engine))
+      aof->set_flush_sleep_us(std::atoll(std::string(a[2]).c_str()));
+    ctx.out.ok();
   } else if (a.size() == 3 && iequals(sub, "object")) {
     debug_object(ctx);
   } else if (a.size() >= 3 && iequals(sub, "populate")) {

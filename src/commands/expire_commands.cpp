@@ -88,7 +88,7 @@ void expire_generic(CommandContext& ctx, bool seconds, bool absolute) {
     return;
   }
   // A time already past deletes the key now instead of leaving it to expire.
-  if (when <= ctx.now_ms) {
+  if (when <= ctx.now_ms && !ctx.engine.loading()) {
     ctx.db.remove(ctx.args[1]);
     key_changed(ctx, 'g', "del", ctx.args[1]);
     propagate_as(ctx, {"DEL", ctx.args[1]});

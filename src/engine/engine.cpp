@@ -52,6 +52,7 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
     dbs_.back()->set_clock(&clock_);
     dbs_.back()->set_access_tracking(&access_);
     dbs_.back()->set_expiry_pause(pause_.active_flag());
+    dbs_.back()->set_loading_flag(&loading_);
     dbs_.back()->set_listeners(
         [this](int db, std::string_view key) { on_key_expired(db, key); },
         [this](int db, std::string_view key) { notify_keyspace_event('n', "new", key, db); });

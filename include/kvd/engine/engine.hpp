@@ -256,6 +256,10 @@ class Engine {
   // While set (the AOF could not write: "MISCONF ..."), write commands are
   // refused with this error; reads go on. Persist sets and clears it.
   void set_write_denied(std::string reason) { write_denied_ = std::move(reason); }
+  // Replaying the AOF: keys do not expire, and expiry commands with a past
+  // deadline set it instead of deleting (as Redis while loading).
+  void set_loading(bool on) { loading_ = on; }
+  bool loading() const { return loading_; }
   const std::string& write_denied() const { return write_denied_; }
 
   // Time the engine started (INFO uptime, LASTSAVE).
@@ -336,6 +340,7 @@ class Engine {
   Propagation propagation_;
   std::unique_ptr<Extension> aof_;
   std::string write_denied_;
+  bool loading_ = false;
 };
 
 }  // namespace kvd::engine

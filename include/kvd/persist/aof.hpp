@@ -102,6 +102,9 @@ class Aof : public engine::Extension, public engine::EffectSink {
   std::string write_error() const;
 
   AofInfo info() const;
+  // DEBUG AOF-FLUSH-SLEEP: each write of the buffer first sleeps this long
+  // (tests use it to look at the file between a command and its reply).
+  void set_flush_sleep_us(int64_t us) { flush_sleep_us_ = us; }
 
  private:
   enum class State { kOff, kOn, kWaitRewrite };
@@ -110,6 +113,7 @@ class Aof : public engine::Extension, public engine::EffectSink {
   std::string dir_path() const;
   std::string file_path(const std::string& name) const;
   std::string persist_manifest(const Manifest& m);
+  void reread_manifest();
   std::string open_incr(const std::string& name, bool truncate);
   std::string write_base_now(const std::string& name);
   void rewrite_done(bool ok);
@@ -142,6 +146,7 @@ class Aof : public engine::Extension, public engine::EffectSink {
   std::string write_error_;
   int64_t last_write_error_log_s_ = 0;
   AofInfo info_;
+  int64_t flush_sleep_us_ = 0;
 };
 
 }  // namespace kvd::persist

@@ -88,8 +88,10 @@ std::string Aof::load(bool* found) {
   int rd = aof::read_file(mpath, &text);
   if (rd == ENOENT) return "";  // no AOF yet: open_on_start creates one
   if (rd != 0) {
-    return "Fatal error: can't open the AOF manifest file " + mpath +
-           " for reading: " + std::strerror(rd);
+    std::string err = "Fatal error: can't open the AOF manifest file " + mpath +
+                      " for reading: " + std::strerror(rd);
+    spdlog::warn("{}", err);
+    return err;
   }
   int line_no = 0;
   std::string line;
@@ -100,6 +102,7 @@ std::string Aof::load(bool* found) {
       spdlog::warn("Reading the manifest file, at line {}\n", line_no);
       spdlog::warn(">>> '{}'\n", line);
     }
+    spdlog::warn("{}\n", err);
     manifest_ = std::make_unique<Manifest>();
     return err;
   }
@@ -192,12 +195,18 @@ std::string Aof::write_base_now(const std::string& name) {
 std::string Aof::open_on_start() {
   const auto& v = e_.config().v();
   std::string err = aof::make_dir(dir_path());
-  if (!err.empty()) return err;
+  if (!err.empty()) {
+    spdlog::warn("{}", err);
+    return err;
+  }
   if (manifest_->empty()) {
     // No AOF yet: the dataset (possibly loaded from nothing) becomes the base.
     std::string base = manifest_->new_base(v.appendfilename, v.aof_use_rdb_preamble);
     err = write_base_now(base);
-    if (!err.empty()) return err;
+    if (!err.empty()) {
+      spdlog::warn("{}", err);
+      return err;
+    }
     spdlog::info("Creating AOF base file {} on server start", base);
   }
   const bool had_incr = !manifest_->incrs.empty();
@@ -363,6 +372,7 @@ void Aof::flush(bool force) {
           "without waiting for fsync to complete, this may slow down kvd.");
     }
     flush_postponed_since_ms_ = 0;
+    if (flush_sleep_us_ > 0) ::usleep(static_cast<useconds_t>(flush_sleep_us_));
     write_buffer();
     if (!buf_.empty()) return;  // the write failed: retried from cron
   }
@@ -407,7 +417,8 @@ std::string Aof::start_rewrite() {
     info_.last_bgrewrite_ok = false;
     return err;
   }
-  if (!manifest_) manifest_ = std::make_unique<Manifest>();
+  // With the AOF off, a rewrite only makes a new base (as Redis does).
+  if (state_ == State::kOff) reread_manifest();
   selected_db_ = -1;
   if (state_ == State::kOn) {
     flush(true);
@@ -492,7 +503,15 @@ void Aof::rewrite_done(bool ok) {
     return;
   }
   aof::fsync_dir(dir_path());
+  // The incr files the base now covers become history; with the AOF off
+  // that is all of them.
   next.retire_incrs_but_last();
+  if (state_ == State::kOff && !next.incrs.empty()) {
+    aof::AofFile f = next.incrs.back();
+    f.type = 'h';
+    next.history.push_back(f);
+    next.incrs.clear();
+  }
   if (!persist_manifest(next).empty()) {
     info_.last_bgrewrite_ok = false;
     ::unlink(file_path(base).c_str());
@@ -518,7 +537,7 @@ void Aof::cron() {
     if (r == child_) rewrite_done(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
   const auto& v = e_.config().v();
-  if (child_ <= 0 && e_.snapshot_state().child <= 0 && state_ != State::kOff) {
+  if (child_ <= 0 && e_.snapshot_state().child <= 0) {
     if (info_.rewrite_scheduled) {
       start_rewrite();
     } else if (state_ == State::kOn && v.auto_aof_rewrite_percentage > 0 &&
@@ -553,19 +572,22 @@ void Aof::set_write_status(const std::string& error) {
 
 // ---------------------------------------------------------------- switches
 
-std::string Aof::enable_at_runtime() {
-  if (state_ != State::kOff) return "";
+void Aof::reread_manifest() {
   // The manifest on disk (from an earlier run with the AOF on) decides the
   // next sequence numbers; its files become history after the rewrite.
-  const auto& v = e_.config().v();
   manifest_ = std::make_unique<Manifest>();
   std::string text;
-  if (aof::read_file(file_path(v.appendfilename + ".manifest"), &text) == 0) {
+  if (aof::read_file(file_path(e_.config().v().appendfilename + ".manifest"), &text) == 0) {
     int line_no;
     std::string line;
     if (!aof::parse_manifest(text, manifest_.get(), &line_no, &line).empty())
       manifest_ = std::make_unique<Manifest>();
   }
+}
+
+std::string Aof::enable_at_runtime() {
+  if (state_ != State::kOff) return "";
+  reread_manifest();
   state_ = State::kWaitRewrite;
   info_.enabled = true;
   e_.propagation().add_sink(this);

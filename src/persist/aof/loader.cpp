@@ -117,6 +117,11 @@ LoadStatus load_file(engine::Engine& e, const std::string& dir, const std::strin
   protocol::ReplyWriter out(sink, 2);
   client.writer = &out;
   const bool load_truncated = e.config().v().aof_load_truncated;
+  e.set_loading(true);
+  struct LoadingOff {
+    engine::Engine& e;
+    ~LoadingOff() { e.set_loading(false); }
+  } loading_off{e};
   size_t valid_up_to = 0;
   size_t valid_before_multi = 0;
   bool in_multi = false;
