@@ -19,6 +19,10 @@ std::string Server::load_data() {
   return aof_->open_on_start();
 }
 
+bool Server::replies_wait_for_aof() const {
+  return aof_->holds_replies();
+}
+
 bool Server::hold_replies(const std::shared_ptr<LoopConnection>& c) {
   if (!aof_->holds_replies()) return false;
   held_.push_back(c);

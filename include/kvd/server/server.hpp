@@ -51,6 +51,7 @@ class Server final : public engine::ServerHooks {
   // A connection about to send replies asks here first: true means they
   // wait, and the connection is flushed once the AOF is on disk.
   bool hold_replies(const std::shared_ptr<LoopConnection>& c);
+  bool replies_wait_for_aof() const;
   // The same for io-threads: the AOF is made durable now, before the
   // replies go to their I/O thread.
   void sync_aof_before_replies();
