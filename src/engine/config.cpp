@@ -347,6 +347,7 @@ void Config::register_all() {
   boolean("aof-load-truncated", &v.aof_load_truncated);
   boolean("aof-use-rdb-preamble", &v.aof_use_rdb_preamble);
   boolean("aof-timestamp-enabled", &v.aof_timestamp_enabled);
+  boolean("aof-disable-auto-gc", &v.aof_disable_auto_gc);
   boolean("rdbcompression", &v.rdbcompression);
   enumeration("sanitize-dump-payload", &v.sanitize_dump_payload, {"no", "yes", "clients"});
   integer("lfu-log-factor", &v.lfu_log_factor, 0, INT_MAX);

@@ -209,7 +209,6 @@ const Directive kDirectives[] = {
     number("loading-process-events-interval-bytes", "2097152", 1024, INT_MAX, kHidden),
     // Append-only file
     yes_no("aof-rewrite-incremental-fsync", true),
-    yes_no("aof-disable-auto-gc", false),
     // Replication
     {"replicaof", Kind::kList, "", 0, 0, nullptr, kImm, "slaveof", check_replicaof},
     text("masterauth", ""),

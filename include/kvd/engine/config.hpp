@@ -67,6 +67,7 @@ struct ConfigValues {
   bool aof_load_truncated = true;
   bool aof_use_rdb_preamble = true;
   bool aof_timestamp_enabled = false;
+  bool aof_disable_auto_gc = false;
   // LZF-compress strings in DUMP payloads and RDB snapshots.
   bool rdbcompression = true;
   // Accepted for redis.conf compatibility: kvd checks every RESTORE payload

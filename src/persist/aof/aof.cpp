@@ -45,6 +45,9 @@ Aof::Aof(engine::Engine& e)
     : e_(e), manifest_(std::make_unique<Manifest>()), fsync_(std::make_unique<aof::FsyncThread>()) {
   // CONFIG SET appendonly yes|no switches the AOF at runtime; at start-up
   // the server opens it after loading (the listener only hears CONFIG SET).
+  e_.config().on_change("aof-disable-auto-gc", [this] {
+    if (!e_.config().v().aof_disable_auto_gc) remove_history();
+  });
   e_.config().on_change("appendonly", [this] {
     if (e_.config().v().appendonly && state_ == State::kOff) {
       std::string err = enable_at_runtime();
@@ -230,7 +233,8 @@ std::string Aof::open_on_start() {
 }
 
 void Aof::remove_history() {
-  if (manifest_->history.empty()) return;
+  // aof-disable-auto-gc keeps them (and in the manifest) until set back.
+  if (manifest_->history.empty() || e_.config().v().aof_disable_auto_gc) return;
   for (const auto& f : manifest_->history) {
     spdlog::info("Removing the history file {} in the background", f.name);
     ::unlink(file_path(f.name).c_str());
@@ -509,7 +513,7 @@ void Aof::rewrite_done(bool ok) {
   if (state_ == State::kOff && !next.incrs.empty()) {
     aof::AofFile f = next.incrs.back();
     f.type = 'h';
-    next.history.push_back(f);
+    next.history.insert(next.history.begin(), f);
     next.incrs.clear();
   }
   if (!persist_manifest(next).empty()) {

@@ -64,10 +64,11 @@ std::string AofManifest::format() const {
 }
 
 std::string AofManifest::new_base(const std::string& prefix, bool rdb) {
+  // History is kept newest first, as Redis lists it.
   if (has_base) {
     AofFile old = base;
     old.type = 'h';
-    history.push_back(old);
+    history.insert(history.begin(), old);
   }
   base.seq = ++base_seq;
   base.name = prefix + "." + std::to_string(base.seq) + ".base" + (rdb ? ".rdb" : ".aof");
@@ -86,12 +87,11 @@ std::string AofManifest::new_incr(const std::string& prefix) {
 }
 
 void AofManifest::retire_incrs_but_last() {
-  while (incrs.size() > 1) {
-    AofFile f = incrs.front();
-    f.type = 'h';
-    history.push_back(f);
-    incrs.erase(incrs.begin());
-  }
+  if (incrs.size() <= 1) return;
+  std::vector<AofFile> retired(incrs.begin(), incrs.end() - 1);
+  for (auto& f : retired) f.type = 'h';
+  history.insert(history.begin(), retired.begin(), retired.end());
+  incrs.erase(incrs.begin(), incrs.end() - 1);
 }
 
 std::string parse_manifest(const std::string& text, AofManifest* out, int* line_no,
