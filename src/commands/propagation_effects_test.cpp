@@ -115,3 +115,25 @@ TEST_F(PropagationTest, WithoutASinkNothingIsRecorded) {
 
 }  // namespace
 }  // namespace kvd::commands
+
+namespace kvd::commands {
+namespace {
+
+// After a disk error of the AOF (persist sets the reason), writes are
+// refused with it and reads go on; clearing it lets writes through again.
+TEST(WriteDenied, RefusesWritesNotReadsUntilCleared) {
+  test::EngineHarness h;
+  h.run({"SET", "k", "v"});
+  h.engine().set_write_denied("MISCONF Errors writing to the AOF file: No space left on device");
+  EXPECT_EQ(h.run({"SET", "k", "w"}),
+            "-MISCONF Errors writing to the AOF file: No space left on device\r\n");
+  EXPECT_EQ(h.run({"GET", "k"}), "$1\r\nv\r\n");
+  h.run({"MULTI"});
+  h.run({"SET", "k", "w"});
+  EXPECT_EQ(h.run({"EXEC"}).substr(0, 10), "-EXECABORT");
+  h.engine().set_write_denied("");
+  EXPECT_EQ(h.run({"SET", "k", "w"}), "+OK\r\n");
+}
+
+}  // namespace
+}  // namespace kvd::commands
