@@ -50,6 +50,9 @@ std::string write_commands(engine::Engine& e, const std::string& path) {
     }
     buf.clear();
   };
+  // A command base starts with the time it shows, as Redis's does.
+  if (e.config().v().aof_timestamp_enabled)
+    buf += "#TS:" + std::to_string(e.clock().now_ms() / 1000) + "\r\n";
   if (const engine::FunctionStore* fs = e.functions_if_created()) {
     for (const auto& [name, lib] : fs->libraries())
       append_command(buf, {"FUNCTION", "LOAD", lib->code});
