@@ -64,4 +64,17 @@ bool check_string_length(CommandContext& ctx, uint64_t size, uint64_t append);
 // after the destination at args[1] when with_dst (ZUNIONSTORE, EVAL, FCALL).
 std::vector<int> keys_numkeys_at(Args args, int numkeys_idx, bool with_dst);
 
+// The command's effect in the propagation stream (AOF, replicas) is `argv`
+// instead of its own arguments: a deterministic form (absolute expiry
+// times, the members SPOP took, the value INCRBYFLOAT computed). Call it
+// once per effect; nothing is recorded when nobody consumes the stream.
+inline void propagate_as(CommandContext& ctx, std::initializer_list<std::string_view> argv) {
+  Propagation& p = ctx.engine.propagation();
+  if (p.active()) p.replace(ctx.db.id(), effect_argv(argv));
+}
+inline void propagate_as(CommandContext& ctx, std::vector<std::string> argv) {
+  Propagation& p = ctx.engine.propagation();
+  if (p.active()) p.replace(ctx.db.id(), std::move(argv));
+}
+
 }  // namespace kvd::commands

@@ -20,6 +20,7 @@
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/engine/types/list.hpp"
+#include "kvd/persist/aof.hpp"
 #include "kvd/persist/rdb_format.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/persist/value_codec.hpp"
@@ -259,6 +260,31 @@ void debug_htstats(CommandContext& ctx) {
   ctx.out.verbatim(s, "txt");
 }
 
+// DEBUG LOADAOF: the dataset replaced by what the AOF files hold.
+void debug_loadaof(CommandContext& ctx) {
+  Engine& e = ctx.engine;
+  persist::Aof* aof = persist::Aof::find(e);
+  if (!aof) {
+    ctx.out.error("ERR Error trying to load the AOF files");
+    return;
+  }
+  for (int i = 0; i < e.db_count(); ++i) e.touch_watched_keys_in_db(i, -1);
+  std::string err = aof->debug_reload();
+  // What was loaded is what the files hold already: nothing to propagate
+  // (Redis zeroes its dirty counter here too).
+  ctx.dirty = 0;
+  e.stats().dirty = 0;
+  e.propagation().suppress();
+  if (!err.empty()) {
+    spdlog::warn("{}", err);
+    ctx.out.error("ERR Error trying to load the AOF files");
+    return;
+  }
+  for (int i = 0; i < e.db_count(); ++i) signal_ready_keys_in_db(e, i);
+  spdlog::warn("Append Only File loaded by DEBUG LOADAOF");
+  ctx.out.ok();
+}
+
 void cmd_debug(CommandContext& ctx) {
   const auto& a = ctx.args;
   std::string_view sub = a[1];
@@ -289,6 +315,12 @@ void cmd_debug(CommandContext& ctx) {
     ctx.out.raw("-" + msg + "\r\n");
   } else if (iequals(sub, "reload")) {
     debug_reload(ctx);
+  } else if (a.size() == 2 && iequals(sub, "loadaof")) {
+    debug_loadaof(ctx);
+  } else if (a.size() == 3 && iequals(sub, "aof-flush-sleep")) {
+    if (persist::Aof* aof = persist::Aof::find(ctx.engine))
+      aof->set_flush_sleep_us(std::atoll(std::string(a[2]).c_str()));
+    ctx.out.ok();
   } else if (a.size() == 3 && iequals(sub, "object")) {
     debug_object(ctx);
   } else if (a.size() >= 3 && iequals(sub, "populate")) {

@@ -83,16 +83,20 @@ void expire_generic(CommandContext& ctx, bool seconds, bool absolute) {
   if (!parse_when(ctx, seconds, absolute ? 0 : ctx.now_ms, &when)) return;
   Entry* e = lookup_write(ctx, ctx.args[1]);
   if (!e || !flags_allow(f, ctx.db.expire_of(e), when)) {
+    ctx.dirty = 0;
     ctx.out.integer(0);
     return;
   }
   // A time already past deletes the key now instead of leaving it to expire.
-  if (when <= ctx.now_ms) {
+  if (when <= ctx.now_ms && !ctx.engine.loading()) {
     ctx.db.remove(ctx.args[1]);
     key_changed(ctx, 'g', "del", ctx.args[1]);
+    propagate_as(ctx, {"DEL", ctx.args[1]});
   } else {
     ctx.db.set_expire(e, when);
     key_changed(ctx, 'g', "expire", ctx.args[1]);
+    // Relative times would mean something else when replayed later.
+    propagate_as(ctx, {"PEXPIREAT", ctx.args[1], int_to_string(when)});
   }
   ctx.out.integer(1);
 }
@@ -144,6 +148,7 @@ void cmd_pexpiretime(CommandContext& ctx) {
 void cmd_persist(CommandContext& ctx) {
   Entry* e = lookup_write(ctx, ctx.args[1]);
   if (!e || !e->has_ttl) {
+    ctx.dirty = 0;
     ctx.out.integer(0);
     return;
   }

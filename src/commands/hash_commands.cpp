@@ -242,6 +242,7 @@ void cmd_hincrbyfloat(CommandContext& ctx) {
   std::string text = format_long_double(value);
   h->set(ctx.args[2], text, limits_of(ctx));
   touched(ctx, "hincrbyfloat");
+  propagate_as(ctx, {"HSET", ctx.args[1], ctx.args[2], text});
   ctx.out.bulk(text);
 }
 

@@ -18,6 +18,7 @@
 #include "kvd/engine/pubsub.hpp"
 #include "kvd/engine/scripting.hpp"
 #include "kvd/engine/tracking.hpp"
+#include "kvd/persist/aof.hpp"
 
 // INFO: the sections and field names of Redis 7.0, so monitoring tools and
 // client libraries parse kvd's output unchanged. Fields about features kvd
@@ -208,6 +209,30 @@ void section_memory(CommandContext& ctx, InfoText& t) {
   t.field("lazyfreed_objects", e.freer().freed());
 }
 
+// The AOF's part of INFO persistence, in Redis 7.0's order; the size
+// fields only while it is on, as Redis prints them.
+void aof_fields(CommandContext& ctx, InfoText& t) {
+  const persist::Aof* aof = persist::Aof::find(ctx.engine);
+  const persist::AofInfo a = aof ? aof->info() : persist::AofInfo{};
+  t.field("aof_enabled", a.enabled ? "1" : "0");
+  t.field("aof_rewrite_in_progress", a.rewrite_in_progress ? "1" : "0");
+  t.field("aof_rewrite_scheduled", a.rewrite_scheduled ? "1" : "0");
+  t.field("aof_last_rewrite_time_sec", a.last_rewrite_time_sec);
+  t.field("aof_current_rewrite_time_sec", a.current_rewrite_time_sec);
+  t.field("aof_last_bgrewrite_status", a.last_bgrewrite_ok ? "ok" : "err");
+  t.field("aof_rewrites", a.rewrites);
+  t.field("aof_rewrites_consecutive_failures", a.consecutive_failures);
+  t.field("aof_last_write_status", a.last_write_ok ? "ok" : "err");
+  t.zeros({"aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size"});
+  if (!a.enabled) return;
+  t.field("aof_current_size", a.current_size);
+  t.field("aof_base_size", a.base_size);
+  t.field("aof_pending_rewrite", a.rewrite_scheduled ? "1" : "0");
+  t.field("aof_buffer_length", a.buffer_length);
+  t.field("aof_pending_bio_fsync", a.pending_bio_fsync);
+  t.field("aof_delayed_fsync", a.delayed_fsync);
+}
+
 void section_persistence(CommandContext& ctx, InfoText& t) {
   Engine& e = ctx.engine;
   t.zeros(
@@ -227,13 +252,7 @@ void section_persistence(CommandContext& ctx, InfoText& t) {
   t.field("rdb_last_cow_size", 0);
   t.field("rdb_last_load_keys_expired", snap.last_load_keys_expired);
   t.field("rdb_last_load_keys_loaded", snap.last_load_keys_loaded);
-  t.zeros({"aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled"});
-  t.field("aof_last_rewrite_time_sec", "-1");
-  t.field("aof_current_rewrite_time_sec", "-1");
-  t.field("aof_last_bgrewrite_status", "ok");
-  t.zeros({"aof_rewrites", "aof_rewrites_consecutive_failures"});
-  t.field("aof_last_write_status", "ok");
-  t.zeros({"aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size"});
+  aof_fields(ctx, t);
 }
 
 void section_stats(CommandContext& ctx, InfoText& t) {

@@ -513,6 +513,8 @@ bool mpop_serve(CommandContext& ctx, const MpopArgs& m, bool* errored) {
     ctx.out.bulk(key);
     pop_range_reply(ctx, l, m.left, static_cast<size_t>(m.count));
     ctx.dirty = static_cast<int64_t>(before - l->size());
+    // LMPOP and BLMPOP replay as the plain pop of the key that served.
+    propagate_as(ctx, {m.left ? "LPOP" : "RPOP", key, int_to_string(ctx.dirty)});
     removed_from(ctx, key, e, m.left ? "lpop" : "rpop");
     return true;
   }
@@ -554,6 +556,7 @@ void blocking_pop(CommandContext& ctx, bool front) {
     ctx.out.array(2);
     ctx.out.bulk(key);
     pop_one_reply(ctx, as_list(e), front);
+    propagate_as(ctx, {front ? "LPOP" : "RPOP", key});
     removed_from(ctx, key, e, front ? "lpop" : "rpop");
     return;
   }
@@ -577,7 +580,11 @@ void blmove_generic(CommandContext& ctx, bool from_left, bool to_left, std::stri
     return;
   }
   if (e) {
+    const uint64_t errors = ctx.out.errors();
     move_element(ctx, e, src, ctx.args[2], from_left, to_left);
+    if (ctx.out.errors() == errors)
+      propagate_as(ctx, {"LMOVE", src, ctx.args[2], from_left ? "LEFT" : "RIGHT",
+                         to_left ? "LEFT" : "RIGHT"});
     return;
   }
   // Inside MULTI Redis answers a null bulk here (a timeout is a null array).

@@ -133,6 +133,9 @@ Attempt migrate_once(CommandContext& ctx, const MigrateArgs& m, std::vector<std:
 
   bool target_error = false;
   size_t acked = 0;
+  // What the AOF (and replicas) get instead of MIGRATE: DEL of the keys
+  // that left, as in Redis; nothing when none did (or with COPY).
+  std::vector<std::string> deleted{"DEL"};
   size_t j = 0;
   for (; j < sent.size(); ++j) {
     std::string reply;
@@ -155,9 +158,14 @@ Attempt migrate_once(CommandContext& ctx, const MigrateArgs& m, std::vector<std:
     if (!m.copy) {
       ctx.db.remove(sent[j]);
       key_changed(ctx, 'g', "del", sent[j]);
+      deleted.push_back(sent[j]);
     }
     ++acked;
   }
+  if (deleted.size() > 1)
+    propagate_as(ctx, std::move(deleted));
+  else if (ctx.engine.propagation().active())
+    ctx.engine.propagation().suppress();
   const bool socket_error = j < sent.size();
   if (socket_error) {
     *timed_out = link.timed_out();

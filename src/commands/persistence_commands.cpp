@@ -1,9 +1,11 @@
-// SAVE, BGSAVE and LASTSAVE: RDB snapshots (the work is in persist/snapshot).
+// SAVE, BGSAVE and LASTSAVE: RDB snapshots (the work is in persist/snapshot);
+// BGREWRITEAOF: the append-only file (persist/aof).
 #include "command_helpers.hpp"
 #include "declare.hpp"
 #include "families.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/engine.hpp"
+#include "kvd/persist/aof.hpp"
 #include "kvd/persist/snapshot.hpp"
 
 namespace kvd::commands {
@@ -40,6 +42,24 @@ void cmd_bgsave(CommandContext& ctx) {
   ctx.out.simple("Background saving started");
 }
 
+void cmd_bgrewriteaof(CommandContext& ctx) {
+  persist::Aof* aof = persist::Aof::find(ctx.engine);
+  if (!aof) {
+    ctx.out.error(
+        "ERR Can't execute an AOF background rewriting. Please check the server logs "
+        "for more information.");
+    return;
+  }
+  std::string r = aof->rewrite_command();
+  if (r.empty()) {
+    ctx.out.simple("Background append only file rewriting started");
+  } else if (r[0] == '+') {
+    ctx.out.simple(r.substr(1));
+  } else {
+    ctx.out.error(r.substr(1));
+  }
+}
+
 void cmd_lastsave(CommandContext& ctx) {
   ctx.out.integer(ctx.engine.snapshot_state().last_save_s);
 }
@@ -50,6 +70,7 @@ void register_persistence_commands(CommandTable& t) {
   Family f(t, "server");
   f.add("save", 1, kAdmin | kNoscript | kNoMulti, kNoKeys, cmd_save);
   f.add("bgsave", -1, kAdmin | kNoscript, kNoKeys, cmd_bgsave);
+  f.add("bgrewriteaof", 1, kAdmin | kNoscript, kNoKeys, cmd_bgrewriteaof);
   f.add("lastsave", 1, kLoading | kStale | kFast, kNoKeys, cmd_lastsave,
         {.categories = kAclAdmin | kAclDangerous});
 }

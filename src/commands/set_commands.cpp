@@ -165,11 +165,18 @@ void spop_count(CommandContext& ctx) {
     s->for_each([&](std::string_view m) { ctx.out.bulk(m); });
     ctx.db.remove(ctx.args[1]);
     notify(ctx, 'g', "del", ctx.args[1]);
+    propagate_as(ctx, {"DEL", ctx.args[1]});
     ctx.dirty = size;
     return;
   }
   ctx.out.set(count);
-  for (int64_t i = 0; i < count; ++i) ctx.out.bulk(s->pop_random());
+  // The members are chosen at random: what propagates is which ones went.
+  std::vector<std::string> srem{"SREM", std::string(ctx.args[1])};
+  for (int64_t i = 0; i < count; ++i) {
+    srem.push_back(s->pop_random());
+    ctx.out.bulk(srem.back());
+  }
+  propagate_as(ctx, std::move(srem));
   ctx.dirty = count;
 }
 
@@ -187,7 +194,9 @@ void cmd_spop(CommandContext& ctx) {
     return;
   }
   SetObject* s = set_of(e);
-  ctx.out.bulk(s->pop_random());
+  const std::string member = s->pop_random();
+  ctx.out.bulk(member);
+  propagate_as(ctx, {"SREM", ctx.args[1], member});
   notify(ctx, 's', "spop", ctx.args[1]);
   remove_if_empty(ctx, ctx.args[1], s);
   modified(ctx, ctx.args[1]);

@@ -238,6 +238,12 @@ void cmd_xadd(CommandContext& ctx) {
   }
   s->append(id, fields, stream_node_limits(ctx));
   reply_stream_id(ctx, id);
+  if (ctx.engine.propagation().active() && !(a.id_given && a.seq_given)) {
+    // An auto-generated ID depends on the clock: the one chosen replays.
+    std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
+    argv[a.id_pos] = id.str();
+    propagate_as(ctx, std::move(argv));
+  }
   int db = ctx.db.id();
   ctx.engine.signal_modified_key(db, key);
   ctx.engine.notify_keyspace_event('t', "xadd", key, db);

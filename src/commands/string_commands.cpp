@@ -116,14 +116,24 @@ void set_generic(CommandContext& ctx, const StringOptions& o, std::string_view v
   if (o.get && !reply_get(ctx, key)) return;
   bool found = lookup_write(ctx, key) != nullptr;
   if ((o.nx && found) || (o.xx && !found)) {
+    ctx.dirty = 0;
     if (!o.get) abort(ctx);
     return;
   }
   Entry* e = ctx.db.set(key, Value::from_string(value), o.keepttl);
   if (o.expire != ExpireKind::kNone) ctx.db.set_expire(e, when_ms);
   key_changed(ctx, '$', "set", key);
-  if (o.expire != ExpireKind::kNone)
+  if (o.expire != ExpireKind::kNone) {
     ctx.engine.notify_keyspace_event('g', "expire", key, ctx.db.id());
+    // EX, PX, EXAT, SETEX, PSETEX: an absolute time, so a replay means the same.
+    propagate_as(ctx, {"SET", key, value, "PXAT", int_to_string(when_ms)});
+  } else if (o.nx || o.xx || o.get) {
+    // The condition held; its replay must not depend on it again.
+    if (o.keepttl)
+      propagate_as(ctx, {"SET", key, value, "KEEPTTL"});
+    else
+      propagate_as(ctx, {"SET", key, value});
+  }
   if (!o.get) ok(ctx);
 }
 
@@ -195,12 +205,17 @@ void cmd_getex(CommandContext& ctx) {
     // A timestamp already in the past deletes the key right away.
     ctx.db.remove(key);
     key_changed(ctx, 'g', "del", key);
+    propagate_as(ctx, {"DEL", key});
   } else if (o.expire != ExpireKind::kNone) {
     ctx.db.set_expire(e, when_ms);
     key_changed(ctx, 'g', "expire", key);
+    propagate_as(ctx, {"PEXPIREAT", key, int_to_string(when_ms)});
   } else if (o.persist && e->has_ttl) {
     ctx.db.persist(e);
     key_changed(ctx, 'g', "persist", key);
+    propagate_as(ctx, {"PERSIST", key});
+  } else {
+    ctx.dirty = 0;
   }
 }
 
@@ -316,6 +331,8 @@ void cmd_incrbyfloat(CommandContext& ctx) {
   else
     ctx.db.add(key, Value::text_string(text));
   key_changed(ctx, '$', "incrbyfloat", key);
+  // Float formatting may differ elsewhere: the result is what replays.
+  propagate_as(ctx, {"SET", key, text, "KEEPTTL"});
   ctx.out.bulk(text);
 }
 

@@ -435,6 +435,7 @@ bool serve_first_zset(CommandContext& ctx, Args keys, bool max, int64_t count, b
       return false;
     }
     pop_zset(ctx, key, zset_of(e), max, count, nested, true);
+    propagate_as(ctx, {max ? "ZPOPMAX" : "ZPOPMIN", key, int_to_string(count)});
     return true;
   }
   return false;

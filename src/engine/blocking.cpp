@@ -85,7 +85,11 @@ bool retry(Engine& e, Client& c, const std::string& key) {
       e, c, Args(argv.data(), argv.size()), *c.writer, e.db(st->db), e.clock().now_ms()};
   uint64_t errors_before = c.writer->errors();
   const int64_t t0 = e.clock().now_us();
+  Propagation& prop = e.propagation();
+  const bool propagating = prop.active();
+  if (propagating) prop.open_frame();
   spec->handler(ctx);
+  const bool self_effect = propagating && prop.close_frame();
   const int64_t t1 = e.clock().now_us();
   st->exec_us += t1 > t0 ? t1 - t0 : 0;
   st->retrying = false;
@@ -106,7 +110,11 @@ bool retry(Engine& e, Client& c, const std::string& key) {
     e.count_error(c.writer->last_error_code());
   } else if (spec->flags & kWrite) {
     ++e.stats().dirty;
+    // Handlers propagate the non-blocking command that ran; this is only a
+    // fallback for one that does not.
+    if (self_effect) prop.emit(st->db, std::vector<std::string>(st->argv.begin(), st->argv.end()));
   }
+  if (propagating && prop.depth() == 0) prop.end_unit();
   detach_waiter(e.blocking(), c);
   wake(c);
   return true;

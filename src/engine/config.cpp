@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "config_param.hpp"
 #include "kvd/common/strings.hpp"
@@ -341,11 +342,40 @@ void Config::register_all() {
         v.appendonly = false;
         return "";
       }
-      if (iequals(a[0], "yes")) return "appendonly is not supported by kvd yet";
+      if (iequals(a[0], "yes")) {
+        v.appendonly = true;
+        return "";
+      }
       return "argument must be 'yes' or 'no'";
     };
     add(std::move(p));
   }
+  // The AOF (persist/aof.cpp); appendonly's runtime switch is the AOF's
+  // listener on "appendonly".
+  enumeration("appendfsync", &v.appendfsync, {"everysec", "always", "no"});
+  boolean("no-appendfsync-on-rewrite", &v.no_appendfsync_on_rewrite);
+  for (auto [name, field, what] : {std::tuple{"appendfilename", &v.appendfilename, "filename"},
+                                   std::tuple{"appenddirname", &v.appenddirname, "dirname"}}) {
+    auto p = std::make_unique<Param>();
+    p->name = name;
+    p->is_mutable = false;
+    p->get = [field = field] { return *field; };
+    p->set = [field = field, name = std::string(name),
+              what = std::string(what)](const std::vector<std::string>& a) -> std::string {
+      if (a[0].empty()) return name + " can't be empty";
+      if (a[0].find('/') != std::string::npos || a[0].find('\\') != std::string::npos)
+        return name + " can't be a path, just a " + what;
+      *field = a[0];
+      return "";
+    };
+    add(std::move(p));
+  }
+  integer("auto-aof-rewrite-percentage", &v.auto_aof_rewrite_percentage, 0, INT_MAX);
+  memory("auto-aof-rewrite-min-size", &v.auto_aof_rewrite_min_size, 0, LLONG_MAX);
+  boolean("aof-load-truncated", &v.aof_load_truncated);
+  boolean("aof-use-rdb-preamble", &v.aof_use_rdb_preamble);
+  boolean("aof-timestamp-enabled", &v.aof_timestamp_enabled);
+  boolean("aof-disable-auto-gc", &v.aof_disable_auto_gc);
   boolean("rdbcompression", &v.rdbcompression);
   enumeration("sanitize-dump-payload", &v.sanitize_dump_payload, {"no", "yes", "clients"});
   integer("lfu-log-factor", &v.lfu_log_factor, 0, INT_MAX);

@@ -83,22 +83,6 @@ constexpr int64_t kLLongMax = LLONG_MAX;
 
 // --- value checks for the directives that need more than their kind's --------
 
-bool is_base_name(const std::string& s) {
-  return s.find('/') == std::string::npos && s.find('\\') == std::string::npos;
-}
-
-const char* check_aof_file(const std::vector<std::string>&, std::string* v) {
-  if (v->empty()) return "appendfilename can't be empty";
-  if (!is_base_name(*v)) return "appendfilename can't be a path, just a filename";
-  return nullptr;
-}
-
-const char* check_aof_dir(const std::vector<std::string>&, std::string* v) {
-  if (v->empty()) return "appenddirname can't be empty";
-  if (!is_base_name(*v)) return "appenddirname can't be a path, just a dirname";
-  return nullptr;
-}
-
 const char* check_hostname(const std::vector<std::string>&, std::string* v) {
   if (v->size() >= 256) return "Hostnames must be less than 256 characters";
   for (char c : *v) {
@@ -201,17 +185,7 @@ const Directive kDirectives[] = {
     number("key-load-delay", "0", INT_MIN, INT_MAX, kHidden),
     number("loading-process-events-interval-bytes", "2097152", 1024, INT_MAX, kHidden),
     // Append-only file
-    choice("appendfsync", "everysec", "everysec always no"),
-    yes_no("no-appendfsync-on-rewrite", false),
-    text("appendfilename", "appendonly.aof", kImm, check_aof_file),
-    text("appenddirname", "appendonlydir", kImm, check_aof_dir),
-    number("auto-aof-rewrite-percentage", "100", 0, INT_MAX),
-    bytes("auto-aof-rewrite-min-size", "67108864", 0, kLLongMax),
-    yes_no("aof-load-truncated", true),
-    yes_no("aof-use-rdb-preamble", true),
-    yes_no("aof-timestamp-enabled", false),
     yes_no("aof-rewrite-incremental-fsync", true),
-    yes_no("aof-disable-auto-gc", false),
     // Replication
     {"replicaof", Kind::kList, "", 0, 0, nullptr, kImm, "slaveof", check_replicaof},
     text("masterauth", ""),

@@ -53,6 +53,7 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
     dbs_.back()->set_clock(&clock_);
     dbs_.back()->set_access_tracking(&access_);
     dbs_.back()->set_expiry_pause(pause_.active_flag());
+    dbs_.back()->set_loading_flag(&loading_);
     dbs_.back()->set_listeners(
         [this](int db, std::string_view key) { on_key_expired(db, key); },
         [this](int db, std::string_view key) { notify_keyspace_event('n', "new", key, db); });
@@ -359,6 +360,12 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   const uint32_t flags =
       spec->flags_finder ? spec->flags_finder(*this, args, spec->flags) : spec->flags;
   if (reject_oom(c, *spec, flags, out)) return;
+  // A disk error of the AOF: writes would be acknowledged without being
+  // persisted, so they are refused until it writes again.
+  if (!write_denied_.empty() && (flags & kWrite)) {
+    reject(c, out, spec, write_denied_);
+    return;
+  }
   if (postpone_if_paused(c, *spec, flags, args)) return;
   // tracking-table-max-keys holds for queued commands too; its messages go
   // out now, ahead of this command's reply.
@@ -372,6 +379,10 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   // Invalidations this command causes wait until its reply (and those of
   // the clients it unblocks) went out.
   tracking_->begin_command(c, *spec, args);
+  const bool propagating = propagation_.active();
+  const uint64_t dirty_before = stats_.dirty;
+  const int db_before = c.db_index;
+  if (propagating) propagation_.open_frame();
   ++running_command_;
   spec->handler(ctx);
   --running_command_;
@@ -403,6 +414,13 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     stats_.dirty += static_cast<uint64_t>(ctx.dirty);
   } else if (spec->flags & kWrite) {
     ++stats_.dirty;
+  }
+  if (propagating) {
+    // A command that changed data and did not say otherwise propagates as
+    // it was sent; a blocked one propagates when it is served.
+    if (propagation_.close_frame() && stats_.dirty != dirty_before && !c.blocked)
+      propagation_.emit(db_before, std::vector<std::string>(args.begin(), args.end()));
+    if (running_command_ == 0) propagation_.end_unit();
   }
   // After the command, as Redis does, so EXEC follows the commands it ran.
   // Administrative commands are too dangerous to show.

@@ -170,6 +170,8 @@ void Evictor::evict(int db_index, const std::string& key, bool lazy) {
     Entry::destroy(e);
   }
   ++engine_.stats().evicted_keys;
+  if (engine_.propagation().active())
+    engine_.propagation().emit(db_index, effect_argv({lazy ? "UNLINK" : "DEL", key}));
   {
     Tracking::ServerChange by_server(engine_.tracking());
     engine_.signal_modified_key(db_index, key);

@@ -108,6 +108,8 @@ void Engine::forget_watch(Client& c) {
 }
 
 void Engine::on_key_expired(int db, std::string_view key) {
+  // Replicas and the AOF never expire keys themselves: they are told.
+  if (propagation_.active()) propagation_.emit(db, effect_argv({"DEL", key}));
   notify_keyspace_event('x', "expired", key, db);
   Tracking::ServerChange by_server(*tracking_);
   signal_modified_key(db, key);

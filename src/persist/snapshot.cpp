@@ -204,7 +204,11 @@ std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save) 
 }
 
 std::string load_snapshot(engine::Engine& e, const LoadOptions& opts) {
-  const std::string path = snapshot_path(e);
+  return load_snapshot_file(e, snapshot_path(e), opts);
+}
+
+std::string load_snapshot_file(engine::Engine& e, const std::string& path,
+                               const LoadOptions& opts) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return "";

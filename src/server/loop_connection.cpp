@@ -186,6 +186,11 @@ bool LoopConnection::output_limit_reached(int64_t now_ms) {
 }
 
 void LoopConnection::flush() {
+  // appendfsync always: these replies go out once the writes they answer
+  // are on disk (the server flushes us then).
+  // (Asked in two steps so that no shared pointer is made when nothing waits.)
+  if (!out_.empty() && !closed_ && server_.replies_wait_for_aof() && server_.hold_replies(self()))
+    return;
   if (!out_.empty() && !closed_) {
     uint64_t written;
     WriteResult r = write_out(fd(), out_, &written);

@@ -2,6 +2,7 @@
 
 #include "kvd/commands/registry.hpp"
 #include "kvd/engine/memory.hpp"
+#include "kvd/persist/aof.hpp"
 #include "kvd/persist/snapshot.hpp"
 
 #include <sys/stat.h>
@@ -65,6 +66,8 @@ Server::Server(engine::Config& config, std::string executable)
     sync_io_threads();
   }
   config_.on_change("loglevel", [this] { set_log_level(config_.v().loglevel); });
+  aof_ = &persist::Aof::of(engine_);
+  aof_->set_data_callback([this] { schedule_before_sleep(); });
   // Runtime CONFIG SET port / bind: the new sockets open first, so a port in
   // use fails the command (and rolls it back) with the old ones still serving.
   config_.on_apply("port", [this] { return rebind("Unable to listen on this port"); });
@@ -324,6 +327,7 @@ void Server::on_cron() {
   meter_.sample();
   engine_.cron();
   persist::snapshot_cron(engine_);
+  aof_->cron();
   int64_t now = clock_.now_ms();
   migrate_links_.close_idle(now / 1000);
   std::vector<std::shared_ptr<Connection>> conns;
@@ -378,6 +382,7 @@ void Server::process_events_while_busy() {
 }
 
 std::string Server::request_shutdown(const Shutdown& how) {
+  aof_->shutdown();
   std::string err = persist::save_for_shutdown(engine_, how.save, how.nosave);
   if (!err.empty() && !how.force) {
     spdlog::warn("Error trying to save the DB, can't exit. ({})", err);
@@ -445,10 +450,13 @@ int Server::run() {
   spdlog::warn("Server initialized");
   apply_oom_score();
   engine_.stats().startup_memory = engine::allocator_used_memory();
-  std::string err = persist::load_snapshot(engine_);
+  std::string err = load_data();
   if (!err.empty()) {
     // Serving an empty dataset over a damaged file would lose it at the next
     // save: stop, as Redis does, with its last line for a damaged file.
+    // The AOF logs its errors where they happen, Redis's message last
+    // (tests read the last line).
+    if (config_.v().appendonly) return 1;
     spdlog::error("{}", err);
     if (err.rfind("Fatal error loading", 0) != 0)
       spdlog::warn("Terminating server after rdb file reading failure.");

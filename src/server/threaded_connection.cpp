@@ -132,6 +132,9 @@ void ThreadedConnection::run_batch() {
 }
 
 void ThreadedConnection::hand_off(IoJob::Kind kind) {
+  // appendfsync always: nothing leaves the main thread before the writes
+  // it answers are on disk.
+  server_.sync_aof_before_replies();
   if (!staging_.empty()) {
     std::lock_guard<std::mutex> lock(out_mu_);
     handoff_.take_from(staging_);

@@ -57,6 +57,17 @@ struct ConfigValues {
   std::string dbfilename = "dump.rdb";
   std::string save;
   bool appendonly = false;
+  // The append-only file (persist/aof.hpp).
+  std::string appendfsync = "everysec";
+  bool no_appendfsync_on_rewrite = false;
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  bool aof_load_truncated = true;
+  bool aof_use_rdb_preamble = true;
+  bool aof_timestamp_enabled = false;
+  bool aof_disable_auto_gc = false;
   // LZF-compress strings in DUMP payloads and RDB snapshots.
   bool rdbcompression = true;
   // Accepted for redis.conf compatibility: kvd checks every RESTORE payload

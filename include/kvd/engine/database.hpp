@@ -38,8 +38,11 @@ class Database {
   Entry* find(std::string_view key, int64_t now_ms);
   // Finds without expiring (used where Redis does too, e.g. SCAN filtering).
   Entry* find_raw(std::string_view key) { return dict_.find(key); }
+  // While the AOF loads, nothing is expired: a key whose deadline passed
+  // while the server was down may still be written to by the commands that
+  // follow, as Redis replays them; expiry catches up afterwards.
   bool is_expired(const Entry* e, int64_t now_ms) const {
-    return e->has_ttl && ttl_.get(e, kNoExpire) <= now_ms;
+    return e->has_ttl && !(loading_ && *loading_) && ttl_.get(e, kNoExpire) <= now_ms;
   }
   // The key's deadline in absolute ms, or kNoExpire.
   int64_t expire_of(const Entry* e) const {
@@ -88,6 +91,7 @@ class Database {
   using KeyListener = std::function<void(int db, std::string_view key)>;
   // CLIENT PAUSE's flag: while it is set nothing expires (engine/client_pause.hpp).
   void set_expiry_pause(const bool* paused) { expiry_paused_ = paused; }
+  void set_loading_flag(const bool* loading) { loading_ = loading; }
   void set_listeners(KeyListener on_expired, KeyListener on_added) {
     on_expired_ = std::move(on_expired);
     on_added_ = std::move(on_added);
@@ -107,6 +111,7 @@ class Database {
   const AccessTracking* access_ = nullptr;
   uint64_t expired_ = 0;
   const bool* expiry_paused_ = nullptr;
+  const bool* loading_ = nullptr;
   KeyListener on_expired_;
   KeyListener on_added_;
 };

@@ -20,6 +20,7 @@
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/migrate_link.hpp"
+#include "kvd/engine/propagation.hpp"
 #include "kvd/engine/slowlog.hpp"
 #include "kvd/engine/snapshot_state.hpp"
 #include "kvd/protocol/key_peek.hpp"
@@ -82,6 +83,13 @@ class RateSampler {
   double samples_[kSamples] = {};
   int next_ = 0;
   int count_ = 0;
+};
+
+// A service of a higher layer that the engine owns so that commands reach it
+// through the engine they are given (the AOF: persist/aof.hpp).
+class Extension {
+ public:
+  virtual ~Extension() = default;
 };
 
 // What the engine asks of the process around it (the server layer).
@@ -296,6 +304,19 @@ class Engine {
   // server runs the save points and reaps the child from its own cron; an
   // engine in a unit test never forks.
   SnapshotState& snapshot_state() { return snapshot_state_; }
+  // The stream of write effects the AOF (and later replicas) consume.
+  Propagation& propagation() { return propagation_; }
+  // The append-only file (persist/aof.hpp), attached by whoever starts the
+  // engine with persistence; null in unit tests that never ask for it.
+  std::unique_ptr<Extension>& aof_slot() { return aof_; }
+  // While set (the AOF could not write: "MISCONF ..."), write commands are
+  // refused with this error; reads go on. Persist sets and clears it.
+  void set_write_denied(std::string reason) { write_denied_ = std::move(reason); }
+  // Replaying the AOF: keys do not expire, and expiry commands with a past
+  // deadline set it instead of deleting (as Redis while loading).
+  void set_loading(bool on) { loading_ = on; }
+  bool loading() const { return loading_; }
+  const std::string& write_denied() const { return write_denied_; }
 
   // Time the engine started (INFO uptime, LASTSAVE).
   int64_t start_ms() const { return start_ms_; }
@@ -373,6 +394,10 @@ class Engine {
   std::unique_ptr<ScriptRuntime> scripts_;
   std::unique_ptr<FunctionStore> functions_;
   SnapshotState snapshot_state_;
+  Propagation propagation_;
+  std::unique_ptr<Extension> aof_;
+  std::string write_denied_;
+  bool loading_ = false;
 };
 
 }  // namespace kvd::engine

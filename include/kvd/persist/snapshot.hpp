@@ -47,5 +47,8 @@ struct LoadOptions {
 // Loads the snapshot at snapshot_path(). A missing file is not an error.
 // "" or what is wrong with the file.
 std::string load_snapshot(engine::Engine& e, const LoadOptions& opts = {});
+// The same for any RDB file (an AOF base file is one).
+std::string load_snapshot_file(engine::Engine& e, const std::string& path,
+                               const LoadOptions& opts = {});
 
 }  // namespace kvd::persist

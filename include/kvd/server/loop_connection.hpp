@@ -42,6 +42,9 @@ class LoopConnection final : public Connection {
   void close_soon() override;
   void schedule_flush() override;
   void resume() override;
+  // Writes the pending replies (Server::before_sleep calls it for replies
+  // that waited for the AOF).
+  void flush();
 
  private:
   void wait_readable();
@@ -51,7 +54,6 @@ class LoopConnection final : public Connection {
   // One non-blocking read into the query buffer (kClosed: the client is closed).
   QueryBuffer::Read read_once();
   void process_input();
-  void flush();
   void wait_writable();
   void protocol_error(const std::string& msg);
   bool output_limit_reached(int64_t now_ms);

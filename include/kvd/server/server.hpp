@@ -14,9 +14,14 @@
 #include "kvd/server/migrate_links.hpp"
 #include "kvd/server/process.hpp"
 
+namespace kvd::persist {
+class Aof;
+}  // namespace kvd::persist
+
 namespace kvd::server {
 
 class Connection;
+class LoopConnection;
 
 // The reactor: one io_context thread owns the listeners, the cron timer and the
 // signal handlers, and runs every command on the engine. With io-threads 1 it
@@ -41,6 +46,17 @@ class Server final : public engine::ServerHooks {
   void schedule_close(std::shared_ptr<Connection> c);
   // Makes sure a timer fires by the earliest blocked client's deadline.
   void arm_block_timer();
+
+  // The AOF's step at the end of each loop iteration (aof_flush.cpp): the
+  // buffer of this iteration's writes goes to the file (and under
+  // `appendfsync always` to the disk) before any reply is sent.
+  // A connection about to send replies asks here first: true means they
+  // wait, and the connection is flushed once the AOF is on disk.
+  bool hold_replies(const std::shared_ptr<LoopConnection>& c);
+  bool replies_wait_for_aof() const;
+  // The same for io-threads: the AOF is made durable now, before the
+  // replies go to their I/O thread.
+  void sync_aof_before_replies();
 
   // engine::ServerHooks
   std::string request_shutdown(const Shutdown& how) override;
@@ -76,6 +92,11 @@ class Server final : public engine::ServerHooks {
   void apply_runtime_config();
   // Refreshes the limits I/O threads read and folds their counters into Stats.
   void sync_io_threads();
+  // Loads the AOF or the RDB snapshot, then opens the AOF when it is on.
+  // "" or the fatal error.
+  std::string load_data();
+  void schedule_before_sleep();
+  void before_sleep();
 
   engine::Config& config_;
   std::string executable_;
@@ -94,6 +115,9 @@ class Server final : public engine::ServerHooks {
   asio::steady_timer cron_timer_;
   asio::steady_timer block_timer_;
   int64_t block_timer_deadline_ = -1;
+  persist::Aof* aof_ = nullptr;
+  bool before_sleep_posted_ = false;
+  std::vector<std::shared_ptr<LoopConnection>> held_;
   asio::signal_set signals_;
   bool stopping_ = false;
   int64_t bound_port_ = 0;

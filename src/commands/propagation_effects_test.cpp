@@ -1,0 +1,139 @@
+// The propagation stream as the AOF and replicas see it: each write's
+// deterministic effect, grouped in units (a unit of several is applied as
+// one MULTI/EXEC).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "kvd/engine/propagation.hpp"
+#include "support/engine_harness.hpp"
+
+namespace kvd::commands {
+namespace {
+
+using test::EngineHarness;
+
+// Records every unit as lines "db:ARG ARG ...".
+struct RecordingSink : engine::EffectSink {
+  std::vector<std::vector<std::string>> units;
+  void consume(const std::vector<engine::Effect>& unit) override {
+    std::vector<std::string> lines;
+    for (const auto& e : unit) {
+      std::string l = std::to_string(e.db) + ":";
+      for (size_t i = 0; i < e.argv.size(); ++i) l += (i ? " " : "") + e.argv[i];
+      lines.push_back(l);
+    }
+    units.push_back(lines);
+  }
+  std::vector<std::string> last() const {
+    return units.empty() ? std::vector<std::string>{} : units.back();
+  }
+};
+
+class PropagationTest : public ::testing::Test {
+ protected:
+  void SetUp() override { h.engine().propagation().add_sink(&sink); }
+  void TearDown() override { h.engine().propagation().remove_sink(&sink); }
+  int64_t now() { return h.clock().now_ms(); }
+  EngineHarness h;
+  RecordingSink sink;
+};
+
+TEST_F(PropagationTest, PlainWritesPropagateAsSentAndReadsOrNoOpsDoNot) {
+  h.run({"SET", "k", "v"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:SET k v"}));
+  const size_t n = sink.units.size();
+  h.run({"GET", "k"});
+  h.run({"SET", "k", "w", "NX"});  // not set: nothing changed
+  h.run({"EXPIRE", "missing", "10"});
+  h.run({"PERSIST", "k"});
+  EXPECT_EQ(sink.units.size(), n);
+}
+
+TEST_F(PropagationTest, RelativeExpiriesBecomeAbsolute) {
+  const std::string at = std::to_string(now() + 100'000);
+  h.run({"SET", "k", "v", "EX", "100"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:SET k v PXAT " + at}));
+  h.run({"SETEX", "s", "100", "v"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:SET s v PXAT " + at}));
+  h.run({"EXPIRE", "k", "100"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:PEXPIREAT k " + at}));
+  h.run({"GETEX", "k", "PX", "100000"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:PEXPIREAT k " + at}));
+  h.run({"GETEX", "k", "PERSIST"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:PERSIST k"}));
+  // A deadline already past deletes the key.
+  h.run({"EXPIRE", "s", "-1"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:DEL s"}));
+}
+
+TEST_F(PropagationTest, RandomAndComputedResultsPropagateAsWhatHappened) {
+  h.run({"SADD", "s", "a"});
+  h.run({"SPOP", "s"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:SREM s a"}));
+  h.run({"INCRBYFLOAT", "f", "1.5"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:SET f 1.5 KEEPTTL"}));
+  h.run({"HINCRBYFLOAT", "h", "x", "2.5"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:HSET h x 2.5"}));
+  h.run({"RPUSH", "l", "a", "b"});
+  h.run({"BLPOP", "l", "0"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:LPOP l"}));
+  h.run({"XADD", "st", "*", "f", "v"});
+  ASSERT_EQ(sink.last().size(), 1u);
+  EXPECT_EQ(sink.last()[0].find("0:XADD st *"), std::string::npos);
+  EXPECT_EQ(sink.last()[0].find("0:XADD st "), 0u);
+}
+
+TEST_F(PropagationTest, ScriptsAndTransactionsAreOneUnitOfTheirEffects) {
+  h.run({"EVAL", "redis.call('set','a','1'); redis.call('incr','a'); return 1", "0"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:set a 1", "0:incr a"}));
+  const size_t n = sink.units.size();
+  h.run({"EVAL", "return redis.call('get','a')", "0"});  // no write: nothing
+  EXPECT_EQ(sink.units.size(), n);
+  h.run({"MULTI"});
+  h.run({"SET", "x", "1"});
+  h.run({"SELECT", "2"});
+  h.run({"SET", "y", "2"});
+  h.run({"EXEC"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:SET x 1", "2:SET y 2"}));
+}
+
+TEST_F(PropagationTest, ExpiredKeysPropagateAsDeletes) {
+  h.run({"SET", "k", "v", "PX", "10"});
+  h.clock().advance_ms(20);
+  h.run({"GET", "k"});  // lazy expiry
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:DEL k"}));
+}
+
+TEST_F(PropagationTest, WithoutASinkNothingIsRecorded) {
+  h.engine().propagation().remove_sink(&sink);
+  h.run({"SET", "k", "v"});
+  EXPECT_TRUE(sink.units.empty());
+  EXPECT_FALSE(h.engine().propagation().active());
+}
+
+}  // namespace
+}  // namespace kvd::commands
+
+namespace kvd::commands {
+namespace {
+
+// After a disk error of the AOF (persist sets the reason), writes are
+// refused with it and reads go on; clearing it lets writes through again.
+TEST(WriteDenied, RefusesWritesNotReadsUntilCleared) {
+  test::EngineHarness h;
+  h.run({"SET", "k", "v"});
+  h.engine().set_write_denied("MISCONF Errors writing to the AOF file: No space left on device");
+  EXPECT_EQ(h.run({"SET", "k", "w"}),
+            "-MISCONF Errors writing to the AOF file: No space left on device\r\n");
+  EXPECT_EQ(h.run({"GET", "k"}), "$1\r\nv\r\n");
+  h.run({"MULTI"});
+  h.run({"SET", "k", "w"});
+  EXPECT_EQ(h.run({"EXEC"}).substr(0, 10), "-EXECABORT");
+  h.engine().set_write_denied("");
+  EXPECT_EQ(h.run({"SET", "k", "w"}), "+OK\r\n");
+}
+
+}  // namespace
+}  // namespace kvd::commands

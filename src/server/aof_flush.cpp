@@ -1,0 +1,58 @@
+// The server's side of the append-only file: loading at start-up, and the
+// per-iteration write (and fsync) that happens before replies are sent.
+#include <spdlog/spdlog.h>
+
+#include "kvd/persist/aof.hpp"
+#include "kvd/persist/snapshot.hpp"
+#include "kvd/server/loop_connection.hpp"
+#include "kvd/server/server.hpp"
+
+namespace kvd::server {
+
+std::string Server::load_data() {
+  if (!config_.v().appendonly) return persist::load_snapshot(engine_);
+  // With the AOF on, it alone is the dataset, as in Redis (the RDB file is
+  // not read even when there is no AOF yet).
+  bool found = false;
+  std::string err = aof_->load(&found);
+  if (!err.empty()) return err;
+  return aof_->open_on_start();
+}
+
+bool Server::replies_wait_for_aof() const {
+  return aof_->holds_replies();
+}
+
+bool Server::hold_replies(const std::shared_ptr<LoopConnection>& c) {
+  if (!aof_->holds_replies()) return false;
+  held_.push_back(c);
+  schedule_before_sleep();
+  return true;
+}
+
+void Server::sync_aof_before_replies() {
+  if (aof_->holds_replies()) aof_->flush(true);
+}
+
+void Server::schedule_before_sleep() {
+  if (before_sleep_posted_) return;
+  before_sleep_posted_ = true;
+  // Posted work runs after the handlers already ready in this iteration of
+  // the loop, so one write (and one fsync) covers all of their commands:
+  // group commit.
+  asio::post(io_, [this] {
+    before_sleep_posted_ = false;
+    before_sleep();
+  });
+}
+
+void Server::before_sleep() {
+  meter_.begin_work();
+  aof_->flush(false);
+  if (held_.empty()) return;
+  std::vector<std::shared_ptr<LoopConnection>> held;
+  held.swap(held_);
+  for (auto& c : held) c->flush();
+}
+
+}  // namespace kvd::server
