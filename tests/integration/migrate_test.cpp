@@ -3,6 +3,9 @@
 // their TTL, and the target's refusals come back as Redis words them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -72,6 +75,34 @@ TEST(Migrate, MovesKeysWithTheirTtlAndCachesTheConnection) {
   EXPECT_EQ(text(KvdProcess::command(s.get(), {"EXISTS", "b", "c"})), "1");
   EXPECT_EQ(text(KvdProcess::command(d.get(), {"GET", "b"})), "2");
   EXPECT_EQ(text(KvdProcess::command(d.get(), {"GET", "c"})), "taken");
+}
+
+// The AOF (and later replicas) records MIGRATE as DEL of the keys that left,
+// never as MIGRATE: replaying it must not reach out to another server.
+TEST(Migrate, IsWrittenToTheAofAsDelOfTheKeysThatLeft) {
+  char tmpl[] = "/tmp/kvd-migrate-itest-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  {
+    KvdProcess src({"--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always"});
+    KvdProcess dst;
+    auto s = src.connect();
+    KvdProcess::command(s.get(), {"MSET", "gone", "1", "copied", "2"});
+    const std::string port = std::to_string(dst.port());
+    EXPECT_EQ(
+        text(KvdProcess::command(s.get(), {"MIGRATE", "127.0.0.1", port, "gone", "0", "1000"})),
+        "OK");
+    EXPECT_EQ(text(KvdProcess::command(
+                  s.get(), {"MIGRATE", "127.0.0.1", port, "copied", "0", "1000", "COPY"})),
+              "OK");
+  }
+  std::ifstream in(dir + "/appendonlydir/appendonly.aof.1.incr.aof", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string aof = ss.str();
+  EXPECT_NE(aof.find("*2\r\n$3\r\nDEL\r\n$4\r\ngone\r\n"), std::string::npos) << aof;
+  EXPECT_EQ(aof.find("MIGRATE"), std::string::npos) << aof;
+  EXPECT_EQ(aof.find("copied\r\n*"), std::string::npos);  // COPY deleted nothing
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Migrate, ReportsConnectionAndArgumentErrors) {
