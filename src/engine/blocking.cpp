@@ -237,7 +237,11 @@ void Engine::signal_key_ready(int db, std::string_view key) {
 
 void Engine::after_command(Client& c) {
   // Inside EXEC the queued commands run as one: waiters are served after it.
-  if (c.in_exec || !blocking_) return;
+  // Nor while a slow script is still running and other clients' commands
+  // are let in (BUSY): the script's writes are not done yet, and a waiter
+  // served now would see half of them (Redis's "Timedout scripts and
+  // unblocked command"). The script's own end serves them.
+  if (c.in_exec || !blocking_ || script_timed_out()) return;
   BlockingRegistry& r = *blocking_;
   // Serving a waiter may make more keys ready (BLMOVE pushes): loop until quiet.
   while (!r.ready.empty()) {

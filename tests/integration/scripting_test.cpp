@@ -104,5 +104,48 @@ TEST(Scripting, SlowScriptAnswersBusyUntilKilled) {
   EXPECT_STREQ(pong->str, "PONG");
 }
 
+// A client blocked on a key is not served while a slow script is still
+// running, even when a command let in during BUSY (HELLO) finishes: it would
+// see the script's first push and miss the rest. It gets served once the
+// script ends, with what the script left.
+TEST(Scripting, BlockedClientWaitsForTheSlowScriptToEnd) {
+  KvdProcess kvd({"--busy-reply-threshold", "10", "--enable-debug-command", "yes"});
+  auto admin = kvd.connect();
+  KvdProcess::command(admin.get(), {"DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"});
+  auto waiter = kvd.connect();
+  redisAppendCommand(waiter.get(), "BLPOP x 0");
+  int done = 0;
+  while (!done) redisBufferWrite(waiter.get(), &done);
+  ASSERT_TRUE(wait_until([&] {
+    auto r = KvdProcess::command(admin.get(), {"INFO", "clients"});
+    return r && std::string(r->str).find("blocked_clients:1") != std::string::npos;
+  }));
+  auto runner = kvd.connect();
+  const std::string script =
+      "redis.call('lpush', KEYS[1], 'y') local clients "
+      "while true do clients = redis.call('client', 'list') "
+      "if string.find(clients, 'abortscript') ~= nil then break end end "
+      "redis.call('lpush', KEYS[1], 'z') return 'done'";
+  redisAppendCommand(runner.get(), "EVAL %s 1 x", script.c_str());
+  done = 0;
+  while (!done) redisBufferWrite(runner.get(), &done);
+  ASSERT_TRUE(wait_until([&] {
+    auto r = KvdProcess::command(admin.get(), {"PING"});
+    return r && r->type == REDIS_REPLY_ERROR && std::string(r->str).rfind("BUSY", 0) == 0;
+  }));
+  auto third = kvd.connect();
+  KvdProcess::command(third.get(), {"HELLO", "2", "SETNAME", "abortscript"});
+  void* raw = nullptr;
+  ASSERT_EQ(redisGetReply(waiter.get(), &raw), REDIS_OK);
+  ReplyPtr popped(static_cast<redisReply*>(raw), freeReplyObject);
+  ASSERT_EQ(popped->type, REDIS_REPLY_ARRAY);
+  ASSERT_EQ(popped->elements, 2u);
+  EXPECT_STREQ(popped->element[1]->str, "z");
+  raw = nullptr;
+  ASSERT_EQ(redisGetReply(runner.get(), &raw), REDIS_OK);
+  ReplyPtr result(static_cast<redisReply*>(raw), freeReplyObject);
+  EXPECT_STREQ(result->str, "done");
+}
+
 }  // namespace
 }  // namespace kvd::itest
