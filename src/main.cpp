@@ -124,16 +124,14 @@ size_t mimalloc_committed() {
 // even when it starts with `--` (`--proc-title-template --my--title`), an
 // argument holding a name and a value (`"--port 7000"`) is a whole line, and
 // `--save` followed by another `--name` or by nothing means `save ""`.
-std::string flags_to_config(const std::vector<std::string>& args, std::string* error) {
+std::string flags_to_config(const std::vector<std::string>& args) {
   std::string text;
-  bool first = true;
   bool value_taken = true;  // the last directive has its value: a `--` starts a new one
   for (size_t j = 0; j < args.size(); ++j) {
     const std::string& a = args[j];
     if (value_taken && a.size() > 2 && a.compare(0, 2, "--") == 0) {
-      if (!first) text += "\n";
+      if (!text.empty()) text += "\n";
       text += a.substr(2);
-      first = false;
       const bool has_value =
           a.find_first_of(" \t") != std::string::npos &&
           a.find_first_not_of(" \t", a.find_first_of(" \t")) != std::string::npos;
@@ -145,12 +143,10 @@ std::string flags_to_config(const std::vector<std::string>& args, std::string* e
       }
       continue;
     }
-    if (first) {
-      *error = "Invalid argument '" + a + "': directives must start with --";
-      return "";
-    }
+    // Words before any --name begin the first line, as redis-server reads
+    // `kvd conf loglevel verbose` ("wrong usage that we support anyway").
     // Quote every value so spaces and empty strings survive the line split.
-    std::string quoted = " \"";
+    std::string quoted = text.empty() ? "\"" : " \"";
     for (char c : a) {
       if (c == '"' || c == '\\') quoted.push_back('\\');
       quoted.push_back(c);
@@ -175,11 +171,15 @@ int main(int argc, char** argv) {
   app.add_option("config", config_path, "Path to a redis.conf-style configuration file");
   // CLI11 parses the program's own options and the config path; everything from
   // the first other `--directive` on is configuration, as redis-server takes it.
+  // What follows the config file is configuration too, --name or not.
   int split = 1;
+  bool have_config = false;
   while (split < argc) {
     std::string a = argv[split];
     bool own = a == "-h" || a == "--help" || a == "-v" || a == "--version";
     if (!own && a.size() > 2 && a.compare(0, 2, "--") == 0) break;
+    if (!own && have_config) break;
+    if (!own) have_config = true;
     ++split;
   }
   std::vector<std::string> directives(argv + split, argv + argc);
@@ -209,12 +209,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::string flag_error;
-  std::string flag_text = flags_to_config(directives, &flag_error);
-  if (!flag_error.empty()) {
-    std::cerr << flag_error << std::endl;
-    return 1;
-  }
+  std::string flag_text = flags_to_config(directives);
   if (!flag_text.empty()) {
     std::string err = config.load_text(flag_text, "(command line)");
     if (!err.empty()) {
