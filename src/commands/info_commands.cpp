@@ -292,9 +292,9 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("latest_fork_usec", e.snapshot_state().latest_fork_usec);
   t.field("total_forks", e.snapshot_state().total_forks);
   t.field("migrate_cached_sockets", hi.migrate_cached_sockets);
-  t.zeros({"slave_expires_tracked_keys", "active_defrag_hits",
-           "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
-           "total_active_defrag_time", "current_active_defrag_time"});
+  t.zeros({"slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
+           "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
+           "current_active_defrag_time"});
   t.field("tracking_total_keys", e.tracking().total_keys());
   t.field("tracking_total_items", e.tracking().total_items());
   t.field("tracking_total_prefixes", e.tracking().total_prefixes());

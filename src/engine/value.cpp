@@ -173,9 +173,7 @@ char* Value::mutable_bytes(size_t len) {
   // A string that grows again (APPEND, SETRANGE, SETBIT) gets room to spare,
   // as Redis's greedy growth; one made here from nothing is sized exactly, as
   // Redis creates it (50 keys made by SETRANGE at 100 KB take 5 MB, not 10).
-  size_t cap = cur.empty()              ? newlen
-               : newlen < 1024 * 1024 ? newlen * 2
-                                       : newlen + 1024 * 1024;
+  size_t cap = cur.empty() ? newlen : newlen < 1024 * 1024 ? newlen * 2 : newlen + 1024 * 1024;
   HeapStr* h = new_heap(cur, cap);
   std::memset(h->data() + cur.size(), 0, newlen - cur.size());
   h->len = static_cast<uint32_t>(newlen);
