@@ -12,24 +12,13 @@
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/keyspace_events.hpp"
 #include "kvd/persist/dump_payload.hpp"
+#include "kvd/protocol/command_encoder.hpp"
 
 namespace kvd::commands {
 namespace {
 
-void append_bulk(std::string& out, std::string_view s) {
-  out += '$';
-  out += std::to_string(s.size());
-  out += "\r\n";
-  out.append(s);
-  out += "\r\n";
-}
-
-void append_command(std::string& out, std::initializer_list<std::string_view> args) {
-  out += '*';
-  out += std::to_string(args.size());
-  out += "\r\n";
-  for (std::string_view a : args) append_bulk(out, a);
-}
+using protocol::append_command;
+using Words = std::initializer_list<std::string_view>;
 
 struct MigrateArgs {
   bool copy = false;
@@ -89,12 +78,12 @@ Attempt migrate_once(CommandContext& ctx, const MigrateArgs& m, std::vector<std:
   std::string request;
   if (m.auth) {
     if (!m.username.empty())
-      append_command(request, {"AUTH", m.username, m.password});
+      append_command(request, Words{"AUTH", m.username, m.password});
     else
-      append_command(request, {"AUTH", m.password});
+      append_command(request, Words{"AUTH", m.password});
   }
   const bool select = link.selected_db != m.db;
-  if (select) append_command(request, {"SELECT", std::to_string(m.db)});
+  if (select) append_command(request, Words{"SELECT", std::to_string(m.db)});
 
   // Serialize what is still alive now; a key that expired since the lookup
   // is left out, as Redis does.
@@ -112,9 +101,9 @@ Attempt migrate_once(CommandContext& ctx, const MigrateArgs& m, std::vector<std:
     std::string payload = persist::make_dump_payload(e->value, compress);
     std::string ttl_text = std::to_string(ttl);
     if (m.replace)
-      append_command(request, {"RESTORE", k, ttl_text, payload, "REPLACE"});
+      append_command(request, Words{"RESTORE", k, ttl_text, payload, "REPLACE"});
     else
-      append_command(request, {"RESTORE", k, ttl_text, payload});
+      append_command(request, Words{"RESTORE", k, ttl_text, payload});
     sent.push_back(k);
   }
 

@@ -17,6 +17,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/persist/snapshot.hpp"
+#include "kvd/protocol/command_encoder.hpp"
 #include "loader.hpp"
 #include "manifest.hpp"
 
@@ -25,14 +26,6 @@ namespace kvd::persist {
 struct Aof::Manifest : aof::AofManifest {};
 
 namespace {
-
-void append_bulk(std::string& out, std::string_view s) {
-  out += '$';
-  out += std::to_string(s.size());
-  out += "\r\n";
-  out.append(s);
-  out += "\r\n";
-}
 
 int64_t file_size(const std::string& path) {
   struct stat sb {};
@@ -246,10 +239,7 @@ void Aof::remove_history() {
 // ---------------------------------------------------------------- the stream
 
 void Aof::append_command(const std::vector<std::string>& argv) {
-  buf_ += '*';
-  buf_ += std::to_string(argv.size());
-  buf_ += "\r\n";
-  for (const auto& a : argv) append_bulk(buf_, a);
+  protocol::append_command(buf_, argv);
 }
 
 void Aof::consume(const std::vector<engine::Effect>& unit) {

@@ -12,42 +12,12 @@ bool needs_quotes(const std::string& s) {
   return s.empty();
 }
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  static const char* hex = "0123456789abcdef";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < ' ' || c >= 0x7f) {
-          out += "\\x";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 void format_line(std::string& out, const AofFile& f) {
   out += "file ";
-  out += needs_quotes(f.name) ? quoted(f.name) : f.name;
+  if (needs_quotes(f.name))
+    append_repr(out, f.name);  // sdscatrepr's form, as Redis quotes it
+  else
+    out += f.name;
   out += " seq " + std::to_string(f.seq) + " type ";
   out += f.type;
   out += '\n';
