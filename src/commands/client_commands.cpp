@@ -84,7 +84,8 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
   size_t rbs = std::min(oalloc, protocol::OutputBuffer::kBlockSize);
   size_t omem = oalloc - rbs;
   auto n = [](int64_t v) { return int_to_string(v); };
-  size_t tot = sizeof(Client) + qbuf + qbuf_free + oalloc + c.name.size();
+  // tot-mem is what maxmemory-clients counts (engine/client_eviction.hpp).
+  const engine::ClientMemory mem = engine::measure_client(c);
   std::string s;
   s.reserve(320);
   s += "id=" + n(static_cast<int64_t>(c.id)) + " addr=" + peer + " laddr=" + local +
@@ -93,9 +94,11 @@ std::string client_info_line(const Client& c, int64_t now_ms) {
        " db=" + n(c.db_index) + " sub=" + n(subs(c, 0)) + " psub=" + n(subs(c, 1)) +
        " ssub=" + n(subs(c, 2)) +
        " multi=" + n(in_multi(c) ? static_cast<int64_t>(c.tx->queue.size()) : -1) +
-       " qbuf=" + n(qbuf) + " qbuf-free=" + n(qbuf_free) + " argv-mem=0 multi-mem=0 rbs=" + n(rbs) +
-       " rbp=" + n(rbs) + " obl=" + n(obl) + " oll=0 omem=" + n(omem) + " tot-mem=" + n(tot) +
-       " events=r cmd=" + std::string(c.last_command) + " user=" + c.user +
+       " qbuf=" + n(qbuf) + " qbuf-free=" + n(qbuf_free) +
+       " argv-mem=" + n(c.conn ? c.conn->argv_bytes() : 0) + " multi-mem=" + n(mem.multi) +
+       " rbs=" + n(rbs) + " rbp=" + n(rbs) + " obl=" + n(obl) + " oll=0 omem=" + n(omem) +
+       " tot-mem=" + n(mem.total()) + " events=r cmd=" + std::string(c.last_command) +
+       " user=" + c.user +
        " redir=" + n(tracking_on(c) ? static_cast<int64_t>(c.tracking->redirect) : -1) +
        " resp=" + n(c.resp);
   return s;

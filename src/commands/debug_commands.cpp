@@ -55,6 +55,11 @@ void debug_help(CommandContext& ctx) {
               "    NOSAVE.",
               "QUICKLIST-PACKED-THRESHOLD <size>",
               "    Accepted for Redis's tests; kvd's lists have no separate plain nodes.",
+              "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+              "    Accepted for Redis's tests; kvd's reply buffer is a chain of blocks given",
+              "    back when drained, with no peak to track.",
+              "REPLYBUFFER RESIZING <0|1>",
+              "    Accepted for Redis's tests; nothing to resize (see above).",
               "SEGFAULT",
               "    Crash the server with sigsegv.",
               "SET-ACTIVE-EXPIRE <0|1>",
@@ -303,6 +308,13 @@ void cmd_debug(CommandContext& ctx) {
   } else if (a.size() == 3 && iequals(sub, "pause-cron")) {
     ctx.engine.cron_paused = std::atoi(std::string(a[2]).c_str()) != 0;
     ctx.out.ok();
+  } else if (a.size() == 4 && iequals(sub, "replybuffer")) {
+    // Redis tunes the resizing of its fixed reply buffer with these; kvd's
+    // reply blocks are freed as they drain, so the switches change nothing.
+    if (iequals(a[2], "resizing") || iequals(a[2], "peak-reset-time"))
+      ctx.out.ok();
+    else
+      ctx.out.error("ERR Syntax error");
   } else if (a.size() == 3 && iequals(sub, "log")) {
     spdlog::warn("DEBUG LOG: {}", a[2]);
     ctx.out.ok();

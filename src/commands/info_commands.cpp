@@ -275,7 +275,7 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("expired_stale_perc", "0.00");
   t.zeros({"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds"});
   t.field("evicted_keys", s.evicted_keys);
-  t.field("evicted_clients", 0);
+  t.field("evicted_clients", ctx.engine.client_eviction().evicted());
   {
     // Time spent above maxmemory, in ms: in total, and in the current stretch.
     const Evictor& ev = e.evictor();

@@ -69,6 +69,13 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
   config_.on_change("maxmemory", [this] {
     gauge_->refresh();
     eviction_pending_ = true;
+    client_eviction_.enforce();  // maxmemory-clients may be a share of it
+  });
+  client_eviction_.configure(config_.get("maxmemory-clients").value_or("0"));
+  // A lower limit disconnects clients right away, as in Redis.
+  config_.on_change("maxmemory-clients", [this] {
+    client_eviction_.configure(config_.get("maxmemory-clients").value_or("0"));
+    client_eviction_.enforce();
   });
   start_ms_ = clock_.now_ms();
   snapshot_state_.last_save_s = start_ms_ / 1000;
@@ -164,6 +171,7 @@ void Engine::add_client(Client* c) {
 }
 void Engine::remove_client(Client* c) {
   forget_client(*c);
+  client_eviction_.forget(*c);
   clients_.erase(c->id);
 }
 
@@ -193,6 +201,7 @@ void Engine::reset_stats() {
   stats_.unexpected_error_replies = 0;
   stats_.client_qbuf_limit_disconnections = 0;
   stats_.client_outbuf_limit_disconnections = 0;
+  client_eviction_.reset_stats();
   stats_.error_codes.clear();
   stats_.errorstats_enabled = true;
   stats_.peak_memory = 0;
@@ -453,6 +462,8 @@ void Engine::cron() {
     gauge_->refresh();
     if (!script_timed_out()) evictor_.perform();
   }
+  // Output drained or grown without a command of the client's own.
+  if (client_eviction_.enabled()) client_eviction_.enforce();
   uint64_t used = allocator_used_memory();
   if (used > stats_.peak_memory) stats_.peak_memory = used;
   const int64_t hz = config_.v().hz > 0 ? config_.v().hz : 10;

@@ -53,6 +53,10 @@ size_t RequestParser::bytes_expected() const {
   return 0;
 }
 
+size_t RequestParser::bytes_before_big_bulk() const {
+  return bulk_len_ >= kBigBulk ? pos_ : 0;
+}
+
 RequestParser::Status RequestParser::fail(std::string msg) {
   rare().error = std::move(msg);
   reset();

@@ -38,6 +38,11 @@ void LoopConnection::close() {
   server_.on_connection_closed(this);
 }
 
+void LoopConnection::drop_soon() {
+  out_.clear();
+  close_soon();
+}
+
 void LoopConnection::close_soon() {
   close_after_write_ = true;
   // Not closed inline: the engine may be iterating its client list.
@@ -74,6 +79,12 @@ bool LoopConnection::accept_input(size_t n) {
     ++server_.engine().stats().client_qbuf_limit_disconnections;
     close();
     return false;
+  }
+  // A request being read counts toward maxmemory-clients before it runs.
+  auto& eviction = server_.engine().client_eviction();
+  if (eviction.enabled()) {
+    eviction.note(client_);
+    if (client_.evicted) return false;
   }
   return true;
 }
@@ -118,7 +129,10 @@ void LoopConnection::process_input() {
   size_t prefetched = 0;  // commands ahead whose keys were prefetched
   bool follows = false;   // a command of this read already ran
   while (!closed_ && !close_after_write_ && !client_.blocked && !in_.drained()) {
-    if (out_.size() >= pause_output_bytes(server_.config())) {
+    // Backpressure bounds a client that does not read its replies, unless
+    // maxmemory-clients may evict it: then the limit is the bound, as in Redis.
+    if (out_.size() >= pause_output_bytes(server_.config()) &&
+        (client_.no_evict || !eng.client_eviction().enabled())) {
       paused_ = true;
       break;
     }
@@ -144,6 +158,9 @@ void LoopConnection::process_input() {
     in_.consume(parser_.consumed());
     if (client_.close_after_reply) close_after_write_ = true;
     if (output_limit_reached(client_.last_interaction_ms)) break;
+    // After the output limit, which goes first as in Redis: its reply, query
+    // buffer or MULTI queue may have taken the clients past maxmemory-clients.
+    if (eng.client_eviction().enabled()) eng.client_eviction().note(client_);
   }
   in_.rewind_if_drained();
   processing_ = false;
@@ -151,7 +168,11 @@ void LoopConnection::process_input() {
 }
 
 void LoopConnection::schedule_flush() {
-  if (flush_scheduled_ || closed_) return;
+  if (closed_) return;
+  // Someone else's command wrote to us (pub/sub, an invalidation).
+  auto& eviction = server_.engine().client_eviction();
+  if (eviction.enabled()) eviction.note(client_);
+  if (flush_scheduled_) return;
   flush_scheduled_ = true;
   asio::post(server_.io(), [self = self()] {
     self->server_.meter().begin_work();

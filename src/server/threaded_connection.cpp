@@ -110,6 +110,12 @@ void ThreadedConnection::run_batch() {
     if (main_closed_) return;
     if (client_.close_after_reply) close_requested_ = true;
     if (output_limit_reached(client_.last_interaction_ms)) return;
+    // After the output limit, which goes first as in Redis: its reply, query
+    // buffer or MULTI queue may have taken the clients past maxmemory-clients.
+    if (eng.client_eviction().enabled()) {
+      eng.client_eviction().note(client_);
+      if (client_.evicted) return;
+    }
   }
   if (client_.blocked) {
     // The rest of the batch waits here until the client is served (resume()).
@@ -452,7 +458,7 @@ void ThreadedConnection::io_close() {
 
 void ThreadedConnection::publish_io_sizes() {
   io_pending_.store(out_.size(), std::memory_order_relaxed);
-  io_allocated_.store(out_.allocated() + in_.capacity(), std::memory_order_relaxed);
+  io_allocated_.store(out_.allocated(), std::memory_order_relaxed);
   qbuf_used_.store(in_.used(), std::memory_order_relaxed);
   qbuf_free_.store(in_.free_space(), std::memory_order_relaxed);
 }

@@ -19,11 +19,17 @@ class ConnectionView {
   virtual int fd() const = 0;
   virtual size_t query_buffer_used() const = 0;
   virtual size_t query_buffer_free() const = 0;
+  // Bytes of a request being read that are already parsed arguments (CLIENT
+  // LIST argv-mem); query_buffer_used() leaves them out.
+  virtual size_t argv_bytes() const { return 0; }
   virtual size_t output_pending() const = 0;
   virtual size_t output_allocated() const = 0;
   virtual bool is_unix_socket() const = 0;
   // Closes the connection once the current command finished (CLIENT KILL).
   virtual void close_soon() = 0;
+  // Disconnects soon without sending the replies still pending (client
+  // eviction: the client gets no answer to the command that grew it).
+  virtual void drop_soon() { close_soon(); }
   // Something was written to Client::writer outside the client's own command
   // (a pub/sub message, the reply of an unblocked command): flush it soon.
   virtual void schedule_flush() = 0;
@@ -46,6 +52,10 @@ struct Client {
   bool close_after_reply = false;  // QUIT, protocol errors
   bool no_evict = false;
   bool no_touch = false;
+  // This client's memory as last counted in ClientEviction's total.
+  size_t mem_accounted = 0;
+  // Dropped by maxmemory-clients; the connection closes soon.
+  bool evicted = false;
   std::string name;
   // CLIENT SETINFO: rarely set, so kept out of line.
   struct LibInfo {

@@ -15,6 +15,7 @@
 #include "kvd/engine/command.hpp"
 #include "kvd/engine/config.hpp"
 #include "kvd/engine/database.hpp"
+#include "kvd/engine/client_eviction.hpp"
 #include "kvd/engine/eviction.hpp"
 #include "kvd/engine/latency_monitor.hpp"
 #include "kvd/engine/lazy_freer.hpp"
@@ -189,6 +190,8 @@ class Engine {
   MemoryGauge& memory_gauge() { return *gauge_; }
   void set_memory_gauge(std::unique_ptr<MemoryGauge> gauge) { gauge_ = std::move(gauge); }
   Evictor& evictor() { return evictor_; }
+  // maxmemory-clients (engine/client_eviction.hpp).
+  ClientEviction& client_eviction() { return client_eviction_; }
   ServerHooks* hooks() { return hooks_; }
 
   // Client registry, for CLIENT LIST/KILL/INFO and INFO clients.
@@ -365,6 +368,7 @@ class Engine {
   AccessTracking access_;
   std::unique_ptr<MemoryGauge> gauge_ = std::make_unique<MemoryGauge>();
   Evictor evictor_{*this};
+  ClientEviction client_eviction_{*this};
   bool eviction_pending_ = false;  // maxmemory changed: evict after this command
   ClientPause pause_;
   bool release_postponed_ = false;  // CLIENT UNPAUSE ran: serve the postponed after it

@@ -44,6 +44,12 @@ class RequestParser {
   const std::string& error() const;
   // Bytes the pending command still needs at least, so the caller can reserve.
   size_t bytes_expected() const;
+  // While the payload of a big bulk (32 KB or more) is being read: the bytes
+  // of the pending command before it (headers, earlier arguments); else 0.
+  // Redis moves those into the argument vector then, so its CLIENT LIST
+  // counts them as argv-mem and only the payload as qbuf; kvd reports the same.
+  size_t bytes_before_big_bulk() const;
+  static constexpr int64_t kBigBulk = 32 * 1024;
   // Discards partial progress; the next parse() starts a new command.
   void reset();
   // Between commands: frees the argument tables if a command with very many

@@ -35,11 +35,13 @@ class LoopConnection final : public Connection {
 
   // engine::ConnectionView
   int fd() const override;
-  size_t query_buffer_used() const override { return in_.used(); }
+  size_t query_buffer_used() const override { return in_.used() - parser_.bytes_before_big_bulk(); }
+  size_t argv_bytes() const override { return parser_.bytes_before_big_bulk(); }
   size_t query_buffer_free() const override { return in_.free_space(); }
   size_t output_pending() const override { return out_.size(); }
   size_t output_allocated() const override { return out_.allocated(); }
   void close_soon() override;
+  void drop_soon() override;
   void schedule_flush() override;
   void resume() override;
   // Writes the pending replies (Server::before_sleep calls it for replies
