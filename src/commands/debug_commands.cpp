@@ -32,6 +32,9 @@ void debug_help(CommandContext& ctx) {
   reply_help(ctx, "debug",
              {"CHANGE-REPL-ID",
               "    Change the replication IDs of the instance.",
+              "CONFIG-REWRITE-FORCE-ALL",
+              "    Like CONFIG REWRITE but writes all configuration options, including",
+              "    keywords not listed in original configuration file or default values.",
               "DIGEST",
               "    Output a hex signature representing the current DB content.",
               "DIGEST-VALUE <key> [<key> ...]",
@@ -315,6 +318,12 @@ void cmd_debug(CommandContext& ctx) {
       ctx.out.ok();
     else
       ctx.out.error("ERR Syntax error");
+  } else if (a.size() == 2 && iequals(sub, "config-rewrite-force-all")) {
+    std::string e = ctx.engine.config().rewrite(true);
+    if (e.empty())
+      ctx.out.ok();
+    else
+      ctx.out.error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + e);
   } else if (a.size() == 3 && iequals(sub, "log")) {
     spdlog::warn("DEBUG LOG: {}", a[2]);
     ctx.out.ok();

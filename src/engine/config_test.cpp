@@ -516,6 +516,24 @@ TEST(ConfigInert, SetValidatesLikeRedis) {
   EXPECT_EQ(h.config().get("appendfsync"), "always");
 }
 
+// DEBUG CONFIG-REWRITE-FORCE-ALL: every parameter written, defaults too, and
+// the file loads back to the same values (Redis's "CONFIG REWRITE sanity").
+TEST(ConfigInert, RewriteForceAllLoadsBackUnchanged) {
+  TempDir dir;
+  std::string path = dir.write("kvd.conf", "port 6380\n");
+  engine::Config c;
+  ASSERT_EQ(c.load_file(path), "");
+  c.config_file = path;
+  EXPECT_EQ(c.rewrite(true), "");
+  std::string text = TempDir::read(path);
+  EXPECT_NE(text.find("\nclient-output-buffer-limit normal 0 0 0 slave"), std::string::npos);
+  EXPECT_NE(text.find("\nhz 10\n"), std::string::npos);
+  EXPECT_EQ(text.find("replicaof"), std::string::npos);
+  engine::Config back;
+  ASSERT_EQ(back.load_text(text, ""), "");
+  EXPECT_EQ(back.get_matching("*"), c.get_matching("*"));
+}
+
 TEST(ConfigInert, RewriteWritesChangedDirectives) {
   TempDir dir;
   std::string path = dir.write("kvd.conf",

@@ -166,8 +166,10 @@ class Config {
   // characters (or is empty); split_args reads it back unchanged.
   static std::string quote_if_needed(std::string_view value);
 
-  // Rewrites the config file with the current values (CONFIG REWRITE).
-  std::string rewrite();
+  // Rewrites the config file with the current values (CONFIG REWRITE): lines
+  // kept in place, changed values updated, non-default ones added at the end.
+  // force_all (DEBUG CONFIG-REWRITE-FORCE-ALL) adds defaults too.
+  std::string rewrite(bool force_all = false);
 
   void on_change(const std::string& name, std::function<void()> fn);
   // Puts a runtime change into effect where that may fail (listening on a
