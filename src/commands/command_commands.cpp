@@ -4,6 +4,7 @@
 #include "command_helpers.hpp"
 #include "declare.hpp"
 #include "families.hpp"
+#include "key_specs.hpp"
 #include "kvd/common/strings.hpp"
 
 // COMMAND and its subcommands: everything is generated from the CommandTable,
@@ -15,39 +16,90 @@ bool has_keys(const CommandSpec& spec) {
   return spec.first_key > 0 || spec.key_finder;
 }
 
-// One key specification derived from first/last/step: an index search for the
+// Key specifications: from key_specs.txt (Redis 7's), or for a command it
+// does not list, one derived from first/last/step: an index search for the
 // first key and a range up to the last (relative to the first when positive).
+void reply_one_key_spec(protocol::ReplyWriter& o, const KeySpec& k) {
+  o.map(k.notes.empty() ? 3 : 4);
+  if (!k.notes.empty()) {
+    o.bulk("notes");
+    o.bulk(k.notes);
+  }
+  o.bulk("flags");
+  auto names = key_flag_names(k.flags);
+  o.set(static_cast<int64_t>(names.size()));
+  for (auto n : names) o.simple(n);
+  o.bulk("begin_search");
+  o.map(2);
+  o.bulk("type");
+  if (k.begin == KeySpec::Begin::kIndex) {
+    o.bulk("index");
+    o.bulk("spec");
+    o.map(1);
+    o.bulk("index");
+    o.integer(k.pos);
+  } else if (k.begin == KeySpec::Begin::kKeyword) {
+    o.bulk("keyword");
+    o.bulk("spec");
+    o.map(2);
+    o.bulk("keyword");
+    o.bulk(k.keyword);
+    o.bulk("startfrom");
+    o.integer(k.startfrom);
+  } else {
+    o.bulk("unknown");
+    o.bulk("spec");
+    o.map(0);
+  }
+  o.bulk("find_keys");
+  o.map(2);
+  o.bulk("type");
+  if (k.find == KeySpec::Find::kRange) {
+    o.bulk("range");
+    o.bulk("spec");
+    o.map(3);
+    o.bulk("lastkey");
+    o.integer(k.lastkey);
+    o.bulk("keystep");
+    o.integer(k.step);
+    o.bulk("limit");
+    o.integer(k.limit);
+  } else if (k.find == KeySpec::Find::kKeynum) {
+    o.bulk("keynum");
+    o.bulk("spec");
+    o.map(3);
+    o.bulk("keynumidx");
+    o.integer(k.keynumidx);
+    o.bulk("firstkey");
+    o.integer(k.firstkey);
+    o.bulk("keystep");
+    o.integer(k.keystep);
+  } else {
+    o.bulk("unknown");
+    o.bulk("spec");
+    o.map(0);
+  }
+}
+
 void reply_key_specs(CommandContext& ctx, const CommandSpec& spec) {
+  if (const std::vector<KeySpec>* specs = find_key_specs(spec.fullname)) {
+    ctx.out.set(static_cast<int64_t>(specs->size()));
+    for (const auto& k : *specs) reply_one_key_spec(ctx.out, k);
+    return;
+  }
   if (spec.first_key <= 0) {
     ctx.out.set(0);
     return;
   }
-  auto& o = ctx.out;
-  o.set(1);
-  o.map(3);
-  o.bulk("flags");
-  o.set(1);
-  o.simple(spec.flags & kWrite ? "RW" : "RO");
-  o.bulk("begin_search");
-  o.map(2);
-  o.bulk("type");
-  o.bulk("index");
-  o.bulk("spec");
-  o.map(1);
-  o.bulk("index");
-  o.integer(spec.first_key);
-  o.bulk("find_keys");
-  o.map(2);
-  o.bulk("type");
-  o.bulk("range");
-  o.bulk("spec");
-  o.map(3);
-  o.bulk("lastkey");
-  o.integer(spec.last_key >= 0 ? spec.last_key - spec.first_key : spec.last_key);
-  o.bulk("keystep");
-  o.integer(spec.key_step > 0 ? spec.key_step : 1);
-  o.bulk("limit");
-  o.integer(0);
+  KeySpec k;
+  k.flags = spec.flags & kWrite ? kKeyRW : kKeyRO;
+  k.begin = KeySpec::Begin::kIndex;
+  k.pos = spec.first_key;
+  k.find = KeySpec::Find::kRange;
+  k.lastkey = spec.last_key >= 0 ? spec.last_key - spec.first_key : spec.last_key;
+  k.step = spec.key_step > 0 ? spec.key_step : 1;
+  ctx.out.set(1);
+  reply_one_key_spec(ctx.out, k);
 }
 
 // Redis 7's 10-element command description.
@@ -66,9 +118,16 @@ void reply_command_info(CommandContext& ctx, const CommandSpec* spec) {
       flag_names(spec->flags & ~static_cast<uint32_t>(kSentinel | kMayReplicate | kProtected));
   o.set(static_cast<int64_t>(flags.size()));
   for (const auto& f : flags) o.simple(f);
-  o.integer(spec->first_key);
-  o.integer(spec->last_key);
-  o.integer(spec->key_step);
+  if (const std::vector<KeySpec>* specs = find_key_specs(spec->fullname)) {
+    LegacyKeyRange r = legacy_key_range(*specs);
+    o.integer(r.first);
+    o.integer(r.last);
+    o.integer(r.step);
+  } else {
+    o.integer(spec->first_key);
+    o.integer(spec->last_key);
+    o.integer(spec->key_step);
+  }
   std::vector<std::string> cats = acl_category_names(spec->acl_categories);
   o.set(static_cast<int64_t>(cats.size()));
   for (const auto& c : cats) o.simple(c);
@@ -198,7 +257,9 @@ void cmd_command_list(CommandContext& ctx) {
   for (const std::string* n : names) ctx.out.bulk(*n);
 }
 
-void cmd_command_getkeys(CommandContext& ctx) {
+// The command line after COMMAND GETKEYS[ANDFLAGS], its spec and its key
+// positions; false (the error replied) when it has none to give.
+bool command_line_keys(CommandContext& ctx, const CommandSpec** out_spec, std::vector<int>* keys) {
   const CommandTable& t = ctx.engine.commands();
   Args cmd_args = ctx.args.subspan(2);
   const CommandSpec* spec = t.find(cmd_args[0]);
@@ -207,24 +268,50 @@ void cmd_command_getkeys(CommandContext& ctx) {
   }
   if (!spec) {
     ctx.out.error("ERR Invalid command specified");
-    return;
+    return false;
   }
   if (!has_keys(*spec)) {
     ctx.out.error("ERR The command has no key arguments");
-    return;
+    return false;
   }
   int64_t argc = static_cast<int64_t>(cmd_args.size());
   if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
     ctx.out.error("ERR Invalid number of arguments specified for command");
-    return;
+    return false;
   }
-  std::vector<int> keys = t.key_positions(*spec, cmd_args);
-  if (keys.empty() && !(spec->flags & kNoMandatoryKeys)) {
+  *keys = t.key_positions(*spec, cmd_args);
+  if (keys->empty() && !(spec->flags & kNoMandatoryKeys)) {
     ctx.out.error("ERR Invalid arguments specified for command");
-    return;
+    return false;
   }
+  *out_spec = spec;
+  return true;
+}
+
+void cmd_command_getkeys(CommandContext& ctx) {
+  const CommandSpec* spec;
+  std::vector<int> keys;
+  if (!command_line_keys(ctx, &spec, &keys)) return;
+  Args cmd_args = ctx.args.subspan(2);
   ctx.out.array(static_cast<int64_t>(keys.size()));
   for (int k : keys) ctx.out.bulk(cmd_args[k]);
+}
+
+// Each key with what the command does to it: [[key, {RW, access, ...}], ...].
+void cmd_command_getkeysandflags(CommandContext& ctx) {
+  const CommandSpec* spec;
+  std::vector<int> keys;
+  if (!command_line_keys(ctx, &spec, &keys)) return;
+  Args cmd_args = ctx.args.subspan(2);
+  auto with_flags = keys_and_flags(*spec, cmd_args, keys);
+  ctx.out.array(static_cast<int64_t>(with_flags.size()));
+  for (const auto& [pos, flags] : with_flags) {
+    ctx.out.array(2);
+    ctx.out.bulk(cmd_args[pos]);
+    auto names = key_flag_names(flags);
+    ctx.out.set(static_cast<int64_t>(names.size()));
+    for (auto n : names) ctx.out.simple(n);
+  }
 }
 
 void cmd_command_help(CommandContext& ctx) {
@@ -236,7 +323,9 @@ void cmd_command_help(CommandContext& ctx) {
        "    Documentation of the named commands (all of them without a name).",
        "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
        "    Names of all commands, optionally filtered.", "GETKEYS <full-command>",
-       "    Which arguments of the given command line are keys."});
+       "    Which arguments of the given command line are keys.", "GETKEYSANDFLAGS <full-command>",
+       "    The keys of the given command line, each with the key-spec flags of what",
+       "    the command does to it."});
 }
 
 }  // namespace
@@ -255,6 +344,8 @@ void register_command_commands(CommandTable& t) {
                              {.categories = kAclConnection}),
                          cmd("getkeys", -4, kLoading | kStale, kNoKeys, cmd_command_getkeys,
                              {.categories = kAclConnection}),
+                         cmd("getkeysandflags", -4, kLoading | kStale, kNoKeys,
+                             cmd_command_getkeysandflags, {.categories = kAclConnection}),
                          cmd("help", 2, kLoading | kStale, kNoKeys, cmd_command_help,
                              {.categories = kAclConnection})}});
 }

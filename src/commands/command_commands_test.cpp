@@ -153,3 +153,49 @@ TEST(CommandCommand, GetkeysSortTakesTheLastStore) {
 
 }  // namespace
 }  // namespace kvd::test
+
+namespace kvd::test {
+
+// Each key with the flags of what the command does to it, as redis-server
+// 7.0.15 answers (unit/introspection-2's cases and a few more).
+TEST(CommandCommand, GetKeysAndFlags) {
+  EngineHarness h;
+  auto key = [](const std::string& k, std::initializer_list<const char*> flags) {
+    std::string s = "*2\r\n" + bulk(k) + "*" + std::to_string(flags.size()) + "\r\n";
+    for (const char* f : flags) s += std::string("+") + f + "\r\n";
+    return s;
+  };
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYSANDFLAGS", "set", "k1", "v1"}),
+            "*1\r\n" + key("k1", {"OW", "update"}));
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYSANDFLAGS", "set", "k1", "v1", "GET"}),
+            "*1\r\n" + key("k1", {"RW", "access", "update"}));
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYSANDFLAGS", "mset", "k1", "v1", "k2", "v2"}),
+            "*2\r\n" + key("k1", {"OW", "update"}) + key("k2", {"OW", "update"}));
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYSANDFLAGS", "LMOVE", "k1", "k2", "left", "right"}),
+            "*2\r\n" + key("k1", {"RW", "access", "delete"}) + key("k2", {"RW", "insert"}));
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYSANDFLAGS", "sort", "k1", "store", "k2"}),
+            "*2\r\n" + key("k1", {"RO", "access"}) + key("k2", {"OW", "update"}));
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYSANDFLAGS", "zunionstore", "d", "2", "a", "b"}),
+            "*3\r\n" + key("d", {"OW", "update"}) + key("a", {"RO", "access"}) +
+                key("b", {"RO", "access"}));
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "get", "u8", "0"}),
+            "*1\r\n" + key("k", {"RO", "access"}));
+  EXPECT_EQ(h.run({"COMMAND", "GETKEYSANDFLAGS", "ping", "x"}),
+            error("ERR The command has no key arguments"));
+}
+
+// COMMAND INFO's legacy key triple comes from the key specs as in Redis:
+// ZUNIONSTORE's destination is the one plain range (1 1 1), and EVAL's keys
+// are movable (0 0 0).
+TEST(CommandCommand, LegacyKeyRangeFromSpecs) {
+  EngineHarness h;
+  std::string z = h.run({"COMMAND", "INFO", "zunionstore"});
+  EXPECT_NE(z.find(":1\r\n:1\r\n:1\r\n"), std::string::npos) << z;
+  std::string e = h.run({"COMMAND", "INFO", "eval"});
+  EXPECT_NE(e.find(":0\r\n:0\r\n:0\r\n"), std::string::npos) << e;
+  std::string s = h.run({"COMMAND", "INFO", "set"});
+  EXPECT_NE(s.find(bulk("notes") + bulk("RW and ACCESS due to the optional `GET` argument")),
+            std::string::npos);
+}
+
+}  // namespace kvd::test
