@@ -2,6 +2,7 @@
 
 #include "admin_helpers.hpp"
 #include "command_helpers.hpp"
+#include "command_tips.hpp"
 #include "declare.hpp"
 #include "families.hpp"
 #include "key_specs.hpp"
@@ -131,7 +132,9 @@ void reply_command_info(CommandContext& ctx, const CommandSpec* spec) {
   std::vector<std::string> cats = acl_category_names(spec->acl_categories);
   o.set(static_cast<int64_t>(cats.size()));
   for (const auto& c : cats) o.simple(c);
-  o.set(0);  // tips
+  const std::vector<std::string_view>& tips = find_command_tips(spec->fullname);
+  o.set(static_cast<int64_t>(tips.size()));
+  for (std::string_view t : tips) o.bulk(t);
   reply_key_specs(ctx, *spec);
   o.set(static_cast<int64_t>(spec->subcommands.size()));
   for (const auto& sub : spec->subcommands) reply_command_info(ctx, &sub);

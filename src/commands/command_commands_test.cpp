@@ -37,6 +37,18 @@ TEST(CommandCommand, InfoTenElements) {
   EXPECT_EQ(h.run({"COMMAND", "INFO", "nope", "echo"}), "*2\r\n" + kNil + expected.substr(4));
 }
 
+// Tips are Redis's, lowercase bulk strings, for commands and subcommands.
+TEST(CommandCommand, InfoTips) {
+  EngineHarness h;
+  std::string keys = h.run({"COMMAND", "INFO", "keys"});
+  EXPECT_NE(keys.find("*2\r\n" + bulk("request_policy:all_shards") +
+                      bulk("nondeterministic_output_order")),
+            std::string::npos)
+      << keys;
+  std::string cfg = h.run({"COMMAND", "INFO", "config|set"});
+  EXPECT_NE(cfg.find(bulk("response_policy:all_succeeded")), std::string::npos) << cfg;
+}
+
 TEST(CommandCommand, InfoSubcommandsAndFullnames) {
   EngineHarness h;
   std::string get = "*10\r\n" + bulk("config|get") + integer(-3) +

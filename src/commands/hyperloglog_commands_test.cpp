@@ -175,5 +175,13 @@ TEST(HyperLogLog, PfdebugShowsAndConvertsTheEncoding) {
   EXPECT_EQ(h.run({"PFDEBUG", "FOO", "hll"}), error("ERR Unknown PFDEBUG subcommand 'FOO'"));
 }
 
+// PFSELFTEST passes on this build and takes no arguments.
+TEST(HyperLogLog, SelfTestPasses) {
+  EngineHarness h;
+  EXPECT_EQ(h.run({"PFSELFTEST"}), simple("OK"));
+  EXPECT_EQ(h.run({"PFSELFTEST", "x"}),
+            error("ERR wrong number of arguments for 'pfselftest' command"));
+}
+
 }  // namespace
 }  // namespace kvd::test

@@ -68,9 +68,9 @@ void cmd_lastsave(CommandContext& ctx) {
 
 void register_persistence_commands(CommandTable& t) {
   Family f(t, "server");
-  f.add("save", 1, kAdmin | kNoscript | kNoMulti, kNoKeys, cmd_save);
-  f.add("bgsave", -1, kAdmin | kNoscript, kNoKeys, cmd_bgsave);
-  f.add("bgrewriteaof", 1, kAdmin | kNoscript, kNoKeys, cmd_bgrewriteaof);
+  f.add("save", 1, kAdmin | kNoscript | kNoAsyncLoading | kNoMulti, kNoKeys, cmd_save);
+  f.add("bgsave", -1, kAdmin | kNoscript | kNoAsyncLoading, kNoKeys, cmd_bgsave);
+  f.add("bgrewriteaof", 1, kAdmin | kNoscript | kNoAsyncLoading, kNoKeys, cmd_bgrewriteaof);
   f.add("lastsave", 1, kLoading | kStale | kFast, kNoKeys, cmd_lastsave,
         {.categories = kAclAdmin | kAclDangerous});
 }

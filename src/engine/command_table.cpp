@@ -103,6 +103,7 @@ std::vector<std::string> flag_names(uint32_t flags) {
       {kNoAuth, "no_auth"},
       {kMayReplicate, "may_replicate"},
       {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kNoAsyncLoading, "no_async_loading"},
       {kNoMulti, "no_multi"},
       {kMovableKeys, "movablekeys"},
       {kAllowBusy, "allow_busy"},

@@ -64,6 +64,9 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1u << 17,
   kSentinel = 1u << 18,
   kProtected = 1u << 19,
+  // Refused while a replica loads a full sync in the background in Redis;
+  // kvd never loads asynchronously, so it is only shown in COMMAND INFO.
+  kNoAsyncLoading = 1u << 20,
 
   // kvd's own rules, which Redis decides by comparing command names. COMMAND
   // INFO does not show them.
