@@ -22,6 +22,9 @@
 namespace kvd::persist {
 namespace {
 
+// Redis's REDIS_AUTOSYNC_BYTES.
+constexpr uint64_t kAutosyncBytes = 4 * 1024 * 1024;
+
 // "save 3600 1 300 100": (seconds, changes) pairs.
 std::vector<std::pair<int64_t, int64_t>> save_points(const std::string& spec) {
   std::vector<std::pair<int64_t, int64_t>> out;
@@ -70,6 +73,8 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "Failed opening the temp RDB file " + tmp + ": " + std::strerror(errno);
   RdbFileWriter w(fd, e.config().v().rdbcompression);
+  if (e.config().v().rdb_save_incremental_fsync) w.set_autosync(kAutosyncBytes);
+  const int64_t key_save_delay = e.config().v().rdb_key_save_delay;
   const int64_t now = e.clock().now_ms();
   bool ok = w.begin(now, engine::allocator_used_memory());
   // Function libraries go first, as Redis writes them: its code alone.
@@ -94,6 +99,7 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
       if (save_idle) access.idle_seconds = engine::AccessTracking::idle_ms(entry->lru, now) / 1000;
       if (save_freq) access.freq = tracking.frequency(entry->lru, now);
       ok = w.key(entry->key(), entry->value, expire == engine::kNoExpire ? -1 : expire, access);
+      if (key_save_delay != 0) key_delay(key_save_delay);
     });
   }
   ok = ok && w.finish();
@@ -222,13 +228,23 @@ std::string load_snapshot_file(engine::Engine& e, const std::string& path,
   void* map = ::mmap(nullptr, static_cast<size_t>(sb.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED) return "Can't map " + path + ": " + std::strerror(errno);
+  std::string err = load_snapshot_image(
+      e, std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)), path,
+      opts);
+  ::munmap(map, static_cast<size_t>(sb.st_size));
+  return err;
+}
+
+std::string load_snapshot_image(engine::Engine& e, std::string_view data, const std::string& path,
+                                const LoadOptions& opts, size_t* consumed) {
   RdbLoadStats stats;
+  const int64_t key_load_delay = e.config().v().key_load_delay;
   const int64_t t0 = e.clock().monotonic_us();
   std::string duplicate;
   std::string err = load_rdb(
-      std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)),
-      decode_limits(e.config().v()), e.clock().now_ms(),
+      data, decode_limits(e.config().v()), e.clock().now_ms(),
       [&](int db, std::string key, engine::Value v, int64_t expire_ms, const KeyAccess& access) {
+        if (key_load_delay != 0) key_delay(key_load_delay);
         if (db >= e.db_count()) return;  // more databases in the file than configured
         if (!opts.allow_duplicates && e.db(db).find_raw(key)) {
           if (duplicate.empty())
@@ -245,8 +261,8 @@ std::string load_snapshot_file(engine::Engine& e, const std::string& path,
         std::string err;
         if (e.functions().load(code, opts.allow_duplicates, 0, &err).empty()) return err;
         return std::string();
-      });
-  ::munmap(map, static_cast<size_t>(sb.st_size));
+      },
+      consumed);
   if (err.empty()) err = duplicate;
   if (!err.empty()) {
     if (opts.clear_on_error) {

@@ -113,6 +113,8 @@ class Aof : public engine::Extension, public engine::EffectSink {
   std::string dir_path() const;
   std::string file_path(const std::string& name) const;
   std::string persist_manifest(const Manifest& m);
+  // Start-up: a pre-7.0 appendonly.aof in `dir` moved in as the base.
+  std::string upgrade_if_old();
   void reread_manifest();
   std::string open_incr(const std::string& name, bool truncate);
   std::string write_base_now(const std::string& name);

@@ -50,5 +50,10 @@ std::string load_snapshot(engine::Engine& e, const LoadOptions& opts = {});
 // The same for any RDB file (an AOF base file is one).
 std::string load_snapshot_file(engine::Engine& e, const std::string& path,
                                const LoadOptions& opts = {});
+// The same for an image already in memory (`path` names it in messages).
+// With `consumed`, bytes may follow the image (an old AOF's command tail);
+// *consumed is where it ends.
+std::string load_snapshot_image(engine::Engine& e, std::string_view data, const std::string& path,
+                                const LoadOptions& opts = {}, size_t* consumed = nullptr);
 
 }  // namespace kvd::persist

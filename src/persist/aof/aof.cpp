@@ -82,27 +82,29 @@ std::string Aof::load(bool* found) {
   const std::string mpath = file_path(v.appendfilename + ".manifest");
   std::string text;
   int rd = aof::read_file(mpath, &text);
-  if (rd == ENOENT) return "";  // no AOF yet: open_on_start creates one
-  if (rd != 0) {
+  if (rd != 0 && rd != ENOENT) {
     std::string err = "Fatal error: can't open the AOF manifest file " + mpath +
                       " for reading: " + std::strerror(rd);
     spdlog::warn("{}", err);
     return err;
   }
-  int line_no = 0;
-  std::string line;
-  std::string err = aof::parse_manifest(text, manifest_.get(), &line_no, &line);
-  if (!err.empty()) {
-    spdlog::warn("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
-    if (!line.empty()) {
-      spdlog::warn("Reading the manifest file, at line {}\n", line_no);
-      spdlog::warn(">>> '{}'\n", line);
+  if (rd == 0) {
+    int line_no = 0;
+    std::string line;
+    std::string err = aof::parse_manifest(text, manifest_.get(), &line_no, &line);
+    if (!err.empty()) {
+      spdlog::warn("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
+      if (!line.empty()) {
+        spdlog::warn("Reading the manifest file, at line {}\n", line_no);
+        spdlog::warn(">>> '{}'\n", line);
+      }
+      spdlog::warn("{}\n", err);
+      manifest_ = std::make_unique<Manifest>();
+      return err;
     }
-    spdlog::warn("{}\n", err);
-    manifest_ = std::make_unique<Manifest>();
-    return err;
   }
-  if (manifest_->empty()) return "";
+  if (std::string err = upgrade_if_old(); !err.empty()) return err;
+  if (manifest_->empty()) return "";  // no AOF yet: open_on_start creates one
   // Every file the manifest names must be there.
   int64_t total = 0;
   std::vector<aof::AofFile> files;
@@ -111,8 +113,9 @@ std::string Aof::load(bool* found) {
   for (const auto& f : files) {
     struct stat sb {};
     if (::stat(file_path(f.name).c_str(), &sb) != 0) {
-      spdlog::warn("The append log file {} doesn't exist: {}", f.name, std::strerror(errno));
-      return "Fatal error: the AOF file " + f.name + " named by the manifest doesn't exist";
+      spdlog::warn("Unable to obtain the AOF file {} length. stat: {}", f.name,
+                   std::strerror(errno));
+      return "Fatal error: the AOF file " + f.name + " named by the manifest can't be read";
     }
     total += sb.st_size;
   }
@@ -121,7 +124,7 @@ std::string Aof::load(bool* found) {
   const bool was_sink = state_ != State::kOff;
   e_.propagation().remove_sink(this);
   const int64_t t0 = e_.clock().monotonic_us();
-  err.clear();
+  std::string err;
   for (size_t i = 0; i < files.size() && err.empty(); ++i) {
     const bool last = i + 1 == files.size();
     const bool is_base = manifest_->has_base && i == 0;
@@ -148,6 +151,48 @@ std::string Aof::load(bool* found) {
   info_.base_size = manifest_->has_base ? file_size(file_path(manifest_->base.name)) : 0;
   spdlog::info("DB loaded from append only file: {:.3f} seconds",
                (e_.clock().monotonic_us() - t0) / 1e6);
+  return "";
+}
+
+std::string Aof::upgrade_if_old() {
+  // A pre-7.0 server kept one appendonly.aof in `dir`. It becomes base 1 of
+  // a new appendonlydir when there is no usable AOF dir yet: no dir, no
+  // manifest, or a manifest naming only that base while the file has not
+  // been moved yet (an upgrade interrupted between the manifest and the
+  // rename). Each step can be redone after a crash.
+  const auto& v = e_.config().v();
+  std::string dir = v.dir.empty() ? "." : v.dir;
+  if (dir.back() != '/') dir += '/';
+  const std::string old_path = dir + v.appendfilename;
+  struct stat sb {};
+  if (::stat(old_path.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) return "";
+  struct stat db {};
+  const bool dir_exists = ::stat(dir_path().c_str(), &db) == 0 && S_ISDIR(db.st_mode);
+  struct stat nb {};
+  const bool interrupted = manifest_->has_base && manifest_->incrs.empty() &&
+                           manifest_->base.name == v.appendfilename &&
+                           ::stat(file_path(v.appendfilename).c_str(), &nb) != 0;
+  if (dir_exists && !manifest_->empty() && !interrupted) return "";
+  std::string err = aof::make_dir(dir_path());
+  if (!err.empty()) {
+    spdlog::warn("{}", err);
+    return err;
+  }
+  manifest_ = std::make_unique<Manifest>();
+  manifest_->has_base = true;
+  manifest_->base = aof::AofFile{v.appendfilename, 1, 'b'};
+  manifest_->base_seq = 1;
+  err = persist_manifest(*manifest_);
+  if (!err.empty()) return err;
+  if (::rename(old_path.c_str(), file_path(v.appendfilename).c_str()) != 0) {
+    err = std::string("Error trying to move the old AOF file ") + v.appendfilename + " into dir " +
+          v.appenddirname + ": " + std::strerror(errno);
+    spdlog::warn("{}", err);
+    return err;
+  }
+  aof::fsync_dir(dir_path());
+  spdlog::info("Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
+               v.appendfilename, v.appenddirname);
   return "";
 }
 
