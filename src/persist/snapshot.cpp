@@ -37,6 +37,7 @@ std::vector<std::pair<int64_t, int64_t>> save_points(const std::string& spec) {
 void finish_save(engine::Engine& e, bool ok, uint64_t dirty_covered, int64_t now_s) {
   SnapshotState& st = e.snapshot_state();
   st.last_save_attempt_s = now_s;
+  st.last_bgsave_ok = ok;  // SAVE too: a good save lifts the MISCONF refusal
   if (!ok) return;
   st.last_save_s = now_s;
   ++st.saves;
@@ -164,13 +165,16 @@ void snapshot_cron(engine::Engine& e) {
     pid_t r = ::waitpid(st.child, &status, WNOHANG);
     if (r == st.child) {
       const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-      st.last_bgsave_ok = ok;
       st.last_bgsave_time_s = (now_ms - st.child_start_ms) / 1000;
       if (WIFSIGNALED(status)) remove_child_temp_file(e, st.child);
       st.child = -1;
-      finish_save(e, ok, st.dirty_at_child_start, now_ms / 1000);
+      // SIGUSR1 is kvd's own kill (FLUSHALL): not a failed save, as in Redis.
+      const bool ours = WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1;
+      if (!ours) finish_save(e, ok, st.dirty_at_child_start, now_ms / 1000);
       if (ok) {
         spdlog::info("Background saving terminated with success");
+      } else if (WIFSIGNALED(status)) {
+        spdlog::warn("Background saving terminated by signal {}", WTERMSIG(status));
       } else {
         spdlog::warn("Background saving error");
       }
@@ -191,6 +195,13 @@ void snapshot_cron(engine::Engine& e) {
       return;
     }
   }
+}
+
+void kill_background_save(engine::Engine& e) {
+  SnapshotState& st = e.snapshot_state();
+  if (st.child <= 0) return;
+  spdlog::info("Killing RDB child: {}", st.child);
+  ::kill(st.child, SIGUSR1);  // cron reaps it and removes its temp file
 }
 
 std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save) {

@@ -31,6 +31,9 @@ std::string start_background_save(engine::Engine& e);
 // Called by the server's cron: reaps a finished child, and starts a BGSAVE when a save
 // point ("save <seconds> <changes> ...") is due.
 void snapshot_cron(engine::Engine& e);
+// FLUSHALL: a running BGSAVE child would write the data just dropped; it
+// is killed (SIGUSR1, which does not count as a failed save).
+void kill_background_save(engine::Engine& e);
 // At shutdown: waits for no child (it is killed), saves if save points are set.
 std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save);
 

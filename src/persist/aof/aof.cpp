@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -474,13 +475,11 @@ std::string Aof::start_rewrite() {
     *manifest_ = next;
     spdlog::info("Creating AOF incr file {} on background rewrite", incr);
   } else if (state_ == State::kWaitRewrite) {
-    // The incr file after the first base; in the manifest only once the
-    // base exists.
-    const std::string incr = manifest_->new_incr(v.appendfilename);
-    err = open_incr(incr, true);
+    // Writes made while the first base is written go to a temp incr file
+    // (Redis's temp-<appendfilename>.incr), renamed into the manifest only
+    // once the base exists, deleted if the rewrite fails.
+    err = open_incr(temp_incr_name(), true);
     if (!err.empty()) {
-      manifest_->incrs.pop_back();
-      --manifest_->incr_seq;
       info_.last_bgrewrite_ok = false;
       return err;
     }
@@ -517,18 +516,66 @@ std::string Aof::start_rewrite() {
   return "";
 }
 
-void Aof::rewrite_done(bool ok) {
+std::string Aof::temp_incr_name() const {
+  return "temp-" + e_.config().v().appendfilename + ".incr";
+}
+
+void Aof::rewrite_failed_cleanup() {
+  if (state_ != State::kWaitRewrite) return;
+  // What the temp incr file held is dropped with it: the next first-base
+  // rewrite starts from the dataset as it will be then.
+  buf_.clear();
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  spdlog::info("Removing the temp incr aof file {} in the background", temp_incr_name());
+  ::unlink(file_path(temp_incr_name()).c_str());
+  info_.rewrite_scheduled = true;  // a first base that failed is tried again
+}
+
+bool Aof::rewrite_limited() {
+  // Redis's aofRewriteLimited: after 3 consecutive failures automatic and
+  // scheduled rewrites wait 1, 2, 4 ... up to 60 minutes between tries
+  // (BGREWRITEAOF itself is never limited).
+  if (info_.consecutive_failures < 3) {
+    limit_delay_min_ = 0;
+    limit_next_s_ = 0;
+    return false;
+  }
+  const int64_t now_s = e_.clock().now_ms() / 1000;
+  if (limit_next_s_ != 0) {
+    if (now_s < limit_next_s_) return true;
+    limit_next_s_ = 0;
+    return false;
+  }
+  limit_delay_min_ = limit_delay_min_ == 0 ? 1 : std::min<int64_t>(limit_delay_min_ * 2, 60);
+  limit_next_s_ = now_s + limit_delay_min_ * 60;
+  spdlog::warn(
+      "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {} "
+      "minutes",
+      limit_delay_min_);
+  return true;
+}
+
+void Aof::rewrite_done(Done status, int signal) {
   const pid_t pid = child_;
   child_ = -1;
   info_.last_rewrite_time_sec = (e_.clock().now_ms() - rewrite_start_ms_) / 1000;
   const std::string tmp = "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof";
-  if (!ok) {
-    info_.last_bgrewrite_ok = false;
-    ++info_.consecutive_failures;
+  if (status != Done::kOk) {
+    // SIGUSR1 is kvd's own kill: not a failure, as in Redis.
+    if (status != Done::kKilledByUs) {
+      info_.last_bgrewrite_ok = false;
+      ++info_.consecutive_failures;
+    }
     ::unlink(file_path(tmp).c_str());
-    spdlog::warn("Background AOF rewrite terminated with error");
-    // A first base that failed is tried again.
-    if (state_ == State::kWaitRewrite) info_.rewrite_scheduled = true;
+    if (status == Done::kFailed) {
+      spdlog::warn("Background AOF rewrite terminated with error");
+    } else {
+      spdlog::warn("Background AOF rewrite terminated by signal {}", signal);
+    }
+    rewrite_failed_cleanup();
     return;
   }
   const auto& v = e_.config().v();
@@ -538,8 +585,25 @@ void Aof::rewrite_done(bool ok) {
     spdlog::warn("Error trying to rename the temporary AOF base file {} into {}: {}", tmp, base,
                  std::strerror(errno));
     info_.last_bgrewrite_ok = false;
+    ++info_.consecutive_failures;
     ::unlink(file_path(tmp).c_str());
+    rewrite_failed_cleanup();
     return;
+  }
+  spdlog::info("Successfully renamed the temporary AOF base file {} into {}", tmp, base);
+  if (state_ == State::kWaitRewrite) {
+    const std::string incr = next.new_incr(v.appendfilename);
+    if (::rename(file_path(temp_incr_name()).c_str(), file_path(incr).c_str()) != 0) {
+      spdlog::warn("Error trying to rename the temporary AOF incr file {} into {}: {}",
+                   file_path(temp_incr_name()), file_path(incr), std::strerror(errno));
+      ::unlink(file_path(base).c_str());
+      info_.last_bgrewrite_ok = false;
+      ++info_.consecutive_failures;
+      rewrite_failed_cleanup();
+      return;
+    }
+    spdlog::info("Successfully renamed the temporary AOF incr file {} into {}", temp_incr_name(),
+                 incr);
   }
   aof::fsync_dir(dir_path());
   // The incr files the base now covers become history; with the AOF off
@@ -573,17 +637,23 @@ void Aof::cron() {
   if (child_ > 0) {
     int status = 0;
     pid_t r = ::waitpid(child_, &status, WNOHANG);
-    if (r == child_) rewrite_done(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (r == child_) {
+      Done d = Done::kFailed;
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) d = Done::kOk;
+      if (WIFSIGNALED(status))
+        d = WTERMSIG(status) == SIGUSR1 ? Done::kKilledByUs : Done::kSignaled;
+      rewrite_done(d, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
   }
   const auto& v = e_.config().v();
   if (child_ <= 0 && e_.snapshot_state().child <= 0) {
     if (info_.rewrite_scheduled) {
-      start_rewrite();
+      if (!rewrite_limited()) start_rewrite();
     } else if (state_ == State::kOn && v.auto_aof_rewrite_percentage > 0 &&
                info_.current_size > v.auto_aof_rewrite_min_size) {
       const int64_t base = info_.base_size > 0 ? info_.base_size : 1;
       const int64_t growth = info_.current_size * 100 / base - 100;
-      if (growth >= v.auto_aof_rewrite_percentage) {
+      if (growth >= v.auto_aof_rewrite_percentage && !rewrite_limited()) {
         spdlog::info("Starting automatic rewriting of AOF on {}% growth", growth);
         start_rewrite();
       }
@@ -667,6 +737,7 @@ void Aof::disable_at_runtime() {
     child_ = -1;
   }
   fsync_->drain();
+  if (state_ == State::kWaitRewrite) ::unlink(file_path(temp_incr_name()).c_str());
   e_.propagation().remove_sink(this);
   state_ = State::kOff;
   info_.enabled = false;

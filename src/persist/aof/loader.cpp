@@ -117,6 +117,7 @@ LoadStatus load_file(engine::Engine& e, const std::string& dir, const std::strin
   engine::Client client;
   client.id = e.next_client_id();
   client.name = "";
+  client.loader = true;
   protocol::OutputBuffer sink;
   protocol::ReplyWriter out(sink, 2);
   client.writer = &out;
