@@ -18,6 +18,7 @@
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/engine/memory.hpp"
+#include "kvd/persist/aof.hpp"
 
 namespace kvd::persist {
 namespace {
@@ -179,6 +180,13 @@ void snapshot_cron(engine::Engine& e) {
         spdlog::warn("Background saving error");
       }
     }
+    return;
+  }
+  // One child at a time: nothing starts while a rewrite child runs.
+  if (const Aof* aof = Aof::find(e); aof && aof->info().rewrite_in_progress) return;
+  if (st.bgsave_scheduled) {
+    std::string err = start_background_save(e);
+    if (err.empty()) st.bgsave_scheduled = false;
     return;
   }
   const uint64_t dirty = e.stats().dirty;
