@@ -183,7 +183,9 @@ TEST(Durability, KillDashNineMidWriteLosesNothingAcknowledged) {
     for (auto& th : threads) th.join();
     kvd.stop();
   }
-  tool_accepts("/usr/bin/redis-check-aof", dir.path + "/appendonlydir/appendonly.aof.manifest");
+  // A torn last command is expected here; redis-check-aof (without --fix)
+  // rejects it, and kvd, like redis-server with aof-load-truncated yes, cuts
+  // it at load. The file is clean after that.
   KvdProcess again(args(dir, true));
   auto c = again.connect();
   for (int t = 0; t < kClients; ++t) {
@@ -193,6 +195,8 @@ TEST(Durability, KillDashNineMidWriteLosesNothingAcknowledged) {
               "1")
         << "client " << t << " write " << last;
   }
+  EXPECT_EQ(again.stop(), 0);
+  tool_accepts("/usr/bin/redis-check-aof", dir.path + "/appendonlydir/appendonly.aof.manifest");
 }
 
 // A pre-7.0 appendonly.aof in dir becomes base 1 of a new appendonlydir.
