@@ -235,8 +235,8 @@ void aof_fields(CommandContext& ctx, InfoText& t) {
 
 void section_persistence(CommandContext& ctx, InfoText& t) {
   Engine& e = ctx.engine;
-  t.zeros(
-      {"loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"});
+  t.field("loading", e.loading() ? "1" : "0");
+  t.zeros({"async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"});
   t.field("current_fork_perc", "0.00");
   t.zeros({"current_save_keys_processed", "current_save_keys_total"});
   t.field("rdb_changes_since_last_save", e.stats().dirty);

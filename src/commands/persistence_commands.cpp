@@ -25,12 +25,22 @@ void cmd_bgsave(CommandContext& ctx) {
     ctx.out.error("ERR syntax error");
     return;
   }
+  const bool schedule = ctx.args.size() == 2;
   if (ctx.engine.snapshot_state().child > 0) {
-    // SCHEDULE: the running save is taken as the one asked for.
-    if (ctx.args.size() == 2) {
+    ctx.out.error("ERR Background save already in progress");
+    return;
+  }
+  const persist::Aof* aof = persist::Aof::find(ctx.engine);
+  if ((aof && aof->info().rewrite_in_progress) || ctx.client.in_exec) {
+    // One child at a time, as in Redis: SCHEDULE (and a BGSAVE inside
+    // EXEC) leaves it to cron.
+    if (schedule || ctx.client.in_exec) {
+      ctx.engine.snapshot_state().bgsave_scheduled = true;
       ctx.out.simple("Background saving scheduled");
     } else {
-      ctx.out.error("ERR Background save already in progress");
+      ctx.out.error(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+          "SCHEDULE in order to schedule a BGSAVE whenever possible.");
     }
     return;
   }

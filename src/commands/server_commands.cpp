@@ -51,6 +51,7 @@ void cmd_flushall(CommandContext& ctx) {
     ctx.engine.db(i).clear(async ? &ctx.engine.freer() : nullptr);
     signal_ready_keys_in_db(ctx.engine, i);
   }
+  persist::kill_background_save(ctx.engine);
   ctx.engine.tracking().invalidate_all();
   ctx.out.ok();
 }

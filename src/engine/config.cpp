@@ -376,6 +376,17 @@ void Config::register_all() {
   boolean("aof-use-rdb-preamble", &v.aof_use_rdb_preamble);
   boolean("aof-timestamp-enabled", &v.aof_timestamp_enabled);
   boolean("aof-disable-auto-gc", &v.aof_disable_auto_gc);
+  boolean("aof-rewrite-incremental-fsync", &v.aof_rewrite_incremental_fsync);
+  boolean("rdb-save-incremental-fsync", &v.rdb_save_incremental_fsync);
+  boolean("stop-writes-on-bgsave-error", &v.stop_writes_on_bgsave_error);
+  for (auto [name, field, lo] :
+       {std::tuple{"rdb-key-save-delay", &v.rdb_key_save_delay, int64_t{INT_MIN}},
+        std::tuple{"key-load-delay", &v.key_load_delay, int64_t{INT_MIN}},
+        std::tuple{"loading-process-events-interval-bytes",
+                   &v.loading_process_events_interval_bytes, int64_t{1024}}}) {
+    integer(name, field, lo, INT_MAX);
+    params_.back()->hidden = true;  // testing knobs, as in Redis
+  }
   boolean("rdbcompression", &v.rdbcompression);
   enumeration("sanitize-dump-payload", &v.sanitize_dump_payload, {"no", "yes", "clients"});
   integer("lfu-log-factor", &v.lfu_log_factor, 0, INT_MAX);

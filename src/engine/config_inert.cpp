@@ -179,13 +179,7 @@ const Directive kDirectives[] = {
     // Snapshotting
     yes_no("rdbchecksum", true, kImm),
     yes_no("rdb-del-sync-files", false),
-    yes_no("stop-writes-on-bgsave-error", true),
-    yes_no("rdb-save-incremental-fsync", true),
-    number("rdb-key-save-delay", "0", INT_MIN, INT_MAX, kHidden),
-    number("key-load-delay", "0", INT_MIN, INT_MAX, kHidden),
-    number("loading-process-events-interval-bytes", "2097152", 1024, INT_MAX, kHidden),
     // Append-only file
-    yes_no("aof-rewrite-incremental-fsync", true),
     // Replication
     {"replicaof", Kind::kList, "", 0, 0, nullptr, kImm, "slaveof", check_replicaof},
     text("masterauth", ""),

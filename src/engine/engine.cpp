@@ -132,6 +132,13 @@ bool Engine::script_timed_out() const {
   return (scripts_ && scripts_->timed_out()) || (functions_ && functions_->runtime().timed_out());
 }
 
+const char* const kBgsaveError =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
+    "error.";
+
 bool Engine::reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out) {
   if (c.script || (spec.flags & kAllowBusy)) return false;
   const ScriptRuntime* rt = running_script();
@@ -363,6 +370,12 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     return;
   }
   if (reject_in_pubsub_context(c, *spec, out)) return;
+  // While the dataset loads (a slow script in the AOF lets the loop run),
+  // other clients get LOADING, ahead of BUSY as in Redis.
+  if (loading_ && !c.loader && !c.script && !(spec->flags & kLoading)) {
+    reject(c, out, spec, "LOADING Redis is loading the dataset in memory");
+    return;
+  }
   if ((scripts_ || functions_) && reject_busy(c, *spec, out)) return;
   // A script's flags stand for EVAL's and FCALL's own (whether they may
   // write, or grow memory), as Redis reads them before the script runs.
@@ -371,9 +384,18 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   if (reject_oom(c, *spec, flags, out)) return;
   // A disk error of the AOF: writes would be acknowledged without being
   // persisted, so they are refused until it writes again.
-  if (!write_denied_.empty() && (flags & kWrite)) {
-    reject(c, out, spec, write_denied_);
-    return;
+  if ((flags & kWrite) && (!write_denied_.empty() || !snapshot_state_.last_bgsave_ok)) {
+    // stop-writes-on-bgsave-error: with save points set, a failed save
+    // refuses writes until one succeeds (checked first, as Redis does).
+    if (!snapshot_state_.last_bgsave_ok && config_.v().stop_writes_on_bgsave_error &&
+        config_.v().save.find_first_not_of(' ') != std::string::npos) {
+      reject(c, out, spec, kBgsaveError);
+      return;
+    }
+    if (!write_denied_.empty()) {
+      reject(c, out, spec, write_denied_);
+      return;
+    }
   }
   if (postpone_if_paused(c, *spec, flags, args)) return;
   // tracking-table-max-keys holds for queued commands too; its messages go

@@ -1,5 +1,6 @@
 #include "kvd/persist/rdb_file.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,7 +45,22 @@ bool RdbFileWriter::flush() {
   }
   written_ += buf_.size();
   buf_.clear();
+  if (autosync_ > 0 && written_ - synced_at_ >= autosync_) {
+    ::fdatasync(fd_);
+    synced_at_ = written_;
+  }
   return true;
+}
+
+void key_delay(int64_t v) {
+  if (v > 0) {
+    ::usleep(static_cast<useconds_t>(v));
+  } else if (v < 0) {
+    struct timespec ts {
+      0, -v
+    };
+    ::nanosleep(&ts, nullptr);
+  }
 }
 
 bool RdbFileWriter::flush_if_big() {
@@ -148,7 +164,7 @@ bool read_rdb_library(rdb::Reader& r, uint8_t opcode, std::string* code, std::st
 
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
                      const RdbKeySink& on_key, RdbLoadStats* stats,
-                     const RdbLibrarySink& on_library) {
+                     const RdbLibrarySink& on_library, size_t* consumed) {
   if (data.size() < 9 + 9 || data.substr(0, 5) != "REDIS") return "not an RDB file";
   int version = 0;
   for (size_t i = 5; i < 9; ++i) {
@@ -159,11 +175,13 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
     return "RDB version " + std::to_string(version) + " is newer than this server reads";
   // The checksum covers everything up to and including EOF; 0 means "not
   // computed" (rdbchecksum no), as Redis reads it.
-  const std::string_view body = data.substr(0, data.size() - 8);
-  const uint64_t stored = get_le(data.data() + data.size() - 8, 8);
-  if (version >= 5 && stored != 0 && crc64(0, body.data(), body.size()) != stored)
-    return "RDB CRC error";  // Redis's words, which tools look for
-  rdb::Reader r(version >= 5 ? body.substr(9) : data.substr(9));
+  if (!consumed) {
+    const std::string_view body = data.substr(0, data.size() - 8);
+    const uint64_t stored = get_le(data.data() + data.size() - 8, 8);
+    if (version >= 5 && stored != 0 && crc64(0, body.data(), body.size()) != stored)
+      return "RDB CRC error";  // Redis's words, which tools look for
+  }
+  rdb::Reader r(version >= 5 && !consumed ? data.substr(9, data.size() - 8 - 9) : data.substr(9));
   int db = 0;
   int64_t expire_ms = -1;
   KeyAccess access;
@@ -171,8 +189,20 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
     uint8_t op = 0;
     if (!r.byte(&op)) return "truncated RDB file";
     switch (op) {
-      case kOpEof:
+      case kOpEof: {
+        if (!consumed) return "";
+        // The image's end is only known now: check its checksum here.
+        const size_t end = data.size() - r.remaining();
+        if (version < 5) {
+          *consumed = end;
+          return "";
+        }
+        if (data.size() - end < 8) return "truncated RDB file";
+        const uint64_t stored = get_le(data.data() + end, 8);
+        if (stored != 0 && crc64(0, data.data(), end) != stored) return "RDB CRC error";
+        *consumed = end + 8;
         return "";
+      }
       case kOpSelectDb: {
         uint64_t id = 0;
         if (!r.length(&id) || id > 1u << 20) return "bad SELECTDB";

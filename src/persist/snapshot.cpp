@@ -18,9 +18,13 @@
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/engine/memory.hpp"
+#include "kvd/persist/aof.hpp"
 
 namespace kvd::persist {
 namespace {
+
+// Redis's REDIS_AUTOSYNC_BYTES.
+constexpr uint64_t kAutosyncBytes = 4 * 1024 * 1024;
 
 // "save 3600 1 300 100": (seconds, changes) pairs.
 std::vector<std::pair<int64_t, int64_t>> save_points(const std::string& spec) {
@@ -34,6 +38,7 @@ std::vector<std::pair<int64_t, int64_t>> save_points(const std::string& spec) {
 void finish_save(engine::Engine& e, bool ok, uint64_t dirty_covered, int64_t now_s) {
   SnapshotState& st = e.snapshot_state();
   st.last_save_attempt_s = now_s;
+  st.last_bgsave_ok = ok;  // SAVE too: a good save lifts the MISCONF refusal
   if (!ok) return;
   st.last_save_s = now_s;
   ++st.saves;
@@ -70,6 +75,8 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "Failed opening the temp RDB file " + tmp + ": " + std::strerror(errno);
   RdbFileWriter w(fd, e.config().v().rdbcompression);
+  if (e.config().v().rdb_save_incremental_fsync) w.set_autosync(kAutosyncBytes);
+  const int64_t key_save_delay = e.config().v().rdb_key_save_delay;
   const int64_t now = e.clock().now_ms();
   bool ok = w.begin(now, engine::allocator_used_memory());
   // Function libraries go first, as Redis writes them: its code alone.
@@ -94,6 +101,7 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
       if (save_idle) access.idle_seconds = engine::AccessTracking::idle_ms(entry->lru, now) / 1000;
       if (save_freq) access.freq = tracking.frequency(entry->lru, now);
       ok = w.key(entry->key(), entry->value, expire == engine::kNoExpire ? -1 : expire, access);
+      if (key_save_delay != 0) key_delay(key_save_delay);
     });
   }
   ok = ok && w.finish();
@@ -158,17 +166,27 @@ void snapshot_cron(engine::Engine& e) {
     pid_t r = ::waitpid(st.child, &status, WNOHANG);
     if (r == st.child) {
       const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-      st.last_bgsave_ok = ok;
       st.last_bgsave_time_s = (now_ms - st.child_start_ms) / 1000;
       if (WIFSIGNALED(status)) remove_child_temp_file(e, st.child);
       st.child = -1;
-      finish_save(e, ok, st.dirty_at_child_start, now_ms / 1000);
+      // SIGUSR1 is kvd's own kill (FLUSHALL): not a failed save, as in Redis.
+      const bool ours = WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1;
+      if (!ours) finish_save(e, ok, st.dirty_at_child_start, now_ms / 1000);
       if (ok) {
         spdlog::info("Background saving terminated with success");
+      } else if (WIFSIGNALED(status)) {
+        spdlog::warn("Background saving terminated by signal {}", WTERMSIG(status));
       } else {
         spdlog::warn("Background saving error");
       }
     }
+    return;
+  }
+  // One child at a time: nothing starts while a rewrite child runs.
+  if (const Aof* aof = Aof::find(e); aof && aof->info().rewrite_in_progress) return;
+  if (st.bgsave_scheduled) {
+    std::string err = start_background_save(e);
+    if (err.empty()) st.bgsave_scheduled = false;
     return;
   }
   const uint64_t dirty = e.stats().dirty;
@@ -185,6 +203,13 @@ void snapshot_cron(engine::Engine& e) {
       return;
     }
   }
+}
+
+void kill_background_save(engine::Engine& e) {
+  SnapshotState& st = e.snapshot_state();
+  if (st.child <= 0) return;
+  spdlog::info("Killing RDB child: {}", st.child);
+  ::kill(st.child, SIGUSR1);  // cron reaps it and removes its temp file
 }
 
 std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save) {
@@ -222,13 +247,23 @@ std::string load_snapshot_file(engine::Engine& e, const std::string& path,
   void* map = ::mmap(nullptr, static_cast<size_t>(sb.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED) return "Can't map " + path + ": " + std::strerror(errno);
+  std::string err = load_snapshot_image(
+      e, std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)), path,
+      opts);
+  ::munmap(map, static_cast<size_t>(sb.st_size));
+  return err;
+}
+
+std::string load_snapshot_image(engine::Engine& e, std::string_view data, const std::string& path,
+                                const LoadOptions& opts, size_t* consumed) {
   RdbLoadStats stats;
+  const int64_t key_load_delay = e.config().v().key_load_delay;
   const int64_t t0 = e.clock().monotonic_us();
   std::string duplicate;
   std::string err = load_rdb(
-      std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)),
-      decode_limits(e.config().v()), e.clock().now_ms(),
+      data, decode_limits(e.config().v()), e.clock().now_ms(),
       [&](int db, std::string key, engine::Value v, int64_t expire_ms, const KeyAccess& access) {
+        if (key_load_delay != 0) key_delay(key_load_delay);
         if (db >= e.db_count()) return;  // more databases in the file than configured
         if (!opts.allow_duplicates && e.db(db).find_raw(key)) {
           if (duplicate.empty())
@@ -245,8 +280,8 @@ std::string load_snapshot_file(engine::Engine& e, const std::string& path,
         std::string err;
         if (e.functions().load(code, opts.allow_duplicates, 0, &err).empty()) return err;
         return std::string();
-      });
-  ::munmap(map, static_cast<size_t>(sb.st_size));
+      },
+      consumed);
   if (err.empty()) err = duplicate;
   if (!err.empty()) {
     if (opts.clear_on_error) {

@@ -78,6 +78,8 @@ struct Client {
   bool in_exec = false;
   // The client a script's redis.call runs commands as (MONITOR shows "lua").
   bool script = false;
+  // The AOF loader's own client: its commands run while the engine loads.
+  bool loader = false;
   // CLIENT REPLY OFF / SKIP: this command's reply (reply_skip) or every reply
   // (reply_off) is dropped; pub/sub pushes still go out through `writer`.
   bool reply_off = false;

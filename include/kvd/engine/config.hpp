@@ -68,6 +68,18 @@ struct ConfigValues {
   bool aof_use_rdb_preamble = true;
   bool aof_timestamp_enabled = false;
   bool aof_disable_auto_gc = false;
+  // Writers fsync every 4 MB so the kernel never holds a huge dirty tail.
+  bool aof_rewrite_incremental_fsync = true;
+  bool rdb_save_incremental_fsync = true;
+  // A failed BGSAVE refuses writes (MISCONF) until a save succeeds.
+  bool stop_writes_on_bgsave_error = true;
+  // Test knobs, as Redis's: microseconds slept per key by a save child and
+  // by the loader (negative: that many nanoseconds of busy wait in Redis;
+  // here a sleep of at least 1 µs).
+  int64_t rdb_key_save_delay = 0;
+  int64_t key_load_delay = 0;
+  // While loading at start-up, clients are served every this many bytes.
+  int64_t loading_process_events_interval_bytes = 2 * 1024 * 1024;
   // LZF-compress strings in DUMP payloads and RDB snapshots.
   bool rdbcompression = true;
   // Accepted for redis.conf compatibility: kvd checks every RESTORE payload

@@ -13,6 +13,9 @@ struct SnapshotState {
   bool last_bgsave_ok = true;
   int64_t last_bgsave_time_s = -1;
   pid_t child = -1;  // a BGSAVE child is writing
+  // BGSAVE SCHEDULE (or BGSAVE in MULTI) while another child ran: cron
+  // starts it once no child is left.
+  bool bgsave_scheduled = false;
   int64_t child_start_ms = 0;
   uint64_t dirty_at_child_start = 0;
   uint64_t saves = 0;

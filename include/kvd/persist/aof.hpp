@@ -113,10 +113,16 @@ class Aof : public engine::Extension, public engine::EffectSink {
   std::string dir_path() const;
   std::string file_path(const std::string& name) const;
   std::string persist_manifest(const Manifest& m);
+  // Start-up: a pre-7.0 appendonly.aof in `dir` moved in as the base.
+  std::string upgrade_if_old();
   void reread_manifest();
   std::string open_incr(const std::string& name, bool truncate);
   std::string write_base_now(const std::string& name);
-  void rewrite_done(bool ok);
+  enum class Done { kOk, kFailed, kSignaled, kKilledByUs };
+  void rewrite_done(Done status, int signal);
+  void rewrite_failed_cleanup();
+  bool rewrite_limited();
+  std::string temp_incr_name() const;
   void remove_history();
   bool fsync_now();
   void write_buffer();
@@ -146,6 +152,9 @@ class Aof : public engine::Extension, public engine::EffectSink {
   std::string write_error_;
   int64_t last_write_error_log_s_ = 0;
   AofInfo info_;
+  // The rewrite limit's backoff (minutes) and when it next lets one start.
+  int64_t limit_delay_min_ = 0;
+  int64_t limit_next_s_ = 0;
   int64_t flush_sleep_us_ = 0;
 };
 

@@ -39,6 +39,9 @@ class RdbFileWriter {
   // EOF and checksum, then everything still buffered.
   bool finish();
   uint64_t bytes_written() const { return written_; }
+  // rdb-save-incremental-fsync: fdatasync after every `bytes` written, so
+  // the final fsync has little left to do and the disk sees a steady flow.
+  void set_autosync(uint64_t bytes) { autosync_ = bytes; }
 
  private:
   bool flush_if_big();
@@ -50,8 +53,14 @@ class RdbFileWriter {
   rdb::Writer w_;
   uint64_t crc_ = 0;
   uint64_t written_ = 0;
+  uint64_t autosync_ = 0;
+  uint64_t synced_at_ = 0;
   bool failed_ = false;
 };
+
+// Redis's debugDelay for rdb-key-save-delay and key-load-delay: a positive
+// value sleeps that many microseconds; a negative one is -N nanoseconds.
+void key_delay(int64_t v);
 
 struct RdbLoadStats {
   uint64_t keys_loaded = 0;
@@ -68,9 +77,12 @@ using RdbKeySink = std::function<void(int db, std::string key, engine::Value v, 
 // name=..." line first); returns "" or why it cannot be loaded, which fails
 // the load. Without one, a file with functions is refused.
 using RdbLibrarySink = std::function<std::string(std::string code)>;
+// With `consumed`, the image may be followed by other bytes (a pre-7.0 AOF
+// keeps its command tail after the RDB preamble): the checksum is the 8
+// bytes after EOF and *consumed is where the image ends.
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
                      const RdbKeySink& on_key, RdbLoadStats* stats,
-                     const RdbLibrarySink& on_library = {});
+                     const RdbLibrarySink& on_library = {}, size_t* consumed = nullptr);
 
 // The opcodes of a function library in RDB files and FUNCTION DUMP payloads:
 // FUNCTION2 (Redis 7.0 GA: the code) and FUNCTION (7.0 release candidates:

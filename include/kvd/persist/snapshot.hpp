@@ -31,6 +31,9 @@ std::string start_background_save(engine::Engine& e);
 // Called by the server's cron: reaps a finished child, and starts a BGSAVE when a save
 // point ("save <seconds> <changes> ...") is due.
 void snapshot_cron(engine::Engine& e);
+// FLUSHALL: a running BGSAVE child would write the data just dropped; it
+// is killed (SIGUSR1, which does not count as a failed save).
+void kill_background_save(engine::Engine& e);
 // At shutdown: waits for no child (it is killed), saves if save points are set.
 std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save);
 
@@ -50,5 +53,10 @@ std::string load_snapshot(engine::Engine& e, const LoadOptions& opts = {});
 // The same for any RDB file (an AOF base file is one).
 std::string load_snapshot_file(engine::Engine& e, const std::string& path,
                                const LoadOptions& opts = {});
+// The same for an image already in memory (`path` names it in messages).
+// With `consumed`, bytes may follow the image (an old AOF's command tail);
+// *consumed is where it ends.
+std::string load_snapshot_image(engine::Engine& e, std::string_view data, const std::string& path,
+                                const LoadOptions& opts = {}, size_t* consumed = nullptr);
 
 }  // namespace kvd::persist

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -82,27 +83,29 @@ std::string Aof::load(bool* found) {
   const std::string mpath = file_path(v.appendfilename + ".manifest");
   std::string text;
   int rd = aof::read_file(mpath, &text);
-  if (rd == ENOENT) return "";  // no AOF yet: open_on_start creates one
-  if (rd != 0) {
+  if (rd != 0 && rd != ENOENT) {
     std::string err = "Fatal error: can't open the AOF manifest file " + mpath +
                       " for reading: " + std::strerror(rd);
     spdlog::warn("{}", err);
     return err;
   }
-  int line_no = 0;
-  std::string line;
-  std::string err = aof::parse_manifest(text, manifest_.get(), &line_no, &line);
-  if (!err.empty()) {
-    spdlog::warn("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
-    if (!line.empty()) {
-      spdlog::warn("Reading the manifest file, at line {}\n", line_no);
-      spdlog::warn(">>> '{}'\n", line);
+  if (rd == 0) {
+    int line_no = 0;
+    std::string line;
+    std::string err = aof::parse_manifest(text, manifest_.get(), &line_no, &line);
+    if (!err.empty()) {
+      spdlog::warn("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
+      if (!line.empty()) {
+        spdlog::warn("Reading the manifest file, at line {}\n", line_no);
+        spdlog::warn(">>> '{}'\n", line);
+      }
+      spdlog::warn("{}\n", err);
+      manifest_ = std::make_unique<Manifest>();
+      return err;
     }
-    spdlog::warn("{}\n", err);
-    manifest_ = std::make_unique<Manifest>();
-    return err;
   }
-  if (manifest_->empty()) return "";
+  if (std::string err = upgrade_if_old(); !err.empty()) return err;
+  if (manifest_->empty()) return "";  // no AOF yet: open_on_start creates one
   // Every file the manifest names must be there.
   int64_t total = 0;
   std::vector<aof::AofFile> files;
@@ -111,8 +114,9 @@ std::string Aof::load(bool* found) {
   for (const auto& f : files) {
     struct stat sb {};
     if (::stat(file_path(f.name).c_str(), &sb) != 0) {
-      spdlog::warn("The append log file {} doesn't exist: {}", f.name, std::strerror(errno));
-      return "Fatal error: the AOF file " + f.name + " named by the manifest doesn't exist";
+      spdlog::warn("Unable to obtain the AOF file {} length. stat: {}", f.name,
+                   std::strerror(errno));
+      return "Fatal error: the AOF file " + f.name + " named by the manifest can't be read";
     }
     total += sb.st_size;
   }
@@ -121,7 +125,7 @@ std::string Aof::load(bool* found) {
   const bool was_sink = state_ != State::kOff;
   e_.propagation().remove_sink(this);
   const int64_t t0 = e_.clock().monotonic_us();
-  err.clear();
+  std::string err;
   for (size_t i = 0; i < files.size() && err.empty(); ++i) {
     const bool last = i + 1 == files.size();
     const bool is_base = manifest_->has_base && i == 0;
@@ -148,6 +152,48 @@ std::string Aof::load(bool* found) {
   info_.base_size = manifest_->has_base ? file_size(file_path(manifest_->base.name)) : 0;
   spdlog::info("DB loaded from append only file: {:.3f} seconds",
                (e_.clock().monotonic_us() - t0) / 1e6);
+  return "";
+}
+
+std::string Aof::upgrade_if_old() {
+  // A pre-7.0 server kept one appendonly.aof in `dir`. It becomes base 1 of
+  // a new appendonlydir when there is no usable AOF dir yet: no dir, no
+  // manifest, or a manifest naming only that base while the file has not
+  // been moved yet (an upgrade interrupted between the manifest and the
+  // rename). Each step can be redone after a crash.
+  const auto& v = e_.config().v();
+  std::string dir = v.dir.empty() ? "." : v.dir;
+  if (dir.back() != '/') dir += '/';
+  const std::string old_path = dir + v.appendfilename;
+  struct stat sb {};
+  if (::stat(old_path.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) return "";
+  struct stat db {};
+  const bool dir_exists = ::stat(dir_path().c_str(), &db) == 0 && S_ISDIR(db.st_mode);
+  struct stat nb {};
+  const bool interrupted = manifest_->has_base && manifest_->incrs.empty() &&
+                           manifest_->base.name == v.appendfilename &&
+                           ::stat(file_path(v.appendfilename).c_str(), &nb) != 0;
+  if (dir_exists && !manifest_->empty() && !interrupted) return "";
+  std::string err = aof::make_dir(dir_path());
+  if (!err.empty()) {
+    spdlog::warn("{}", err);
+    return err;
+  }
+  manifest_ = std::make_unique<Manifest>();
+  manifest_->has_base = true;
+  manifest_->base = aof::AofFile{v.appendfilename, 1, 'b'};
+  manifest_->base_seq = 1;
+  err = persist_manifest(*manifest_);
+  if (!err.empty()) return err;
+  if (::rename(old_path.c_str(), file_path(v.appendfilename).c_str()) != 0) {
+    err = std::string("Error trying to move the old AOF file ") + v.appendfilename + " into dir " +
+          v.appenddirname + ": " + std::strerror(errno);
+    spdlog::warn("{}", err);
+    return err;
+  }
+  aof::fsync_dir(dir_path());
+  spdlog::info("Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
+               v.appendfilename, v.appenddirname);
   return "";
 }
 
@@ -429,13 +475,11 @@ std::string Aof::start_rewrite() {
     *manifest_ = next;
     spdlog::info("Creating AOF incr file {} on background rewrite", incr);
   } else if (state_ == State::kWaitRewrite) {
-    // The incr file after the first base; in the manifest only once the
-    // base exists.
-    const std::string incr = manifest_->new_incr(v.appendfilename);
-    err = open_incr(incr, true);
+    // Writes made while the first base is written go to a temp incr file
+    // (Redis's temp-<appendfilename>.incr), renamed into the manifest only
+    // once the base exists, deleted if the rewrite fails.
+    err = open_incr(temp_incr_name(), true);
     if (!err.empty()) {
-      manifest_->incrs.pop_back();
-      --manifest_->incr_seq;
       info_.last_bgrewrite_ok = false;
       return err;
     }
@@ -472,18 +516,66 @@ std::string Aof::start_rewrite() {
   return "";
 }
 
-void Aof::rewrite_done(bool ok) {
+std::string Aof::temp_incr_name() const {
+  return "temp-" + e_.config().v().appendfilename + ".incr";
+}
+
+void Aof::rewrite_failed_cleanup() {
+  if (state_ != State::kWaitRewrite) return;
+  // What the temp incr file held is dropped with it: the next first-base
+  // rewrite starts from the dataset as it will be then.
+  buf_.clear();
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  spdlog::info("Removing the temp incr aof file {} in the background", temp_incr_name());
+  ::unlink(file_path(temp_incr_name()).c_str());
+  info_.rewrite_scheduled = true;  // a first base that failed is tried again
+}
+
+bool Aof::rewrite_limited() {
+  // Redis's aofRewriteLimited: after 3 consecutive failures automatic and
+  // scheduled rewrites wait 1, 2, 4 ... up to 60 minutes between tries
+  // (BGREWRITEAOF itself is never limited).
+  if (info_.consecutive_failures < 3) {
+    limit_delay_min_ = 0;
+    limit_next_s_ = 0;
+    return false;
+  }
+  const int64_t now_s = e_.clock().now_ms() / 1000;
+  if (limit_next_s_ != 0) {
+    if (now_s < limit_next_s_) return true;
+    limit_next_s_ = 0;
+    return false;
+  }
+  limit_delay_min_ = limit_delay_min_ == 0 ? 1 : std::min<int64_t>(limit_delay_min_ * 2, 60);
+  limit_next_s_ = now_s + limit_delay_min_ * 60;
+  spdlog::warn(
+      "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {} "
+      "minutes",
+      limit_delay_min_);
+  return true;
+}
+
+void Aof::rewrite_done(Done status, int signal) {
   const pid_t pid = child_;
   child_ = -1;
   info_.last_rewrite_time_sec = (e_.clock().now_ms() - rewrite_start_ms_) / 1000;
   const std::string tmp = "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof";
-  if (!ok) {
-    info_.last_bgrewrite_ok = false;
-    ++info_.consecutive_failures;
+  if (status != Done::kOk) {
+    // SIGUSR1 is kvd's own kill: not a failure, as in Redis.
+    if (status != Done::kKilledByUs) {
+      info_.last_bgrewrite_ok = false;
+      ++info_.consecutive_failures;
+    }
     ::unlink(file_path(tmp).c_str());
-    spdlog::warn("Background AOF rewrite terminated with error");
-    // A first base that failed is tried again.
-    if (state_ == State::kWaitRewrite) info_.rewrite_scheduled = true;
+    if (status == Done::kFailed) {
+      spdlog::warn("Background AOF rewrite terminated with error");
+    } else {
+      spdlog::warn("Background AOF rewrite terminated by signal {}", signal);
+    }
+    rewrite_failed_cleanup();
     return;
   }
   const auto& v = e_.config().v();
@@ -493,8 +585,25 @@ void Aof::rewrite_done(bool ok) {
     spdlog::warn("Error trying to rename the temporary AOF base file {} into {}: {}", tmp, base,
                  std::strerror(errno));
     info_.last_bgrewrite_ok = false;
+    ++info_.consecutive_failures;
     ::unlink(file_path(tmp).c_str());
+    rewrite_failed_cleanup();
     return;
+  }
+  spdlog::info("Successfully renamed the temporary AOF base file {} into {}", tmp, base);
+  if (state_ == State::kWaitRewrite) {
+    const std::string incr = next.new_incr(v.appendfilename);
+    if (::rename(file_path(temp_incr_name()).c_str(), file_path(incr).c_str()) != 0) {
+      spdlog::warn("Error trying to rename the temporary AOF incr file {} into {}: {}",
+                   file_path(temp_incr_name()), file_path(incr), std::strerror(errno));
+      ::unlink(file_path(base).c_str());
+      info_.last_bgrewrite_ok = false;
+      ++info_.consecutive_failures;
+      rewrite_failed_cleanup();
+      return;
+    }
+    spdlog::info("Successfully renamed the temporary AOF incr file {} into {}", temp_incr_name(),
+                 incr);
   }
   aof::fsync_dir(dir_path());
   // The incr files the base now covers become history; with the AOF off
@@ -528,17 +637,23 @@ void Aof::cron() {
   if (child_ > 0) {
     int status = 0;
     pid_t r = ::waitpid(child_, &status, WNOHANG);
-    if (r == child_) rewrite_done(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (r == child_) {
+      Done d = Done::kFailed;
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) d = Done::kOk;
+      if (WIFSIGNALED(status))
+        d = WTERMSIG(status) == SIGUSR1 ? Done::kKilledByUs : Done::kSignaled;
+      rewrite_done(d, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
   }
   const auto& v = e_.config().v();
   if (child_ <= 0 && e_.snapshot_state().child <= 0) {
     if (info_.rewrite_scheduled) {
-      start_rewrite();
+      if (!rewrite_limited()) start_rewrite();
     } else if (state_ == State::kOn && v.auto_aof_rewrite_percentage > 0 &&
                info_.current_size > v.auto_aof_rewrite_min_size) {
       const int64_t base = info_.base_size > 0 ? info_.base_size : 1;
       const int64_t growth = info_.current_size * 100 / base - 100;
-      if (growth >= v.auto_aof_rewrite_percentage) {
+      if (growth >= v.auto_aof_rewrite_percentage && !rewrite_limited()) {
         spdlog::info("Starting automatic rewriting of AOF on {}% growth", growth);
         start_rewrite();
       }
@@ -622,6 +737,7 @@ void Aof::disable_at_runtime() {
     child_ = -1;
   }
   fsync_->drain();
+  if (state_ == State::kWaitRewrite) ::unlink(file_path(temp_incr_name()).c_str());
   e_.propagation().remove_sink(this);
   state_ = State::kOff;
   info_.enabled = false;

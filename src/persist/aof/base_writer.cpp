@@ -36,6 +36,11 @@ std::string write_commands(engine::Engine& e, const std::string& path) {
   if (fd < 0) return "Opening the temp file for AOF rewrite: " + std::string(std::strerror(errno));
   std::string buf;
   bool ok = true;
+  // aof-rewrite-incremental-fsync: fdatasync every 4 MB (Redis's
+  // REDIS_AUTOSYNC_BYTES), so the final fsync does not stall on a huge tail.
+  const bool autosync = e.config().v().aof_rewrite_incremental_fsync;
+  const int64_t key_save_delay = e.config().v().rdb_key_save_delay;
+  size_t written = 0, synced_at = 0;
   auto drain = [&](bool all) {
     if (!ok || (!all && buf.size() < (1 << 20))) return;
     size_t off = 0;
@@ -48,7 +53,12 @@ std::string write_commands(engine::Engine& e, const std::string& path) {
       }
       off += static_cast<size_t>(n);
     }
+    written += buf.size();
     buf.clear();
+    if (autosync && written - synced_at >= (4u << 20)) {
+      ::fdatasync(fd);
+      synced_at = written;
+    }
   };
   // A command base starts with the time it shows, as Redis's does.
   if (e.config().v().aof_timestamp_enabled)
@@ -74,6 +84,7 @@ std::string write_commands(engine::Engine& e, const std::string& path) {
         append_command(
             buf, {"RESTORE", entry->key(), std::to_string(expire), payload, "REPLACE", "ABSTTL"});
       }
+      if (key_save_delay != 0) key_delay(key_save_delay);
       drain(false);
     });
   }

@@ -98,21 +98,26 @@ LoadStatus load_file(engine::Engine& e, const std::string& dir, const std::strin
 
   size_t pos = 0;
   if (data.compare(0, 5, "REDIS") == 0) {
-    // An RDB base file: Redis 7 bases hold a whole RDB image and no tail.
+    // An RDB image. Redis 7 bases end there; a pre-7.0 appendonly.aof
+    // (moved in as the base by the upgrade) goes on with commands.
     spdlog::info("Reading RDB base file on AOF loading...");
-    std::string err = load_snapshot_file(e, path);
+    size_t consumed = 0;
+    std::string err = load_snapshot_image(e, data, path, {}, &consumed);
     if (!err.empty()) {
       spdlog::warn("{}", err);
       spdlog::warn("Error reading the RDB base file {}, AOF loading aborted", name);
       return LoadStatus::kFailed;
     }
-    return LoadStatus::kOk;
+    if (consumed >= data.size()) return LoadStatus::kOk;
+    spdlog::info("Reading the remaining AOF tail...");
+    pos = consumed;
   }
 
   // Commands run as a client of their own; replies are dropped.
   engine::Client client;
   client.id = e.next_client_id();
   client.name = "";
+  client.loader = true;
   protocol::OutputBuffer sink;
   protocol::ReplyWriter out(sink, 2);
   client.writer = &out;
@@ -122,8 +127,8 @@ LoadStatus load_file(engine::Engine& e, const std::string& dir, const std::strin
     engine::Engine& e;
     ~LoadingOff() { e.set_loading(false); }
   } loading_off{e};
-  size_t valid_up_to = 0;
-  size_t valid_before_multi = 0;
+  size_t valid_up_to = pos;  // a torn tail is cut after the RDB image, never inside
+  size_t valid_before_multi = pos;
   bool in_multi = false;
   std::vector<std::string_view> argv;
   bool truncated = false;
