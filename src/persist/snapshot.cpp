@@ -11,10 +11,12 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <sstream>
 #include <vector>
 
+#include "kvd/common/strings.hpp"
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/engine/memory.hpp"
@@ -72,6 +74,11 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
   RdbFileWriter w(fd, e.config().v().rdbcompression);
   const int64_t now = e.clock().now_ms();
   bool ok = w.begin(now, engine::allocator_used_memory());
+  // As Redis 7: the replication ID and offset this image reflects, so a
+  // restarted replica (or master) can continue with PSYNC.
+  const engine::ReplicationState& repl = e.repl();
+  ok = ok && w.repl_info(repl.stream_db() < 0 ? 0 : repl.stream_db(), repl.replid(),
+                         repl.master_repl_offset());
   // Function libraries go first, as Redis writes them: its code alone.
   if (const engine::FunctionStore* fs = e.functions_if_created()) {
     for (const auto& [name, lib] : fs->libraries()) ok = ok && w.library(lib->code);
@@ -227,7 +234,7 @@ std::string load_snapshot_file(engine::Engine& e, const std::string& path,
   std::string duplicate;
   std::string err = load_rdb(
       std::string_view(static_cast<const char*>(map), static_cast<size_t>(sb.st_size)),
-      decode_limits(e.config().v()), e.clock().now_ms(),
+      decode_limits(e.config().v()), opts.keep_expired ? INT64_MIN : e.clock().now_ms(),
       [&](int db, std::string key, engine::Value v, int64_t expire_ms, const KeyAccess& access) {
         if (db >= e.db_count()) return;  // more databases in the file than configured
         if (!opts.allow_duplicates && e.db(db).find_raw(key)) {
@@ -245,6 +252,14 @@ std::string load_snapshot_file(engine::Engine& e, const std::string& path,
         std::string err;
         if (e.functions().load(code, opts.allow_duplicates, 0, &err).empty()) return err;
         return std::string();
+      },
+      [&](std::string_view name, std::string_view value) {
+        int64_t n = 0;
+        if (name == "repl-id" && opts.repl_id && value.size() == 40) *opts.repl_id = value;
+        if (name == "repl-offset" && opts.repl_offset && parse_int64(value, &n))
+          *opts.repl_offset = n;
+        if (name == "repl-stream-db" && opts.repl_stream_db && parse_int64(value, &n))
+          *opts.repl_stream_db = static_cast<int>(n);
       });
   ::munmap(map, static_cast<size_t>(sb.st_size));
   if (err.empty()) err = duplicate;

@@ -30,6 +30,9 @@ class RdbFileWriter {
   RdbFileWriter(int fd, bool compress);
   // The header and aux fields (redis-ver, redis-bits, ctime, used-mem).
   bool begin(int64_t now_ms, uint64_t used_memory);
+  // The replication aux fields (repl-stream-db, repl-id, repl-offset) that
+  // let a restarted server continue its replication history, as Redis 7's.
+  bool repl_info(int stream_db, std::string_view replid, int64_t offset);
   // One function library (its code), after begin and before the databases.
   bool library(std::string_view code);
   bool select_db(int db, uint64_t keys, uint64_t expires);
@@ -68,9 +71,11 @@ using RdbKeySink = std::function<void(int db, std::string key, engine::Value v, 
 // name=..." line first); returns "" or why it cannot be loaded, which fails
 // the load. Without one, a file with functions is refused.
 using RdbLibrarySink = std::function<std::string(std::string code)>;
+// Receives each aux field (name, value) as it is read.
+using RdbAuxSink = std::function<void(std::string_view name, std::string_view value)>;
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
                      const RdbKeySink& on_key, RdbLoadStats* stats,
-                     const RdbLibrarySink& on_library = {});
+                     const RdbLibrarySink& on_library = {}, const RdbAuxSink& on_aux = {});
 
 // The opcodes of a function library in RDB files and FUNCTION DUMP payloads:
 // FUNCTION2 (Redis 7.0 GA: the code) and FUNCTION (7.0 release candidates:
