@@ -22,7 +22,6 @@
 namespace kvd::server {
 
 namespace {
-constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kEofMarkLen = 40;
 }  // namespace
 
@@ -76,6 +75,8 @@ void MasterLink::close_soon() {
 
 void MasterLink::close_socket() {
   std::error_code ec;
+  ++generation_;
+  reading_ = false;
   resolver_.cancel();
   socket_.cancel(ec);
   socket_.close(ec);
@@ -160,10 +161,12 @@ void MasterLink::read_more() {
   if (stopped_ || !socket_.is_open()) return;
   const size_t old = in_.size();
   in_.resize(old + kReadChunk);
+  reading_ = true;
   socket_.async_read_some(
       asio::buffer(in_.data() + old, kReadChunk),
-      [self = shared_from_this(), old](const std::error_code& ec, size_t n) {
-        if (self->stopped_) return;
+      [self = shared_from_this(), old, gen = generation_](const std::error_code& ec, size_t n) {
+        if (self->stopped_ || gen != self->generation_) return;
+        self->reading_ = false;
         self->in_.resize(old + (ec ? 0 : n));
         if (ec) {
           if (ec != asio::error::operation_aborted && self->state_ != State::kIdle)

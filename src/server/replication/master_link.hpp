@@ -38,7 +38,10 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
   std::string peer_address() const override;
   std::string local_address() const override;
   int fd() const override;
-  size_t query_buffer_used() const override { return in_.size() - in_pos_; }
+  // Not counting the room a pending read reserved at the end.
+  size_t query_buffer_used() const override {
+    return in_.size() - in_pos_ - (reading_ ? kReadChunk : 0);
+  }
   size_t query_buffer_free() const override { return 0; }
   size_t output_pending() const override { return out_.size(); }
   size_t output_allocated() const override { return out_.capacity(); }
@@ -92,6 +95,11 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
   std::string out_;
   std::string sending_;
   bool writing_ = false;
+  bool reading_ = false;
+  // Bumped when the socket closes: a read completing after that finds its
+  // buffer gone and must not touch in_.
+  uint64_t generation_ = 0;
+  static constexpr size_t kReadChunk = 64 * 1024;
   int64_t last_io_ms_ = 0;
   int64_t last_ack_s_ = 0;
   int64_t state_since_ms_ = 0;
