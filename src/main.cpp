@@ -264,9 +264,6 @@ int main(int argc, char** argv) {
   if (config.get("cluster-enabled") == "yes") {
     spdlog::warn("kvd has no cluster mode: cluster-enabled is ignored, serving standalone.");
   }
-  if (!config.get("replicaof")->empty()) {
-    spdlog::warn("kvd does not replicate: replicaof is ignored, serving as a master.");
-  }
 
   // Like redis-server: make room for maxclients plus our own descriptors.
   {

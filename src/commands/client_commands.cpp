@@ -29,11 +29,15 @@ ClientType client_type_by_name(std::string_view s) {
 
 // Redis classes a client with subscriptions as "pubsub" (CLIENT LIST/KILL TYPE).
 ClientType type_of(const Client& c) {
+  if (c.master_link) return ClientType::kMaster;
+  if (c.replica && c.replica->state != ReplicaSyncState::kNone) return ClientType::kReplica;
   return in_pubsub_mode(c) ? ClientType::kPubsub : ClientType::kNormal;
 }
 
 std::string client_flags(const Client& c) {
   std::string f;
+  if (c.replica && c.replica->state != ReplicaSyncState::kNone) f += 'S';
+  if (c.master_link) f += 'M';
   if (c.monitor) f += 'O';
   if (c.blocked) f += 'b';
   if (in_pubsub_mode(c)) f += 'P';

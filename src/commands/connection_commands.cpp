@@ -156,7 +156,7 @@ void cmd_hello(CommandContext& ctx) {
   ctx.out.bulk("mode");
   ctx.out.bulk("standalone");
   ctx.out.bulk("role");
-  ctx.out.bulk("master");
+  ctx.out.bulk(ctx.engine.repl().is_replica() ? "replica" : "master");
   ctx.out.bulk("modules");
   ctx.out.array(0);
 }

@@ -39,5 +39,6 @@ void register_stream_group_commands(engine::CommandTable& t);
 void register_scripting_commands(engine::CommandTable& t);
 void register_function_commands(engine::CommandTable& t);
 void register_persistence_commands(engine::CommandTable& t);
+void register_replication_commands(engine::CommandTable& t);
 
 }  // namespace kvd::commands

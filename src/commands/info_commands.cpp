@@ -270,7 +270,9 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("instantaneous_input_repl_kbps", "0.00");
   t.field("instantaneous_output_repl_kbps", "0.00");
   t.field("rejected_connections", s.rejected_connections);
-  t.zeros({"sync_full", "sync_partial_ok", "sync_partial_err"});
+  t.field("sync_full", e.repl().sync_full);
+  t.field("sync_partial_ok", e.repl().sync_partial_ok);
+  t.field("sync_partial_err", e.repl().sync_partial_err);
   t.field("expired_keys", e.expired_keys());
   t.field("expired_stale_perc", "0.00");
   t.zeros({"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds"});
@@ -318,17 +320,68 @@ void section_stats(CommandContext& ctx, InfoText& t) {
 }
 
 void section_replication(CommandContext& ctx, InfoText& t) {
-  t.field("role", "master");
-  t.field("connected_slaves", "0");
+  Engine& e = ctx.engine;
+  const ReplicationState& r = e.repl();
+  const int64_t now_ms = e.clock().now_ms();
+  t.field("role", r.is_replica() ? "slave" : "master");
+  if (r.is_replica()) {
+    t.field("master_host", r.master_host);
+    t.field("master_port", r.master_port);
+    t.field("master_link_status", r.link_up ? "up" : "down");
+    t.field("master_last_io_seconds_ago",
+            r.link_up ? (now_ms - r.master_last_io_ms) / 1000 : int64_t{-1});
+    t.field("master_sync_in_progress", r.sync_in_progress ? 1 : 0);
+    t.field("slave_read_repl_offset", r.master_repl_offset());
+    t.field("slave_repl_offset", r.master_repl_offset());
+    if (r.sync_in_progress) {
+      t.field("master_sync_total_bytes", r.transfer_size);
+      t.field("master_sync_read_bytes", r.transfer_read);
+      t.field("master_sync_left_bytes",
+              r.transfer_size > 0 ? r.transfer_size - r.transfer_read : int64_t{0});
+      t.fixed("master_sync_perc", r.transfer_size > 0
+                                      ? 100.0 * static_cast<double>(r.transfer_read) /
+                                            static_cast<double>(r.transfer_size)
+                                      : 0.0);
+      t.field("master_sync_last_io_seconds_ago", (now_ms - r.master_last_io_ms) / 1000);
+    }
+    if (!r.link_up) {
+      t.field("master_link_down_since_seconds",
+              r.link_down_since_ms ? (now_ms - r.link_down_since_ms) / 1000 : int64_t{-1});
+    }
+    t.field("slave_priority", e.config().get("replica-priority").value_or("100"));
+    t.field("slave_read_only", r.read_only ? 1 : 0);
+    t.field("replica_announced",
+            e.config().get("replica-announced").value_or("yes") == "yes" ? 1 : 0);
+  }
+  std::vector<std::string> lines;
+  for (const auto& [id, c] : e.clients()) {
+    if (!c->replica || c->replica->state == ReplicaSyncState::kNone) continue;
+    const ReplicaLink& l = *c->replica;
+    std::string ip = l.announced_ip;
+    if (ip.empty() && c->conn) {
+      ip = c->conn->peer_address();
+      ip = ip.substr(0, ip.rfind(':'));
+    }
+    const char* state = l.state == ReplicaSyncState::kOnline     ? "online"
+                        : l.state == ReplicaSyncState::kSendBulk ? "send_bulk"
+                                                                 : "wait_bgsave";
+    const int64_t lag = l.state == ReplicaSyncState::kOnline ? (now_ms - l.ack_ms) / 1000 : 0;
+    lines.push_back("ip=" + ip + ",port=" + std::to_string(l.listening_port) + ",state=" + state +
+                    ",offset=" + std::to_string(l.ack_offset) + ",lag=" + std::to_string(lag));
+  }
+  t.field("connected_slaves", static_cast<uint64_t>(lines.size()));
+  if (r.min_replicas_to_write > 0 && r.min_replicas_max_lag > 0)
+    t.field("min_slaves_good_slaves", r.good_replicas);
+  for (size_t i = 0; i < lines.size(); ++i) t.field("slave" + std::to_string(i), lines[i]);
   t.field("master_failover_state", "no-failover");
-  t.field("master_replid", ctx.engine.replication_id());
-  t.field("master_replid2", std::string(40, '0'));
-  t.field("master_repl_offset", "0");
-  t.field("second_repl_offset", "-1");
-  t.field("repl_backlog_active", "0");
-  t.field("repl_backlog_size", "1048576");
-  t.field("repl_backlog_first_byte_offset", "0");
-  t.field("repl_backlog_histlen", "0");
+  t.field("master_replid", r.replid());
+  t.field("master_replid2", r.replid2());
+  t.field("master_repl_offset", r.master_repl_offset());
+  t.field("second_repl_offset", r.second_repl_offset());
+  t.field("repl_backlog_active", r.has_backlog() ? 1 : 0);
+  t.field("repl_backlog_size", static_cast<uint64_t>(r.backlog_size()));
+  t.field("repl_backlog_first_byte_offset", r.backlog_first_byte_offset());
+  t.field("repl_backlog_histlen", static_cast<uint64_t>(r.backlog_histlen()));
 }
 
 std::string cpu_seconds(const timeval& tv) {

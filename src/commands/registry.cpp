@@ -39,6 +39,7 @@ engine::CommandTable all_commands() {
   register_scripting_commands(t);
   register_function_commands(t);
   register_persistence_commands(t);
+  register_replication_commands(t);
   return t;
 }
 

@@ -110,7 +110,8 @@ void ClientEviction::enforce() {
       c->mem_accounted = 0;
       continue;
     }
-    if (c->conn && !c->no_evict && !c->script && c->mem_accounted >= kMinEvictableBytes)
+    if (c->conn && !c->no_evict && !c->script && !c->replica && !c->master_link &&
+        c->mem_accounted >= kMinEvictableBytes)
       candidates.emplace_back(c->mem_accounted, c);
   }
   if (total_ > lim) {

@@ -24,7 +24,7 @@ Database::~Database() {
 Entry* Database::find(std::string_view key, int64_t now_ms) {
   Entry* e = dict_.find(key);
   if (e && is_expired(e, now_ms)) {
-    if (!(expiry_paused_ && *expiry_paused_)) expire_entry(e);
+    if (!(expiry_paused_ && *expiry_paused_) && !(replica_ && *replica_)) expire_entry(e);
     return nullptr;
   }
   return e;

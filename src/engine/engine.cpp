@@ -21,6 +21,8 @@ int64_t steady_us() {
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+}  // namespace
+
 // 40 random hex digits (Redis's run_id / replication id format).
 std::string random_hex_id() {
   std::random_device rd;
@@ -31,8 +33,6 @@ std::string random_hex_id() {
   for (auto& ch : id) ch = kHex[gen() & 15];
   return id;
 }
-
-}  // namespace
 
 bool arity_ok(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
@@ -54,6 +54,7 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
     dbs_.back()->set_access_tracking(&access_);
     dbs_.back()->set_expiry_pause(pause_.active_flag());
     dbs_.back()->set_loading_flag(&loading_);
+    dbs_.back()->set_replica_flags(&repl_.role_replica, &repl_.applying_master);
     dbs_.back()->set_listeners(
         [this](int db, std::string_view key) { on_key_expired(db, key); },
         [this](int db, std::string_view key) { notify_keyspace_event('n', "new", key, db); });
@@ -80,7 +81,6 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
   start_ms_ = clock_.now_ms();
   snapshot_state_.last_save_s = start_ms_ / 1000;
   run_id_ = random_hex_id();
-  replid_ = random_hex_id();
 }
 
 void RateSampler::sample(int64_t now_us, uint64_t total) {
@@ -125,7 +125,8 @@ void Engine::sample_rates() {
 Engine::~Engine() = default;
 
 void Engine::change_replication_id() {
-  replid_ = random_hex_id();
+  repl_.change_replid();
+  repl_.clear_replid2();
 }
 
 bool Engine::script_timed_out() const {
@@ -397,6 +398,9 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
       return;
     }
   }
+  if (repl_.is_replica() || repl_.min_replicas_to_write > 0) {
+    if (reject_for_replication(c, *spec, flags, out)) return;
+  }
   if (postpone_if_paused(c, *spec, flags, args)) return;
   // tracking-table-max-keys holds for queued commands too; its messages go
   // out now, ahead of this command's reply.
@@ -404,6 +408,14 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     tracking_->limit_table(static_cast<uint64_t>(config_.v().tracking_table_max_keys));
   if (queue_in_multi(c, *spec, flags, args, out)) return;
   c.last_command = spec->fullname;
+  // The master's commands see keys as the master has them (nothing expires
+  // under them); restored after, since EXEC and scripts nest.
+  struct MasterScope {
+    bool& flag;
+    bool saved;
+    ~MasterScope() { flag = saved; }
+  } master_scope{repl_.applying_master, repl_.applying_master};
+  if (c.master_link) repl_.applying_master = true;
   CommandContext ctx{*this, c, args, out, *dbs_[c.db_index], c.last_interaction_ms};
   uint64_t errors_before = out.errors();
   const uint64_t uncounted_before = out.uncounted_errors();
@@ -451,7 +463,10 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     // it was sent; a blocked one propagates when it is served.
     if (propagation_.close_frame() && stats_.dirty != dirty_before && !c.blocked)
       propagation_.emit(db_before, std::vector<std::string>(args.begin(), args.end()));
-    if (running_command_ == 0) propagation_.end_unit();
+    if (running_command_ == 0) {
+      propagation_.end_unit();
+      c.woff = repl_.master_repl_offset();
+    }
   }
   // After the command, as Redis does, so EXEC follows the commands it ran.
   // Administrative commands are too dangerous to show.
@@ -467,6 +482,43 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   if (release_postponed_ && running_command_ == 0) release_postponed();
   tracking_->end_command();
   last_end_us_ = serves_waiters ? -1 : t1;
+}
+
+bool Engine::reject_for_replication(Client& c, const CommandSpec& spec, uint32_t flags,
+                                    protocol::ReplyWriter& out) {
+  if (c.master_link) return false;
+  if (repl_.is_replica()) {
+    if (!repl_.link_up && !repl_.serve_stale && !(spec.flags & kStale)) {
+      reject(c, out, &spec,
+             "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      return true;
+    }
+    if (repl_.read_only && (flags & kWrite) && !loading_) {
+      reject(c, out, &spec, "READONLY You can't write against a read only replica.");
+      return true;
+    }
+    return false;
+  }
+  // min-replicas-to-write: a master without enough replicas that acknowledged
+  // lately refuses writes, as Redis does.
+  if ((flags & kWrite) && repl_.min_replicas_max_lag > 0 &&
+      repl_.good_replicas < repl_.min_replicas_to_write) {
+    reject(c, out, &spec, "NOREPLICAS Not enough good replicas to write.");
+    return true;
+  }
+  return false;
+}
+
+void Engine::start_repl_stream() {
+  if (repl_.has_backlog()) return;
+  repl_.create_backlog();
+  propagation_.add_sink(&repl_);
+}
+
+void Engine::stop_repl_stream() {
+  if (!repl_.has_backlog()) return;
+  propagation_.remove_sink(&repl_);
+  repl_.free_backlog();
 }
 
 void Engine::apply_access_config() {
@@ -493,7 +545,8 @@ void Engine::cron() {
   const int64_t budget_us = 1'000'000 / hz / 4;
   const int64_t start = steady_us();
   const int64_t now = clock_.now_ms();
-  if (active_expire_enabled) {
+  // A replica never expires keys itself: its master sends the DELs.
+  if (active_expire_enabled && !repl_.is_replica()) {
     // Timed on the injected clock for the latency monitor, only when it is on.
     const int64_t cycle_start = latency_monitor_on() ? clock_.monotonic_us() : 0;
     for (int i = 0; i < db_count(); ++i) {

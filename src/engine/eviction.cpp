@@ -195,6 +195,9 @@ Evictor::Result Evictor::perform() {
     if (exceeded_since_us_ >= 0) note_exceeded(false, clock.monotonic_us());
     return Result::kOk;
   }
+  // A replica never evicts (replica-ignore-maxmemory): its master's DELs
+  // keep it the same size as the master.
+  if (engine_.repl().is_replica()) return Result::kOk;
   // CLIENT PAUSE: nothing is evicted while clients are held, as in Redis.
   if (engine_.client_pause().active()) return Result::kOk;
   MemoryGauge& gauge = engine_.memory_gauge();

@@ -85,6 +85,13 @@ bool RdbFileWriter::begin(int64_t now_ms, uint64_t used_memory) {
   return flush_if_big();
 }
 
+bool RdbFileWriter::repl_info(int stream_db, std::string_view replid, int64_t offset) {
+  aux("repl-stream-db", std::to_string(stream_db));
+  aux("repl-id", replid);
+  aux("repl-offset", std::to_string(offset));
+  return flush_if_big();
+}
+
 bool RdbFileWriter::library(std::string_view code) {
   w_.byte(kRdbOpFunction2);
   w_.string(code);
@@ -164,7 +171,8 @@ bool read_rdb_library(rdb::Reader& r, uint8_t opcode, std::string* code, std::st
 
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
                      const RdbKeySink& on_key, RdbLoadStats* stats,
-                     const RdbLibrarySink& on_library, size_t* consumed) {
+                     const RdbLibrarySink& on_library, const RdbAuxSink& on_aux,
+                     size_t* consumed) {
   if (data.size() < 9 + 9 || data.substr(0, 5) != "REDIS") return "not an RDB file";
   int version = 0;
   for (size_t i = 5; i < 9; ++i) {
@@ -217,6 +225,7 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
       case kOpAux: {
         std::string name, value;
         if (!r.string(&name) || !r.string(&value)) return "bad AUX field";
+        if (on_aux) on_aux(name, value);
         continue;
       }
       case kOpExpireMs: {

@@ -11,10 +11,12 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <sstream>
 #include <vector>
 
+#include "kvd/common/strings.hpp"
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/engine/memory.hpp"
@@ -79,6 +81,11 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
   const int64_t key_save_delay = e.config().v().rdb_key_save_delay;
   const int64_t now = e.clock().now_ms();
   bool ok = w.begin(now, engine::allocator_used_memory());
+  // As Redis 7: the replication ID and offset this image reflects, so a
+  // restarted replica (or master) can continue with PSYNC.
+  const engine::ReplicationState& repl = e.repl();
+  ok = ok && w.repl_info(repl.stream_db() < 0 ? 0 : repl.stream_db(), repl.replid(),
+                         repl.master_repl_offset());
   // Function libraries go first, as Redis writes them: its code alone.
   if (const engine::FunctionStore* fs = e.functions_if_created()) {
     for (const auto& [name, lib] : fs->libraries()) ok = ok && w.library(lib->code);
@@ -261,7 +268,7 @@ std::string load_snapshot_image(engine::Engine& e, std::string_view data, const 
   const int64_t t0 = e.clock().monotonic_us();
   std::string duplicate;
   std::string err = load_rdb(
-      data, decode_limits(e.config().v()), e.clock().now_ms(),
+      data, decode_limits(e.config().v()), opts.keep_expired ? INT64_MIN : e.clock().now_ms(),
       [&](int db, std::string key, engine::Value v, int64_t expire_ms, const KeyAccess& access) {
         if (key_load_delay != 0) key_delay(key_load_delay);
         if (db >= e.db_count()) return;  // more databases in the file than configured
@@ -280,6 +287,14 @@ std::string load_snapshot_image(engine::Engine& e, std::string_view data, const 
         std::string err;
         if (e.functions().load(code, opts.allow_duplicates, 0, &err).empty()) return err;
         return std::string();
+      },
+      [&](std::string_view name, std::string_view value) {
+        int64_t n = 0;
+        if (name == "repl-id" && opts.repl_id && value.size() == 40) *opts.repl_id = value;
+        if (name == "repl-offset" && opts.repl_offset && parse_int64(value, &n))
+          *opts.repl_offset = n;
+        if (name == "repl-stream-db" && opts.repl_stream_db && parse_int64(value, &n))
+          *opts.repl_stream_db = static_cast<int>(n);
       },
       consumed);
   if (err.empty()) err = duplicate;

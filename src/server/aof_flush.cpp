@@ -10,7 +10,15 @@
 namespace kvd::server {
 
 std::string Server::load_data() {
-  if (!config_.v().appendonly) return persist::load_snapshot(engine_);
+  if (!config_.v().appendonly) {
+    persist::LoadOptions opts;
+    opts.repl_id = &rdb_replid_;
+    opts.repl_offset = &rdb_repl_offset_;
+    opts.repl_stream_db = &rdb_stream_db_;
+    // A replica keeps keys whose deadline passed: its master's DEL removes them.
+    opts.keep_expired = !config_.get("replicaof").value_or("").empty();
+    return persist::load_snapshot(engine_, opts);
+  }
   // With the AOF on, it alone is the dataset, as in Redis (the RDB file is
   // not read even when there is no AOF yet).
   bool found = false;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kvd/engine/pubsub.hpp"
+#include "kvd/engine/replication.hpp"
 #include "kvd/server/server.hpp"
 
 namespace kvd::server {
@@ -68,7 +69,10 @@ std::string Connection::local_address() const {
 
 bool Connection::output_limit_exceeded(const engine::Client& client, size_t used, int64_t now_ms) {
   const auto& v = server_.config().v();
-  const auto& lim = engine::in_pubsub_mode(client) ? v.obuf_pubsub : v.obuf_normal;
+  const bool replica = client.replica && client.replica->state != engine::ReplicaSyncState::kNone;
+  const auto& lim = replica                          ? v.obuf_replica
+                    : engine::in_pubsub_mode(client) ? v.obuf_pubsub
+                                                     : v.obuf_normal;
   if (!output_limit_.exceeded(lim, used, now_ms)) return false;
   spdlog::warn(
       "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer "

@@ -259,7 +259,9 @@ void LoopConnection::wait_writable() {
 void LoopConnection::on_cron(int64_t now_ms) {
   if (closed_) return;
   int64_t timeout = server_.config().v().timeout;
-  if (timeout > 0 && now_ms - client_.last_interaction_ms > timeout * 1000 && out_.empty()) {
+  // Replicas are never idle-closed, as in Redis.
+  if (timeout > 0 && !client_.replica && now_ms - client_.last_interaction_ms > timeout * 1000 &&
+      out_.empty()) {
     spdlog::debug("Closing idle client id={}", client_.id);
     close();
     return;

@@ -14,6 +14,7 @@
 #include "kvd/server/loop_connection.hpp"
 #include "kvd/server/process.hpp"
 #include "kvd/server/threaded_connection.hpp"
+#include "replication/replication.hpp"
 
 namespace kvd::server {
 namespace {
@@ -61,6 +62,7 @@ Server::Server(engine::Config& config, std::string executable)
       block_timer_(io_),
       signals_(io_) {
   engine_.set_hooks(this);
+  repl_ = std::make_unique<Replication>(*this);
   if (config_.v().io_threads > 1) {
     io_threads_ = std::make_unique<IoThreadGroup>(io_, static_cast<int>(config_.v().io_threads));
     sync_io_threads();
@@ -77,12 +79,14 @@ Server::Server(engine::Config& config, std::string executable)
 }
 
 std::string Server::apply_oom_score() {
-  // Class 0: a master (kvd has no replica role yet).
+  // Class 0: a master, 1: a replica.
   return oom_score_.apply(config_.get("oom-score-adj").value_or("no"),
-                          config_.get("oom-score-adj-values").value_or(""), 0);
+                          config_.get("oom-score-adj-values").value_or(""),
+                          engine_.repl().is_replica() ? 1 : 0);
 }
 
 Server::~Server() {
+  repl_.reset();
   for (auto& l : unix_listeners_) ::unlink(l->path.c_str());
 }
 
@@ -282,6 +286,7 @@ void Server::admit(asio::generic::stream_protocol::socket socket, bool unix_sock
 void Server::on_connection_closed(Connection* c) {
   auto it = connections_.find(c);
   if (it == connections_.end()) return;
+  repl_->on_client_closed(&c->client());
   // Destroy after the current handler returns: `c` may be running right now.
   asio::post(io_, [keep = std::move(it->second)] {});
   connections_.erase(it);
@@ -327,6 +332,7 @@ void Server::on_cron() {
   meter_.sample();
   engine_.cron();
   persist::snapshot_cron(engine_);
+  repl_->cron();
   aof_->cron();
   int64_t now = clock_.now_ms();
   migrate_links_.close_idle(now / 1000);
@@ -462,6 +468,7 @@ int Server::run() {
       spdlog::warn("Terminating server after rdb file reading failure.");
     return 1;
   }
+  repl_->start(rdb_replid_, rdb_repl_offset_, rdb_stream_db_);
   watch_signals();
   schedule_cron();
   spdlog::info("Ready to accept connections");

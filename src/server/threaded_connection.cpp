@@ -202,7 +202,8 @@ void ThreadedConnection::on_cron(int64_t now_ms) {
   int64_t last =
       std::max(client_.last_interaction_ms, last_read_ms_.load(std::memory_order_relaxed));
   int64_t timeout = server_.config().v().timeout;
-  if (timeout > 0 && now_ms - last > timeout * 1000 && output_pending() == 0) {
+  // Replicas and the master link are never idle-closed, as in Redis.
+  if (timeout > 0 && !client_.replica && now_ms - last > timeout * 1000 && output_pending() == 0) {
     spdlog::debug("Closing idle client id={}", client_.id);
     close();
     return;

@@ -32,12 +32,15 @@ inline std::string find_program(const std::string& name) {
 // A redis-server child on 127.0.0.1:<free port>, stopped with SIGTERM.
 class RedisServer {
  public:
-  RedisServer(const std::string& binary, const std::string& dir) {
+  // `extra` arguments follow the defaults (e.g. "--replicaof", "host port").
+  RedisServer(const std::string& binary, const std::string& dir,
+              const std::vector<std::string>& extra = {}) {
     port_ = free_port();
     std::vector<std::string> argv{
         binary,   "--port", std::to_string(port_), "--bind", "127.0.0.1",   "--dir", dir,
         "--save", "",       "--appendonly",        "no",     "--daemonize", "no",    "--logfile",
         ""};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
 #ifdef __linux__

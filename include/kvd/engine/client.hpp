@@ -42,6 +42,7 @@ struct BlockState;        // engine/blocking.hpp: a client waiting in BLPOP & co
 struct TransactionState;  // engine/transaction.hpp: MULTI queue and WATCHed keys
 struct PubSubState;       // engine/pubsub.hpp: subscribed channels and patterns
 struct TrackingState;     // engine/tracking.hpp: CLIENT TRACKING settings
+struct ReplicaLink;       // engine/replication.hpp: a replica of ours (REPLCONF, SYNC)
 
 // Per-connection state the engine keeps (selected db, protocol, auth, name ...).
 struct Client {
@@ -95,6 +96,15 @@ struct Client {
   std::shared_ptr<TransactionState> tx;
   std::shared_ptr<PubSubState> pubsub;
   std::shared_ptr<TrackingState> tracking;
+  // Set once the client sent REPLCONF or SYNC/PSYNC: it is (becoming) one of
+  // our replicas (CLIENT LIST flags=S once it synced).
+  std::shared_ptr<ReplicaLink> replica;
+  // The connection to our master, whose commands are the replication stream
+  // (flags=M): never refused as read-only, no replies but REPLCONF ACK.
+  bool master_link = false;
+  // The replication offset after this client's last write (WAIT waits for
+  // replicas to acknowledge it).
+  int64_t woff = 0;
 };
 
 // A client on the Unix socket or a loopback address (127.0.0.1, ::1), which

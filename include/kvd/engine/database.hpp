@@ -41,8 +41,11 @@ class Database {
   // While the AOF loads, nothing is expired: a key whose deadline passed
   // while the server was down may still be written to by the commands that
   // follow, as Redis replays them; expiry catches up afterwards.
+  // A replica's master commands see no key as expired either: the master
+  // decides, and sends a DEL.
   bool is_expired(const Entry* e, int64_t now_ms) const {
-    return e->has_ttl && !(loading_ && *loading_) && ttl_.get(e, kNoExpire) <= now_ms;
+    return e->has_ttl && !(loading_ && *loading_) && !(master_applying_ && *master_applying_) &&
+           ttl_.get(e, kNoExpire) <= now_ms;
   }
   // The key's deadline in absolute ms, or kNoExpire.
   int64_t expire_of(const Entry* e) const {
@@ -92,6 +95,12 @@ class Database {
   // CLIENT PAUSE's flag: while it is set nothing expires (engine/client_pause.hpp).
   void set_expiry_pause(const bool* paused) { expiry_paused_ = paused; }
   void set_loading_flag(const bool* loading) { loading_ = loading; }
+  // A replica reports an expired key missing but keeps it until its
+  // master's DEL (Redis 7); its master's own commands see it as it is.
+  void set_replica_flags(const bool* replica, const bool* master_applying) {
+    replica_ = replica;
+    master_applying_ = master_applying;
+  }
   void set_listeners(KeyListener on_expired, KeyListener on_added) {
     on_expired_ = std::move(on_expired);
     on_added_ = std::move(on_added);
@@ -112,6 +121,8 @@ class Database {
   uint64_t expired_ = 0;
   const bool* expiry_paused_ = nullptr;
   const bool* loading_ = nullptr;
+  const bool* replica_ = nullptr;
+  const bool* master_applying_ = nullptr;
   KeyListener on_expired_;
   KeyListener on_added_;
 };

@@ -10,18 +10,19 @@
 
 #include "kvd/engine/access_tracking.hpp"
 #include "kvd/engine/client.hpp"
+#include "kvd/engine/client_eviction.hpp"
 #include "kvd/engine/client_pause.hpp"
 #include "kvd/engine/clock.hpp"
 #include "kvd/engine/command.hpp"
 #include "kvd/engine/config.hpp"
 #include "kvd/engine/database.hpp"
-#include "kvd/engine/client_eviction.hpp"
 #include "kvd/engine/eviction.hpp"
 #include "kvd/engine/latency_monitor.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/migrate_link.hpp"
 #include "kvd/engine/propagation.hpp"
+#include "kvd/engine/replication.hpp"
 #include "kvd/engine/slowlog.hpp"
 #include "kvd/engine/snapshot_state.hpp"
 #include "kvd/protocol/key_peek.hpp"
@@ -318,7 +319,9 @@ class Engine {
   // Replaying the AOF: keys do not expire, and expiry commands with a past
   // deadline set it instead of deleting (as Redis while loading).
   void set_loading(bool on) { loading_ = on; }
-  bool loading() const { return loading_; }
+  // A replica sets deadlines in the past too, as its master's commands say
+  // (its master sends the DEL when the key expires there).
+  bool loading() const { return loading_ || repl_.is_replica(); }
   const std::string& write_denied() const { return write_denied_; }
 
   // Time the engine started (INFO uptime, LASTSAVE).
@@ -330,7 +333,17 @@ class Engine {
 
   // INFO: random 40-hex-digit identities of this process (run_id, master_replid).
   const std::string& run_id() const { return run_id_; }
-  const std::string& replication_id() const { return replid_; }
+  const std::string& replication_id() const { return repl_.replid(); }
+  // Replication IDs, offsets, backlog and role (engine/replication.hpp).
+  ReplicationState& repl() { return repl_; }
+  const ReplicationState& repl() const { return repl_; }
+  // Creates the backlog and attaches it to the propagation stream (the
+  // first replica); frees and detaches it (repl-backlog-ttl).
+  void start_repl_stream();
+  void stop_repl_stream();
+  // What the server layer offers replication commands (null in unit tests).
+  void set_replication_control(ReplicationControl* rc) { repl_control_ = rc; }
+  ReplicationControl* replication_control() { return repl_control_; }
   // DEBUG CHANGE-REPL-ID: a new random replication ID.
   void change_replication_id();
   // INFO stats: rates sampled by cron() every 100ms.
@@ -353,6 +366,10 @@ class Engine {
   // records it, blocks the client and returns true.
   bool postpone_if_paused(Client& c, const CommandSpec& spec, uint32_t flags, Args args);
   void release_postponed();
+  // READONLY and MASTERDOWN on a replica, NOREPLICAS on a master with
+  // min-replicas-to-write: true when the command was refused.
+  bool reject_for_replication(Client& c, const CommandSpec& spec, uint32_t flags,
+                              protocol::ReplyWriter& out);
   // A slow script is running: only allow-busy commands may run meanwhile.
   bool reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
   // Re-reads maxmemory-policy and the LFU settings into access_.
@@ -386,7 +403,8 @@ class Engine {
   uint64_t expired_offset_ = 0;
   int cron_db_ = 0;
   std::string run_id_;
-  std::string replid_;
+  ReplicationState repl_;
+  ReplicationControl* repl_control_ = nullptr;
   RateSampler ops_rate_;
   RateSampler input_rate_;
   RateSampler output_rate_;

@@ -30,6 +30,9 @@ class RdbFileWriter {
   RdbFileWriter(int fd, bool compress);
   // The header and aux fields (redis-ver, redis-bits, ctime, used-mem).
   bool begin(int64_t now_ms, uint64_t used_memory);
+  // The replication aux fields (repl-stream-db, repl-id, repl-offset) that
+  // let a restarted server continue its replication history, as Redis 7's.
+  bool repl_info(int stream_db, std::string_view replid, int64_t offset);
   // One function library (its code), after begin and before the databases.
   bool library(std::string_view code);
   bool select_db(int db, uint64_t keys, uint64_t expires);
@@ -77,12 +80,15 @@ using RdbKeySink = std::function<void(int db, std::string key, engine::Value v, 
 // name=..." line first); returns "" or why it cannot be loaded, which fails
 // the load. Without one, a file with functions is refused.
 using RdbLibrarySink = std::function<std::string(std::string code)>;
+// Receives each aux field (name, value) as it is read.
+using RdbAuxSink = std::function<void(std::string_view name, std::string_view value)>;
 // With `consumed`, the image may be followed by other bytes (a pre-7.0 AOF
 // keeps its command tail after the RDB preamble): the checksum is the 8
 // bytes after EOF and *consumed is where the image ends.
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
                      const RdbKeySink& on_key, RdbLoadStats* stats,
-                     const RdbLibrarySink& on_library = {}, size_t* consumed = nullptr);
+                     const RdbLibrarySink& on_library = {}, const RdbAuxSink& on_aux = {},
+                     size_t* consumed = nullptr);
 
 // The opcodes of a function library in RDB files and FUNCTION DUMP payloads:
 // FUNCTION2 (Redis 7.0 GA: the code) and FUNCTION (7.0 release candidates:

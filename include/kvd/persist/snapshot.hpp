@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "kvd/engine/snapshot_state.hpp"
@@ -45,6 +46,14 @@ struct LoadOptions {
   // Start-up empties everything after a failed load; DEBUG RELOAD NOFLUSH
   // keeps what was there.
   bool clear_on_error = true;
+  // Keys whose deadline passed are loaded too (a replica keeps them until
+  // its master's DEL); otherwise they are skipped, as a master does.
+  bool keep_expired = false;
+  // The replication aux fields found in the file (repl-id, repl-offset,
+  // repl-stream-db), for whoever loads it to continue that history.
+  std::string* repl_id = nullptr;
+  int64_t* repl_offset = nullptr;
+  int* repl_stream_db = nullptr;
 };
 
 // Loads the snapshot at snapshot_path(). A missing file is not an error.

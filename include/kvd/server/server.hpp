@@ -22,6 +22,7 @@ namespace kvd::server {
 
 class Connection;
 class LoopConnection;
+class Replication;
 
 // The reactor: one io_context thread owns the listeners, the cron timer and the
 // signal handlers, and runs every command on the engine. With io-threads 1 it
@@ -109,6 +110,12 @@ class Server final : public engine::ServerHooks {
   engine::Engine engine_;
   LoopMeter meter_;
   MigrateLinks migrate_links_;
+  // Links to our replicas and to our master (server/replication/).
+  std::unique_ptr<Replication> repl_;
+  // The replication ID and offset of the RDB file loaded at start-up.
+  std::string rdb_replid_;
+  int64_t rdb_repl_offset_ = -1;
+  int rdb_stream_db_ = 0;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::vector<std::unique_ptr<UnixListener>> unix_listeners_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
