@@ -185,10 +185,10 @@ void cmd_wait(CommandContext& ctx) {
 void register_replication_commands(CommandTable& t) {
   Family f(t, "server");
   f.add("replconf", -1, kAdmin | kNoscript | kLoading | kStale | kAllowBusy, kNoKeys, cmd_replconf);
-  f.add("sync", 1, kAdmin | kNoscript | kNoMulti, kNoKeys, cmd_sync);
-  f.add("psync", -3, kAdmin | kNoscript | kNoMulti, kNoKeys, cmd_psync);
-  f.add("replicaof", 3, kAdmin | kNoscript | kStale, kNoKeys, cmd_replicaof);
-  f.add("slaveof", 3, kAdmin | kNoscript | kStale, kNoKeys, cmd_replicaof);
+  f.add("sync", 1, kAdmin | kNoscript | kNoAsyncLoading | kNoMulti, kNoKeys, cmd_sync);
+  f.add("psync", -3, kAdmin | kNoscript | kNoAsyncLoading | kNoMulti, kNoKeys, cmd_psync);
+  f.add("replicaof", 3, kAdmin | kNoscript | kStale | kNoAsyncLoading, kNoKeys, cmd_replicaof);
+  f.add("slaveof", 3, kAdmin | kNoscript | kStale | kNoAsyncLoading, kNoKeys, cmd_replicaof);
   f.add("role", 1, kNoscript | kLoading | kStale | kFast, kNoKeys, cmd_role,
         {.categories = kAclAdmin | kAclDangerous});
   f.add("wait", 3, kNoscript, kNoKeys, cmd_wait, {.categories = kAclConnection});
