@@ -52,6 +52,8 @@ void del_generic(CommandContext& ctx, bool lazy) {
     key_changed(ctx, 'g', "del", ctx.args[i]);
     ++deleted;
   }
+  // Deleting nothing is no change: it is neither counted nor propagated.
+  ctx.dirty = deleted;
   ctx.out.integer(deleted);
 }
 

@@ -398,7 +398,9 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
       return;
     }
   }
-  if (repl_.is_replica() || repl_.min_replicas_to_write > 0) {
+  // Commands an EXEC runs were checked when they were queued, as in Redis: a
+  // transaction that demotes this server (REPLICAOF) still runs to its end.
+  if (!c.in_exec && (repl_.is_replica() || repl_.min_replicas_to_write > 0)) {
     if (reject_for_replication(c, *spec, flags, out)) return;
   }
   if (postpone_if_paused(c, *spec, flags, args)) return;

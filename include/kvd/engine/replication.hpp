@@ -62,6 +62,9 @@ struct ReplicaLink {
   // that snapshot was forked.
   int64_t sync_offset = 0;
   bool forked = false;
+  // Asked with the old SYNC: it gets the snapshot with no +FULLRESYNC line
+  // before it (Redis's pre-PSYNC protocol; the test harness relies on it).
+  bool pre_psync = false;
 };
 
 // Replication state of this process that is pure data: the replication ID

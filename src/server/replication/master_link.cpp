@@ -469,9 +469,13 @@ void MasterLink::finish_full_sync() {
   ::close(tmp_fd_);
   tmp_fd_ = -1;
   spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
-  for (int i = 0; i < e.db_count(); ++i) e.db(i).clear(&e.freer());
+  // WATCHers of keys that existed see them touched, as after FLUSHALL: the
+  // check needs the keys still there, so it comes before each clear.
+  for (int i = 0; i < e.db_count(); ++i) {
+    e.touch_watched_keys_in_db(i, -1);
+    e.db(i).clear(&e.freer());
+  }
   if (e.functions_if_created()) e.functions().flush();
-  e.touch_watched_keys_in_db(-1, -1);
   const std::string path = persist::snapshot_path(e);
   if (::rename(tmp_path_.c_str(), path.c_str()) != 0) {
     spdlog::warn(

@@ -102,6 +102,7 @@ void Replication::sync(Client& c, std::string_view replid, int64_t offset, bool 
   }
   if (!c.replica) c.replica = std::make_shared<ReplicaLink>();
   ReplicaLink& l = *c.replica;
+  l.pre_psync = !psync;
   const std::string name = replica_name(c);
   spdlog::info("Replica {} asks for synchronization", name);
   if (psync) {
@@ -166,7 +167,8 @@ void Replication::full_sync(Client& c) {
         l.pending = o.pending;
         l.sync_offset = o.sync_offset;
         l.forked = true;
-        write_to(c, "+FULLRESYNC " + r.replid() + " " + std::to_string(l.sync_offset) + "\r\n");
+        if (!l.pre_psync)
+          write_to(c, "+FULLRESYNC " + r.replid() + " " + std::to_string(l.sync_offset) + "\r\n");
         spdlog::info("Waiting for end of BGSAVE for SYNC");
         return;
       }
@@ -205,7 +207,8 @@ void Replication::start_sync_snapshot() {
     l.sync_offset = offset;
     l.forked = true;
     l.pending.clear();
-    write_to(*c, "+FULLRESYNC " + r.replid() + " " + std::to_string(offset) + "\r\n");
+    if (!l.pre_psync)
+      write_to(*c, "+FULLRESYNC " + r.replid() + " " + std::to_string(offset) + "\r\n");
   }
 }
 
@@ -455,6 +458,9 @@ void Replication::cron() {
   // a quiet master from a dead link. A replica passes on its master's.
   int64_t period = 10;
   parse_int64(engine_.config().get("repl-ping-replica-period").value_or("10"), &period);
+  // The period counts from when the first replica came, not from start-up:
+  // a replica that just attached sees its stream first, not a PING.
+  if (replicas_.empty()) last_ping_ms_ = now;
   if (!r.is_replica() && !replicas_.empty() && now - last_ping_ms_ >= period * 1000) {
     last_ping_ms_ = now;
     std::string ping;
