@@ -502,9 +502,24 @@ bool Engine::reject_for_replication(Client& c, const CommandSpec& spec, uint32_t
     return false;
   }
   // min-replicas-to-write: a master without enough replicas that acknowledged
-  // lately refuses writes, as Redis does.
-  if ((flags & kWrite) && repl_.min_replicas_max_lag > 0 &&
+  // lately refuses writes, as Redis does; EXEC of a transaction with a write
+  // is refused whole.
+  bool exec_writes = false;
+  if ((spec.flags & kRunsQueue) && in_multi(c)) {
+    for (const auto& queued : c.tx->queue) {
+      const CommandSpec* q = queued.empty() ? nullptr : commands().find(queued[0]);
+      if (q && (q->flags & kWrite)) exec_writes = true;
+    }
+  }
+  if (((flags & kWrite) || exec_writes) && repl_.min_replicas_max_lag > 0 &&
       repl_.good_replicas < repl_.min_replicas_to_write) {
+    if (exec_writes) {
+      reject(c, out, &spec,
+             "EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas "
+             "to write.");
+      forget_watch(c);
+      return true;
+    }
     reject(c, out, &spec, "NOREPLICAS Not enough good replicas to write.");
     return true;
   }
