@@ -490,10 +490,27 @@ bool Engine::reject_for_replication(Client& c, const CommandSpec& spec, uint32_t
                                     protocol::ReplyWriter& out) {
   if (c.master_link) return false;
   if (repl_.is_replica()) {
-    if (!repl_.link_up && !repl_.serve_stale && !(spec.flags & kStale)) {
-      reject(c, out, &spec,
-             "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
-      return true;
+    if (!repl_.link_up && !repl_.serve_stale) {
+      static constexpr const char* kDown =
+          "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+      // EXEC (itself allowed when stale) is refused whole if a queued
+      // command is not, as Redis checks it with the queued commands' flags.
+      bool exec_stale = false;
+      if ((spec.flags & kRunsQueue) && in_multi(c)) {
+        for (const auto& queued : c.tx->queue) {
+          const CommandSpec* q = queued.empty() ? nullptr : commands().find(queued[0]);
+          if (q && !(q->flags & kStale)) exec_stale = true;
+        }
+      }
+      if (exec_stale) {
+        reject(c, out, &spec, std::string("EXECABORT Transaction discarded because of: ") + kDown);
+        forget_watch(c);
+        return true;
+      }
+      if (!(spec.flags & kStale)) {
+        reject(c, out, &spec, kDown);
+        return true;
+      }
     }
     if (repl_.read_only && (flags & kWrite) && !loading_) {
       reject(c, out, &spec, "READONLY You can't write against a read only replica.");
