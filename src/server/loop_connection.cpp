@@ -54,18 +54,52 @@ void LoopConnection::wait_readable() {
   // own reads wait until its command is done (they could move the buffer
   // its arguments point into).
   if (reading_ || closed_ || paused_ || close_after_write_ || processing_) return;
-  // Wait for readiness, then read by hand (on_readable), rather than leave a
-  // read pending: Asio tries a pending read at once, and on a socket just read
-  // dry that recv() fails with EAGAIN, a wasted syscall on every request.
-  // Asio re-arms a wait with EPOLL_CTL_MOD, on which epoll re-checks the
-  // socket, so bytes that arrived before the wait are reported, not lost.
-  // No buffer is held while waiting.
   reading_ = true;
-  socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
-    self->reading_ = false;
-    if (ec || self->closed_) return;
-    self->on_readable();
-  });
+  if (in_.size() == 0) {
+    // No buffer (a new connection, or one idle long enough to give it
+    // back): wait for readiness without one, then read by hand. Asio re-arms
+    // a wait with EPOLL_CTL_MOD, on which epoll re-checks the socket, so
+    // bytes that arrived before the wait are reported, not lost.
+    socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
+      self->reading_ = false;
+      if (ec || self->closed_) return;
+      self->on_readable();
+    });
+    return;
+  }
+  // A connection that talks keeps its buffer: Asio reads into it when the
+  // socket becomes readable. After a short read its reactor knows the
+  // socket is dry and arms the next read with no system call at all, where
+  // a wait costs an epoll_ctl per request (Redis pays neither).
+  in_.prepare(parser_.bytes_expected());
+  read_pending_ = true;
+  socket_.async_read_some(asio::buffer(in_.room(), in_.free_space()),
+                          [self = self()](const std::error_code& ec, size_t n) {
+                            self->reading_ = false;
+                            self->read_pending_ = false;
+                            self->on_read(ec, n);
+                          });
+}
+
+void LoopConnection::on_read(const std::error_code& ec, size_t n) {
+  if (closed_) return;
+  server_.meter().begin_work();
+  if (ec == asio::error::operation_aborted) {
+    // Cron took the read back to free the buffer of an idle connection.
+    if (in_.drained() && !parser_.bytes_expected()) in_.release();
+    wait_readable();
+    return;
+  }
+  if (ec || n == 0) {  // end of stream, or the peer is gone
+    close();
+    return;
+  }
+  QueryBuffer::Read r = in_.commit(n);
+  if (!accept_input(n)) return;
+  // Our own slow script is running and serving events: its loop takes these
+  // bytes, and its end re-arms the read.
+  if (processing_) return;
+  serve(r);
 }
 
 bool LoopConnection::accept_input(size_t n) {
@@ -103,17 +137,21 @@ QueryBuffer::Read LoopConnection::read_once() {
 
 void LoopConnection::on_readable() {
   server_.meter().begin_work();
-  // A wait is pending: it reports the bytes there are.
+  // A wait or read is pending: it reports the bytes there are.
   if (reading_ || processing_) return;
+  serve(read_once());
+}
+
+void LoopConnection::serve(QueryBuffer::Read r) {
   // A read that fills the offered space may have left bytes in the socket, and
   // edge-triggered readiness would not report them again: keep reading until a
   // short read (or backpressure pauses us).
   while (true) {
-    QueryBuffer::Read r = read_once();
     if (r == QueryBuffer::Read::kClosed) return;
     process_input();
     if (closed_) return;
     if (r != QueryBuffer::Read::kFull || paused_ || close_after_write_) break;
+    r = read_once();
   }
   flush();
   if (closed_) return;
@@ -162,7 +200,8 @@ void LoopConnection::process_input() {
     // buffer or MULTI queue may have taken the clients past maxmemory-clients.
     if (eng.client_eviction().enabled()) eng.client_eviction().note(client_);
   }
-  in_.rewind_if_drained();
+  // A pending read (a blocked client resumed) writes at the current end.
+  if (!read_pending_) in_.rewind_if_drained();
   processing_ = false;
   if (client_.blocked) server_.arm_block_timer();
 }
@@ -270,8 +309,17 @@ void LoopConnection::on_cron(int64_t now_ms) {
   // Return buffers of connections idle for 2 s, as Redis does: an idle
   // connection should cost little more than its socket.
   if (now_ms - client_.last_interaction_ms > 2000) {
-    // No pending operation holds the buffer: reads are made by hand.
-    if (in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) in_.release();
+    if (in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) {
+      if (!read_pending_) {
+        in_.release();
+      } else if (!writing_) {
+        // Asio's read holds the buffer: take it back (on_read frees the
+        // buffer and waits without one). Not while a wait for writability
+        // is pending: cancel() would end that too.
+        std::error_code ec;
+        socket_.cancel(ec);
+      }
+    }
     out_.release_if_empty();
   }
 }

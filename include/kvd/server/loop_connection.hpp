@@ -51,6 +51,11 @@ class LoopConnection final : public Connection {
  private:
   void wait_readable();
   void on_readable();
+  // Asio's read into the query buffer completed.
+  void on_read(const std::error_code& ec, size_t n);
+  // Runs what a read brought, reads on while reads fill the room, replies,
+  // and waits for the next request.
+  void serve(QueryBuffer::Read r);
   // Counts n bytes just read; false if the query buffer limit closed the client.
   bool accept_input(size_t n);
   // One non-blocking read into the query buffer (kClosed: the client is closed).
@@ -72,7 +77,8 @@ class LoopConnection final : public Connection {
 
   QueryBuffer in_;
 
-  bool reading_ = false;     // an async wait for readability is pending
+  bool reading_ = false;     // an async wait for readability, or a read, is pending
+  bool read_pending_ = false;  // that is Asio's read into in_'s room
   bool writing_ = false;     // an async wait for writability is pending
   bool paused_ = false;      // not reading: too much output pending
   bool processing_ = false;  // inside process_input (re-entrancy guard)

@@ -97,6 +97,8 @@ class Server final : public engine::ServerHooks {
   // "" or the fatal error.
   std::string load_data();
   void schedule_before_sleep();
+  // Runs before_sleep once no more held clients join the batch (see there).
+  void before_sleep_when_settled();
   void before_sleep();
 
   engine::Config& config_;
@@ -124,6 +126,8 @@ class Server final : public engine::ServerHooks {
   int64_t block_timer_deadline_ = -1;
   persist::Aof* aof_ = nullptr;
   bool before_sleep_posted_ = false;
+  int before_sleep_deferrals_ = 0;
+  size_t held_at_last_look_ = 0;
   std::vector<std::shared_ptr<LoopConnection>> held_;
   asio::signal_set signals_;
   bool stopping_ = false;

@@ -39,6 +39,7 @@ class QueryBuffer {
   // Drops what is left (after a protocol error).
   void discard() { start_ = end_; }
   // An emptied buffer starts again at the front.
+  // Not while a read into room() is pending: it would land past the end.
   void rewind_if_drained() {
     if (start_ == end_) start_ = end_ = 0;
   }
@@ -73,6 +74,14 @@ class QueryBuffer {
 
   // One read(2) from `fd` into the room prepare() made; *got is the byte count.
   Read read_from(int fd, size_t* got);
+  // The room prepare() made, for a read someone else makes (Asio's), and
+  // how that read's n bytes are taken in.
+  char* room() { return buf_.data() + end_; }
+  Read commit(size_t n) {
+    const size_t space = buf_.size() - end_;
+    end_ += n;
+    return n == space ? Read::kFull : Read::kDrained;
+  }
 
  private:
   std::vector<char> buf_;
