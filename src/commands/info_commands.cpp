@@ -233,9 +233,37 @@ void aof_fields(CommandContext& ctx, InfoText& t) {
   t.field("aof_delayed_fsync", a.delayed_fsync);
 }
 
+// How far a load got, as Redis prints it while loading: the ETA scales the
+// time so far by the bytes left (1 s before there is anything to scale).
+void loading_fields(CommandContext& ctx, InfoText& t) {
+  const LoadingProgress& p = ctx.engine.snapshot_state().loading;
+  double perc = 0;
+  uint64_t remaining = 1;
+  if (p.total_bytes > 0) {
+    perc = static_cast<double>(p.loaded_bytes) * 100 / static_cast<double>(p.total_bytes);
+    remaining = p.total_bytes > p.loaded_bytes ? p.total_bytes - p.loaded_bytes : 0;
+  } else if (p.rdb_used_mem > 0) {
+    perc = std::min(99.99, static_cast<double>(p.loaded_bytes) * 100 /
+                               static_cast<double>(p.rdb_used_mem));
+    remaining = p.rdb_used_mem > p.loaded_bytes ? p.rdb_used_mem - p.loaded_bytes : 1;
+  }
+  const int64_t elapsed = ctx.engine.clock().now_ms() / 1000 - p.start_time_s;
+  const int64_t eta =
+      elapsed <= 0 ? 1 : static_cast<int64_t>(static_cast<uint64_t>(elapsed) * remaining /
+                                              (p.loaded_bytes + 1));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", perc);
+  t.field("loading_start_time", p.start_time_s);
+  t.field("loading_total_bytes", p.total_bytes);
+  t.field("loading_rdb_used_mem", p.rdb_used_mem);
+  t.field("loading_loaded_bytes", p.loaded_bytes);
+  t.field("loading_loaded_perc", buf);
+  t.field("loading_eta_seconds", eta);
+}
+
 void section_persistence(CommandContext& ctx, InfoText& t) {
   Engine& e = ctx.engine;
-  t.field("loading", e.loading() ? "1" : "0");
+  t.field("loading", e.loading_dataset() ? "1" : "0");
   t.zeros({"async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"});
   t.field("current_fork_perc", "0.00");
   t.zeros({"current_save_keys_processed", "current_save_keys_total"});
@@ -253,6 +281,7 @@ void section_persistence(CommandContext& ctx, InfoText& t) {
   t.field("rdb_last_load_keys_expired", snap.last_load_keys_expired);
   t.field("rdb_last_load_keys_loaded", snap.last_load_keys_loaded);
   aof_fields(ctx, t);
+  if (snap.loading.active) loading_fields(ctx, t);
 }
 
 void section_stats(CommandContext& ctx, InfoText& t) {

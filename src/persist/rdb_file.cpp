@@ -274,6 +274,7 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
     if (!r.string(&key)) return "bad key";
     engine::Value v;
     if (!decode_value(op, r, limits, &v)) return "bad value for key '" + key.substr(0, 64) + "'";
+    if (stats) stats->bytes_read = data.size() - r.remaining();
     if (expire_ms >= 0 && expire_ms < now_ms) {
       if (stats) ++stats->keys_expired;
     } else {

@@ -21,6 +21,7 @@
 #include "kvd/engine/functions.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/persist/aof.hpp"
+#include "kvd/persist/loading.hpp"
 
 namespace kvd::persist {
 namespace {
@@ -251,6 +252,7 @@ std::string load_snapshot_file(engine::Engine& e, const std::string& path,
     ::close(fd);
     return sb.st_size == 0 ? "" : "Can't stat " + path;
   }
+  loading_add_total(e, static_cast<uint64_t>(sb.st_size));
   void* map = ::mmap(nullptr, static_cast<size_t>(sb.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED) return "Can't map " + path + ": " + std::strerror(errno);
@@ -267,10 +269,15 @@ std::string load_snapshot_image(engine::Engine& e, std::string_view data, const 
   const int64_t key_load_delay = e.config().v().key_load_delay;
   const int64_t t0 = e.clock().monotonic_us();
   std::string duplicate;
+  uint64_t reported = 0;  // bytes told to the loading progress
   std::string err = load_rdb(
       data, decode_limits(e.config().v()), opts.keep_expired ? INT64_MIN : e.clock().now_ms(),
       [&](int db, std::string key, engine::Value v, int64_t expire_ms, const KeyAccess& access) {
         if (key_load_delay != 0) key_delay(key_load_delay);
+        // Clients served here see the keys so far (as in Redis, LOADING
+        // keeps them from reading them).
+        loading_advance(e, stats.bytes_read - reported);
+        reported = stats.bytes_read;
         if (db >= e.db_count()) return;  // more databases in the file than configured
         if (!opts.allow_duplicates && e.db(db).find_raw(key)) {
           if (duplicate.empty())
@@ -295,8 +302,11 @@ std::string load_snapshot_image(engine::Engine& e, std::string_view data, const 
           *opts.repl_offset = n;
         if (name == "repl-stream-db" && opts.repl_stream_db && parse_int64(value, &n))
           *opts.repl_stream_db = static_cast<int>(n);
+        if (name == "used-mem" && parse_int64(value, &n) && n > 0)
+          e.snapshot_state().loading.rdb_used_mem = static_cast<uint64_t>(n);
       },
       consumed);
+  loading_advance(e, (consumed && err.empty() ? *consumed : data.size()) - reported);
   if (err.empty()) err = duplicate;
   if (!err.empty()) {
     if (opts.clear_on_error) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kvd/persist/aof.hpp"
+#include "kvd/persist/loading.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/server/loop_connection.hpp"
 #include "kvd/server/server.hpp"
@@ -10,6 +11,8 @@
 namespace kvd::server {
 
 std::string Server::load_data() {
+  // Clients that connect meanwhile get LOADING, and INFO how far it got.
+  persist::LoadingScope loading(engine_, true);
   if (!config_.v().appendonly) {
     persist::LoadOptions opts;
     opts.repl_id = &rdb_replid_;

@@ -388,6 +388,17 @@ void Server::process_events_while_busy() {
 }
 
 std::string Server::request_shutdown(const Shutdown& how) {
+  if (engine_.loading_dataset() && !stopping_) {
+    // Mid-load (a client served while the dataset loads): what is in memory
+    // is part of the file, and saving it would lose the rest. Exit at once
+    // without saving, as Redis does.
+    spdlog::warn("User requested shutdown...");
+    remove_pidfile(config_.v().pidfile);
+    spdlog::warn("kvd is now ready to exit, bye bye...");
+    spdlog::default_logger()->flush();
+    std::fflush(nullptr);
+    ::_exit(0);
+  }
   aof_->shutdown();
   std::string err = persist::save_for_shutdown(engine_, how.save, how.nosave);
   if (!err.empty() && !how.force) {

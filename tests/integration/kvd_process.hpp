@@ -71,7 +71,12 @@ using ReplyPtr = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
 // after a deadline) when the object goes away.
 class KvdProcess {
  public:
-  explicit KvdProcess(std::vector<std::string> args = {}, std::string config_file = "") {
+  // kLoaded: the constructor returns once the dataset is loaded (PING no
+  // longer answers LOADING); kListening: as soon as the server answers.
+  enum class Ready { kLoaded, kListening };
+
+  explicit KvdProcess(std::vector<std::string> args = {}, std::string config_file = "",
+                      Ready ready = Ready::kLoaded) {
     port_ = free_port();
     std::vector<std::string> argv{KVD_BINARY};
     if (!config_file.empty()) argv.push_back(config_file);
@@ -111,7 +116,7 @@ class KvdProcess {
         pid_ = -1;
         exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
       }
-      return exited || ping();
+      return exited || (ready == Ready::kLoaded ? loaded() : ping());
     });
     if (exited || !ping()) throw std::runtime_error("kvd did not start");
   }
@@ -173,6 +178,15 @@ class KvdProcess {
     // Any reply means the server is up (-NOAUTH included).
     auto r = command(c.get(), {"PING"});
     return r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR);
+  }
+
+  // Up, and done loading its dataset.
+  bool loaded() const {
+    auto c = connect();
+    if (!c || c->err) return false;
+    auto r = command(c.get(), {"PING"});
+    return r && (r->type == REDIS_REPLY_STATUS ||
+                 (r->type == REDIS_REPLY_ERROR && std::string(r->str).rfind("LOADING", 0) != 0));
   }
 
   // Runs a command given as separate arguments (binary safe).

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "kvd_process.hpp"
@@ -103,6 +105,52 @@ TEST(Persistence, DamagedSnapshotStopsTheStart) {
   std::fputs("REDIS0010 this is not a snapshot at all", f);
   std::fclose(f);
   EXPECT_THROW(KvdProcess({"--dir", dir.path, "--save", ""}), std::runtime_error);
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A start-up load serves clients meanwhile, as Redis does: LOADING for
+// commands, INFO with how far it got; and a SHUTDOWN then exits without
+// saving the half-loaded dataset over the file.
+TEST(Persistence, ClientsGetLoadingDuringStartupAndShutdownKeepsTheFile) {
+  TempDir dir;
+  {
+    KvdProcess kvd({"--dir", dir.path, "--save", "", "--enable-debug-command", "yes"});
+    auto c = kvd.connect();
+    ASSERT_EQ(KvdProcess::command(c.get(), {"DEBUG", "POPULATE", "20000"})->type,
+              REDIS_REPLY_STATUS);
+    ASSERT_EQ(KvdProcess::command(c.get(), {"SAVE"})->type, REDIS_REPLY_STATUS);
+  }
+  const std::string before = file_bytes(dir.path + "/dump.rdb");
+  ASSERT_FALSE(before.empty());
+  {
+    // 20,000 keys at 100 us each: two seconds of loading. Save points are
+    // set: a normal SHUTDOWN would save.
+    KvdProcess kvd({"--dir", dir.path, "--save", "3600 1", "--key-load-delay", "100",
+                    "--loading-process-events-interval-bytes", "1024"},
+                   "", KvdProcess::Ready::kListening);
+    auto c = kvd.connect();
+    auto r = KvdProcess::command(c.get(), {"PING"});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(std::string(r->str, r->len), "LOADING Redis is loading the dataset in memory");
+    EXPECT_EQ(info_field(c.get(), "loading"), "1");
+    EXPECT_EQ(info_field(c.get(), "loading_total_bytes"), std::to_string(before.size()));
+    EXPECT_TRUE(wait_until([&] { return info_field(c.get(), "loading_loaded_bytes") != "0"; }));
+    KvdProcess::command(c.get(), {"SHUTDOWN"});
+    const int status = kvd.wait_for_exit(std::chrono::seconds(1));
+    ASSERT_NE(status, -1) << "still loading";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  EXPECT_TRUE(file_bytes(dir.path + "/dump.rdb") == before);
+  KvdProcess kvd({"--dir", dir.path, "--save", ""});
+  auto c = kvd.connect();
+  EXPECT_EQ(KvdProcess::command(c.get(), {"DBSIZE"})->integer, 20000);
+  EXPECT_EQ(info_field(c.get(), "loading"), "0");
 }
 
 }  // namespace

@@ -322,6 +322,8 @@ class Engine {
   // A replica sets deadlines in the past too, as its master's commands say
   // (its master sends the DEL when the key expires there).
   bool loading() const { return loading_ || repl_.is_replica(); }
+  // A dataset is being loaded (INFO's loading field).
+  bool loading_dataset() const { return loading_; }
   const std::string& write_denied() const { return write_denied_; }
 
   // Time the engine started (INFO uptime, LASTSAVE).

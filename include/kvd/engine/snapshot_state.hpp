@@ -8,6 +8,17 @@ namespace kvd::engine {
 // The state of RDB snapshots that INFO persistence and LASTSAVE report. The
 // engine holds it; persist/snapshot.cpp (SAVE, BGSAVE, save points, loading)
 // fills it in.
+// A dataset load at start-up (INFO's loading_* fields, while it runs).
+struct LoadingProgress {
+  bool active = false;
+  bool serve_clients = false;  // clients are served (with LOADING) meanwhile
+  int64_t start_time_s = 0;
+  uint64_t total_bytes = 0;    // of the files being loaded, as they are opened
+  uint64_t rdb_used_mem = 0;   // the used-mem aux field of the RDB
+  uint64_t loaded_bytes = 0;
+  uint64_t served_at_bytes = 0;  // loaded_bytes when clients were last served
+};
+
 struct SnapshotState {
   int64_t last_save_s = 0;  // Unix time of the last successful save (start time until then)
   bool last_bgsave_ok = true;
@@ -24,6 +35,7 @@ struct SnapshotState {
   uint64_t last_load_keys_expired = 0;
   int64_t total_forks = 0;
   int64_t latest_fork_usec = 0;
+  LoadingProgress loading;
 };
 
 }  // namespace kvd::engine

@@ -68,6 +68,7 @@ void key_delay(int64_t v);
 struct RdbLoadStats {
   uint64_t keys_loaded = 0;
   uint64_t keys_expired = 0;  // had a deadline already past: skipped
+  uint64_t bytes_read = 0;    // of the image so far (up to the current key)
 };
 
 // Reads a whole snapshot and hands each live key to `on_key(db, key, value,

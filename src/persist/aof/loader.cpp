@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kvd/persist/loading.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -95,6 +97,7 @@ LoadStatus load_file(engine::Engine& e, const std::string& dir, const std::strin
     return LoadStatus::kFailed;
   }
   if (data.empty()) return LoadStatus::kEmpty;
+  loading_add_total(e, data.size());
 
   size_t pos = 0;
   if (data.compare(0, 5, "REDIS") == 0) {
@@ -122,11 +125,13 @@ LoadStatus load_file(engine::Engine& e, const std::string& dir, const std::strin
   protocol::ReplyWriter out(sink, 2);
   client.writer = &out;
   const bool load_truncated = e.config().v().aof_load_truncated;
-  e.set_loading(true);
   struct LoadingOff {
     engine::Engine& e;
-    ~LoadingOff() { e.set_loading(false); }
-  } loading_off{e};
+    bool was;
+    ~LoadingOff() { e.set_loading(was); }
+  } loading_off{e, e.loading_dataset()};
+  e.set_loading(true);
+  size_t valid_up_to_reported = pos;  // told to the loading progress
   size_t valid_up_to = pos;  // a torn tail is cut after the RDB image, never inside
   size_t valid_before_multi = pos;
   bool in_multi = false;
@@ -160,6 +165,8 @@ LoadStatus load_file(engine::Engine& e, const std::string& dir, const std::strin
     }
     e.execute(client, engine::Args(argv.data(), argv.size()), out);
     sink.clear();
+    loading_advance(e, pos - valid_up_to_reported);
+    valid_up_to_reported = pos;
     valid_up_to = pos;
   }
   if (!truncated && in_multi) {
