@@ -406,5 +406,34 @@ TEST(FunctionTest, FunctionKillDoesNotStopEvalNorAFunctionThatWrote) {
   EXPECT_EQ(seen[0].substr(0, 47), "-UNKILLABLE Sorry the script already executed w");
 }
 
+// On a stale replica (link down, replica-serve-stale-data no) only functions
+// flagged allow-stale run, and they may call only commands that run stale.
+TEST(FunctionTest, StaleReplicaRunsOnlyAllowStaleFunctions) {
+  EngineHarness h;
+  ASSERT_EQ(load(h,
+                 "#!lua name=test\n"
+                 "redis.register_function{function_name='f1', callback=function() return "
+                 "'hello' end, flags={'no-writes'}}\n"
+                 "redis.register_function{function_name='f2', callback=function() return "
+                 "'hello' end, flags={'allow-stale', 'no-writes'}}\n"
+                 "redis.register_function{function_name='f3', callback=function() return "
+                 "redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}"),
+            bulk("test"));
+  auto& repl = h.engine().repl();
+  repl.role_replica = true;
+  repl.link_up = false;
+  repl.serve_stale = false;
+  EXPECT_EQ(h.run({"FCALL", "f1", "0"}),
+            error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to "
+                  "'no'."));
+  EXPECT_EQ(h.run({"FCALL", "f2", "0"}), bulk("hello"));
+  EXPECT_EQ(
+      h.run({"FCALL", "f3", "0"}).rfind("-ERR Can not execute the command on a stale replica.", 0),
+      0u);
+  repl.serve_stale = true;
+  EXPECT_EQ(h.run({"FCALL", "f1", "0"}), bulk("hello"));
+  repl.role_replica = false;
+}
+
 }  // namespace
 }  // namespace kvd::test

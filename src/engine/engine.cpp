@@ -507,7 +507,8 @@ bool Engine::reject_for_replication(Client& c, const CommandSpec& spec, uint32_t
         forget_watch(c);
         return true;
       }
-      if (!(spec.flags & kStale)) {
+      // flags: a script's own allow-stale stands for EVAL's and FCALL's.
+      if (!(flags & kStale)) {
         reject(c, out, &spec, kDown);
         return true;
       }

@@ -121,6 +121,13 @@ bool run_command(lua_State* L, ScriptRuntime* rt, bool raise_errors) noexcept {
       refuse(L, engine, spec, "Write commands are not allowed from read-only scripts.");
       return raise_errors;
     }
+    // A stale replica (link down, replica-serve-stale-data no) runs only
+    // allow-stale scripts, and those only commands that may run stale.
+    const auto& repl = engine.repl();
+    if (repl.is_replica() && !repl.link_up && !repl.serve_stale && !(spec->flags & kStale)) {
+      refuse(L, engine, spec, "Can not execute the command on a stale replica.");
+      return raise_errors;
+    }
     // Like Redis: a script that has not written yet may not start growing
     // memory past maxmemory, unless it declared allow-oom.
     const int64_t maxmemory = engine.config().v().maxmemory;
