@@ -10,8 +10,8 @@ TEST(PauseOutputBytes, DefaultBoundUnlessAHigherHardLimitIsSet) {
   EXPECT_EQ(pause_output_bytes(config), kPauseOutputBytes);
   config.v().obuf_normal.hard = 512 * 1024;  // below the bound: the bound holds
   EXPECT_EQ(pause_output_bytes(config), kPauseOutputBytes);
-  config.v().obuf_normal.hard = 8 * 1024 * 1024;
-  EXPECT_EQ(pause_output_bytes(config), 8u * 1024 * 1024);
+  config.v().obuf_normal.hard = 128 * 1024 * 1024;
+  EXPECT_EQ(pause_output_bytes(config), 128u * 1024 * 1024);
 }
 
 TEST(OutputLimitWatch, NoLimitNeverDrops) {

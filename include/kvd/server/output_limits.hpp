@@ -14,8 +14,11 @@ namespace kvd::server {
 // class's hard limit when one is configured above it: a configured hard limit
 // above the default bound means the operator accepts that much buffering, and
 // the client then runs until the limit disconnects it, as in Redis. Without a
-// limit, backpressure alone bounds the memory.
-constexpr size_t kPauseOutputBytes = 1024 * 1024;
+// limit, backpressure alone bounds the memory. The bound is high enough
+// for clients that write a whole pipeline before reading any reply (Redis's
+// Tcl deferring client, redis-py's pipeline): they would deadlock at a bound
+// they can reach, since Redis, which they were written for, has none.
+constexpr size_t kPauseOutputBytes = 64 * 1024 * 1024;
 size_t pause_output_bytes(const engine::Config& config);
 
 // One client's standing against its class's client-output-buffer-limit.
