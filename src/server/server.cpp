@@ -145,6 +145,7 @@ bool Server::open_tcp_listeners(int64_t port, const std::vector<std::string>& bi
     bool optional = !addr.empty() && addr[0] == '-';
     if (optional) addr.erase(0, 1);
     if (addr == "*") addr = "0.0.0.0";
+    if (addr == "::*") addr = "::";
     std::error_code ec;
     auto ip = asio::ip::make_address(addr, ec);
     if (ec) {
@@ -220,11 +221,15 @@ void Server::accept_tcp(TcpListener& l) {
     if (stopping_) return;
     meter_.begin_work();
     if (!ec) {
-      std::error_code e2;
-      auto peer = s.remote_endpoint(e2);
-      asio::generic::stream_protocol::socket g(
-          io_, asio::generic::stream_protocol(s.local_endpoint(e2).protocol()), s.release());
-      if (!e2 && refuse_protected(peer)) {
+      // Both endpoints are read before release(): function arguments have
+      // no evaluation order, and a release() first failed local_endpoint,
+      // whose error then skipped the protected-mode check.
+      std::error_code e_peer, e_local;
+      const auto peer = s.remote_endpoint(e_peer);
+      const auto protocol = s.local_endpoint(e_local).protocol();
+      asio::generic::stream_protocol::socket g(io_, asio::generic::stream_protocol(protocol),
+                                               s.release());
+      if (!e_peer && refuse_protected(peer)) {
         send_and_close(g, kProtectedModeMessage);
       } else {
         admit(std::move(g), false);

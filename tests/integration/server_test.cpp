@@ -1,7 +1,10 @@
 // Socket-level behaviour of the daemon: pipelining, many clients, limits,
 // backpressure, protocol errors, shutdown and configuration.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <poll.h>
 
 #include <cstdio>
@@ -180,6 +183,44 @@ TEST(Server, BackpressureBoundsMemoryOfAClientThatNeverReads) {
   ASSERT_TRUE(r);
   EXPECT_EQ(std::string(r->str), "PONG");
   ::close(fd);
+}
+
+// An IPv4 address of this machine other than the loopback, or "".
+std::string non_loopback_ipv4() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = list; i && found.empty(); i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    auto* a = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+    if ((ntohl(a->sin_addr.s_addr) >> 24) == 127) continue;
+    char buf[INET_ADDRSTRLEN];
+    if (::inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf)) found = buf;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+// Protected mode (the default) with no password: clients from other
+// addresses get Redis's DENIED error, loopback ones are served, and a
+// password lifts it.
+TEST(Server, ProtectedModeRefusesNonLoopbackClients) {
+  const std::string ip = non_loopback_ipv4();
+  if (ip.empty()) GTEST_SKIP() << "no non-loopback IPv4 address here";
+  KvdProcess kvd({"--bind", "* -::*"});
+  timeval tv{5, 0};
+  RedisPtr remote(redisConnectWithTimeout(ip.c_str(), kvd.port(), tv), redisFree);
+  ASSERT_TRUE(remote && !remote->err);
+  auto r = KvdProcess::command(remote.get(), {"PING"});
+  ASSERT_TRUE(r && r->type == REDIS_REPLY_ERROR);
+  EXPECT_EQ(std::string(r->str).rfind("DENIED Redis is running in protected mode", 0), 0u);
+  auto c = kvd.connect();
+  EXPECT_EQ(std::string(KvdProcess::command(c.get(), {"PING"})->str), "PONG");
+  ASSERT_EQ(KvdProcess::command(c.get(), {"CONFIG", "SET", "requirepass", "pw"})->type,
+            REDIS_REPLY_STATUS);
+  RedisPtr again(redisConnectWithTimeout(ip.c_str(), kvd.port(), tv), redisFree);
+  ASSERT_TRUE(again && !again->err);
+  EXPECT_EQ(std::string(KvdProcess::command(again.get(), {"AUTH", "pw"})->str), "OK");
 }
 
 TEST(Server, SigtermShutsDownCleanlyAndRemovesPidfile) {

@@ -20,7 +20,10 @@ struct OutputLimit {
 
 // The typed values every layer reads on its hot paths. Names match redis.conf.
 struct ConfigValues {
-  std::vector<std::string> bind{"127.0.0.1", "-::1"};
+  // Redis's built-in default: every interface, IPv6 optional. Protected mode
+  // (on by default) refuses non-loopback clients while no password is set;
+  // conf/kvd.conf, like redis.conf, binds the loopback addresses only.
+  std::vector<std::string> bind{"*", "-::*"};
   int64_t port = 6379;
   int64_t tcp_backlog = 511;
   int64_t maxclients = 10000;
