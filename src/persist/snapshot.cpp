@@ -152,6 +152,7 @@ std::string start_background_save(engine::Engine& e) {
   if (pid == 0) {
     // The child: a copy-on-write image of the keyspace at this instant. It
     // writes and leaves without running any of the parent's exit handlers.
+    if (auto* hooks = e.hooks()) hooks->in_forked_child();
     std::string err = write_snapshot(e, snapshot_path(e));
     if (!err.empty()) spdlog::warn("Background saving failed: {}", err);
     ::_exit(err.empty() ? 0 : 1);

@@ -78,8 +78,13 @@ Server::Server(engine::Config& config, std::string executable)
     config_.on_apply(name, [this] { return apply_oom_score(); });
 }
 
+void Server::in_forked_child() {
+  oom_score_.apply(config_.get("oom-score-adj").value_or("no"),
+                   config_.get("oom-score-adj-values").value_or(""), 2);
+}
+
 std::string Server::apply_oom_score() {
-  // Class 0: a master, 1: a replica.
+  // Class 0: a master, 1: a replica, 2: a forked child.
   return oom_score_.apply(config_.get("oom-score-adj").value_or("no"),
                           config_.get("oom-score-adj-values").value_or(""),
                           engine_.repl().is_replica() ? 1 : 0);
@@ -485,6 +490,7 @@ int Server::run() {
     return 1;
   }
   repl_->start(rdb_replid_, rdb_repl_offset_, rdb_stream_db_);
+  if (engine_.repl().is_replica()) apply_oom_score();  // replicaof in the config
   watch_signals();
   schedule_cron();
   spdlog::info("Ready to accept connections");

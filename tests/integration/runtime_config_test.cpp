@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -124,6 +125,41 @@ TEST(RuntimeConfig, OomScoreAdjIsRelativeToTheStartingScore) {
   EXPECT_EQ(oom_score_adj(kvd.pid()), 9);
   KvdProcess::command(c.get(), {"CONFIG", "SET", "oom-score-adj", "no"});
   EXPECT_EQ(oom_score_adj(kvd.pid()), base);
+}
+
+// The class follows the role (REPLICAOF: the replica value) and a child
+// forked for BGSAVE takes the third value, as in Redis.
+TEST(RuntimeConfig, OomScoreAdjFollowsTheRoleAndForkedChildren) {
+  char tmpl[] = "/tmp/kvd-oom-itest-XXXXXX";
+  ASSERT_TRUE(::mkdtemp(tmpl));
+  const std::string dir = tmpl;
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() { std::filesystem::remove_all(path); }
+  } cleanup{dir};
+  KvdProcess kvd({"--dir", dir, "--save", ""});
+  auto c = kvd.connect();
+  const int base = oom_score_adj(kvd.pid());
+  if (base == -9999) GTEST_SKIP() << "no /proc/<pid>/oom_score_adj here";
+  EXPECT_EQ(text(KvdProcess::command(c.get(), {"CONFIG", "SET", "oom-score-adj-values", "10 20 30",
+                                               "oom-score-adj", "yes"})),
+            "OK");
+  EXPECT_EQ(oom_score_adj(kvd.pid()), base + 10);
+  KvdProcess::command(c.get(), {"REPLICAOF", "127.0.0.1", "1"});
+  EXPECT_EQ(oom_score_adj(kvd.pid()), base + 20);
+  KvdProcess::command(c.get(), {"REPLICAOF", "NO", "ONE"});
+  EXPECT_EQ(oom_score_adj(kvd.pid()), base + 10);
+  KvdProcess::command(c.get(), {"SET", "k", "v"});
+  KvdProcess::command(c.get(), {"CONFIG", "SET", "rdb-key-save-delay", "1000000"});
+  KvdProcess::command(c.get(), {"BGSAVE"});
+  pid_t child = 0;
+  ASSERT_TRUE(wait_until([&] {
+    std::ifstream f("/proc/" + std::to_string(kvd.pid()) + "/task/" + std::to_string(kvd.pid()) +
+                    "/children");
+    return static_cast<bool>(f >> child);
+  }));
+  EXPECT_TRUE(wait_until([&] { return oom_score_adj(child) == base + 30; }));
+  KvdProcess::command(c.get(), {"CONFIG", "SET", "rdb-key-save-delay", "0"});
 }
 
 }  // namespace

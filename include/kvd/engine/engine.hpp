@@ -152,6 +152,9 @@ class ServerHooks {
   // run the ready network events (other clients' commands are refused with
   // BUSY by the engine) and return.
   virtual void process_events_while_busy() {}
+  // Called in a child just forked to write a snapshot or rewrite the AOF
+  // (its oom_score_adj class is the children's, as in Redis).
+  virtual void in_forked_child() {}
 };
 
 // The in-process store and command executor. Pure: no sockets, time from the

@@ -63,6 +63,9 @@ class Server final : public engine::ServerHooks {
   std::string request_shutdown(const Shutdown& how) override;
   Info info() override;
   void process_events_while_busy() override;
+  void in_forked_child() override;
+  // oom-score-adj for our role now (REPLICAOF changes it).
+  std::string apply_oom_score();
   engine::MigrateLink* migrate_link(const std::string& host, const std::string& port,
                                     int64_t timeout_ms) override;
   void close_migrate_link(const std::string& host, const std::string& port) override;
@@ -79,7 +82,6 @@ class Server final : public engine::ServerHooks {
   // sockets; returns `failure` (nothing changed) when it cannot.
   std::string rebind(const char* failure);
   // oom-score-adj as configured now (CONFIG SET and start-up).
-  std::string apply_oom_score();
   void accept_tcp(TcpListener& l);
   void accept_unix(UnixListener& l);
   void admit(asio::generic::stream_protocol::socket socket, bool unix_socket);

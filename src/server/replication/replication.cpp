@@ -63,6 +63,7 @@ std::string Replication::replicaof(const std::string& host, int64_t port, engine
     r.reset_stream_db();
     engine_.start_repl_stream();
     spdlog::info("MASTER MODE enabled (user request from '{}')", who);
+    server_.apply_oom_score();
     return "";
   }
   const bool was_master = !r.is_replica();
@@ -80,6 +81,7 @@ std::string Replication::replicaof(const std::string& host, int64_t port, engine
   spdlog::info("REPLICAOF {}:{} enabled (user request from '{}')", host, port, who);
   link_ = std::make_shared<MasterLink>(*this, host, port);
   link_->start();
+  server_.apply_oom_score();
   return "";
 }
 
