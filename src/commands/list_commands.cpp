@@ -525,7 +525,10 @@ void cmd_lmpop(CommandContext& ctx) {
   MpopArgs m;
   if (!parse_mpop(ctx, 1, &m)) return;
   bool errored;
-  if (!mpop_serve(ctx, m, &errored) && !errored) ctx.out.null_array();
+  if (!mpop_serve(ctx, m, &errored) && !errored) {
+    ctx.out.null_array();
+    ctx.dirty = 0;  // nothing popped: nothing to propagate
+  }
 }
 
 // --- blocking variants ------------------------------------------------------

@@ -135,5 +135,30 @@ TEST(WriteDenied, RefusesWritesNotReadsUntilCleared) {
   EXPECT_EQ(h.run({"SET", "k", "w"}), "+OK\r\n");
 }
 
+// As Redis replays them: GETDEL as DEL, LMPOP/ZMPOP/BZMPOP as the plain pop
+// of the key that served with the count popped, BZPOPMIN as ZPOPMIN key, and
+// a pop that found nothing not at all.
+TEST_F(PropagationTest, MultiKeyPopsAndGetdelReplayAsTheirPlainForms) {
+  h.run({"SET", "s", "v"});
+  h.run({"GETDEL", "s"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:DEL s"}));
+  h.run({"RPUSH", "l2", "1", "2", "3"});
+  h.run({"LMPOP", "2", "l1", "l2", "LEFT", "COUNT", "10"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:LPOP l2 3"}));
+  h.run({"ZADD", "z2", "1", "a", "2", "b", "3", "c"});
+  h.run({"ZMPOP", "2", "z1", "z2", "MIN"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:ZPOPMIN z2 1"}));
+  h.run({"BZMPOP", "0", "1", "z2", "MAX", "COUNT", "10"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:ZPOPMAX z2 2"}));
+  h.run({"ZADD", "z3", "1", "a"});
+  h.run({"BZPOPMIN", "z3", "0"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:ZPOPMIN z3"}));
+  const size_t n = sink.units.size();
+  h.run({"GETDEL", "s"});
+  h.run({"LMPOP", "2", "l1", "l2", "LEFT"});
+  h.run({"ZMPOP", "1", "z2", "MIN"});
+  EXPECT_EQ(sink.units.size(), n);
+}
+
 }  // namespace
 }  // namespace kvd::commands

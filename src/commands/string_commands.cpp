@@ -184,7 +184,12 @@ void cmd_getset(CommandContext& ctx) {
 
 void cmd_getdel(CommandContext& ctx) {
   if (!reply_get(ctx, ctx.args[1])) return;
-  if (ctx.db.remove(ctx.args[1])) key_changed(ctx, 'g', "del", ctx.args[1]);
+  if (ctx.db.remove(ctx.args[1])) {
+    key_changed(ctx, 'g', "del", ctx.args[1]);
+    propagate_as(ctx, {"DEL", ctx.args[1]});  // as Redis replays it
+  } else {
+    ctx.dirty = 0;
+  }
 }
 
 void cmd_getex(CommandContext& ctx) {

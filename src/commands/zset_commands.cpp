@@ -409,6 +409,8 @@ void cmd_zmpop(CommandContext& ctx) {
     if (!lookup_write_typed(ctx, a.keys[i], ValueType::kZSet, &e)) return;
     if (!e) continue;
     pop_zset(ctx, a.keys[i], zset_of(e), a.max, a.count, true, true);
+    // Replays as the plain pop of the key that served, with the count popped.
+    propagate_as(ctx, {a.max ? "ZPOPMAX" : "ZPOPMIN", a.keys[i], int_to_string(ctx.dirty)});
     return;
   }
   ctx.out.null_array();
@@ -435,7 +437,13 @@ bool serve_first_zset(CommandContext& ctx, Args keys, bool max, int64_t count, b
       return false;
     }
     pop_zset(ctx, key, zset_of(e), max, count, nested, true);
-    propagate_as(ctx, {max ? "ZPOPMAX" : "ZPOPMIN", key, int_to_string(count)});
+    // As Redis: BZPOPMIN/MAX replay as ZPOPMIN/MAX key, BZMPOP with the
+    // count it popped.
+    if (nested) {
+      propagate_as(ctx, {max ? "ZPOPMAX" : "ZPOPMIN", key, int_to_string(ctx.dirty)});
+    } else {
+      propagate_as(ctx, {max ? "ZPOPMAX" : "ZPOPMIN", key});
+    }
     return true;
   }
   return false;
