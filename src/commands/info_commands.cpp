@@ -243,14 +243,15 @@ void loading_fields(CommandContext& ctx, InfoText& t) {
     perc = static_cast<double>(p.loaded_bytes) * 100 / static_cast<double>(p.total_bytes);
     remaining = p.total_bytes > p.loaded_bytes ? p.total_bytes - p.loaded_bytes : 0;
   } else if (p.rdb_used_mem > 0) {
-    perc = std::min(99.99, static_cast<double>(p.loaded_bytes) * 100 /
-                               static_cast<double>(p.rdb_used_mem));
+    perc = std::min(
+        99.99, static_cast<double>(p.loaded_bytes) * 100 / static_cast<double>(p.rdb_used_mem));
     remaining = p.rdb_used_mem > p.loaded_bytes ? p.rdb_used_mem - p.loaded_bytes : 1;
   }
   const int64_t elapsed = ctx.engine.clock().now_ms() / 1000 - p.start_time_s;
   const int64_t eta =
-      elapsed <= 0 ? 1 : static_cast<int64_t>(static_cast<uint64_t>(elapsed) * remaining /
-                                              (p.loaded_bytes + 1));
+      elapsed <= 0
+          ? 1
+          : static_cast<int64_t>(static_cast<uint64_t>(elapsed) * remaining / (p.loaded_bytes + 1));
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", perc);
   t.field("loading_start_time", p.start_time_s);

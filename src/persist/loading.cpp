@@ -29,8 +29,8 @@ void loading_advance(engine::Engine& e, uint64_t bytes) {
   if (!p.active) return;
   p.loaded_bytes += bytes;
   if (!p.serve_clients) return;
-  const auto interval =
-      static_cast<uint64_t>(std::max<int64_t>(1, e.config().v().loading_process_events_interval_bytes));
+  const auto interval = static_cast<uint64_t>(
+      std::max<int64_t>(1, e.config().v().loading_process_events_interval_bytes));
   if (p.loaded_bytes / interval == p.served_at_bytes / interval) return;
   p.served_at_bytes = p.loaded_bytes;
   e.hooks()->process_events_while_busy();

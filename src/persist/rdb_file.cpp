@@ -171,8 +171,7 @@ bool read_rdb_library(rdb::Reader& r, uint8_t opcode, std::string* code, std::st
 
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
                      const RdbKeySink& on_key, RdbLoadStats* stats,
-                     const RdbLibrarySink& on_library, const RdbAuxSink& on_aux,
-                     size_t* consumed) {
+                     const RdbLibrarySink& on_library, const RdbAuxSink& on_aux, size_t* consumed) {
   if (data.size() < 9 + 9 || data.substr(0, 5) != "REDIS") return "not an RDB file";
   int version = 0;
   for (size_t i = 5; i < 9; ++i) {

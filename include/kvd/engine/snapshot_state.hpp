@@ -13,8 +13,8 @@ struct LoadingProgress {
   bool active = false;
   bool serve_clients = false;  // clients are served (with LOADING) meanwhile
   int64_t start_time_s = 0;
-  uint64_t total_bytes = 0;    // of the files being loaded, as they are opened
-  uint64_t rdb_used_mem = 0;   // the used-mem aux field of the RDB
+  uint64_t total_bytes = 0;   // of the files being loaded, as they are opened
+  uint64_t rdb_used_mem = 0;  // the used-mem aux field of the RDB
   uint64_t loaded_bytes = 0;
   uint64_t served_at_bytes = 0;  // loaded_bytes when clients were last served
 };

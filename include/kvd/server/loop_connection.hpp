@@ -77,11 +77,11 @@ class LoopConnection final : public Connection {
 
   QueryBuffer in_;
 
-  bool reading_ = false;     // an async wait for readability, or a read, is pending
+  bool reading_ = false;       // an async wait for readability, or a read, is pending
   bool read_pending_ = false;  // that is Asio's read into in_'s room
-  bool writing_ = false;     // an async wait for writability is pending
-  bool paused_ = false;      // not reading: too much output pending
-  bool processing_ = false;  // inside process_input (re-entrancy guard)
+  bool writing_ = false;       // an async wait for writability is pending
+  bool paused_ = false;        // not reading: too much output pending
+  bool processing_ = false;    // inside process_input (re-entrancy guard)
   bool close_after_write_ = false;
   bool flush_scheduled_ = false;
   bool closed_ = false;

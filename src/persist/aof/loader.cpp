@@ -132,7 +132,7 @@ LoadStatus load_file(engine::Engine& e, const std::string& dir, const std::strin
   } loading_off{e, e.loading_dataset()};
   e.set_loading(true);
   size_t valid_up_to_reported = pos;  // told to the loading progress
-  size_t valid_up_to = pos;  // a torn tail is cut after the RDB image, never inside
+  size_t valid_up_to = pos;           // a torn tail is cut after the RDB image, never inside
   size_t valid_before_multi = pos;
   bool in_multi = false;
   std::vector<std::string_view> argv;
