@@ -6,8 +6,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "kvd/persist/loading.hpp"
-
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -17,6 +15,7 @@
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/protocol/output_buffer.hpp"
 #include "kvd/protocol/reply_writer.hpp"
+#include "kvd/persist/loading.hpp"
 
 namespace kvd::persist::aof {
 namespace {
