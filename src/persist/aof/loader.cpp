@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "kvd/common/strings.hpp"
+#include "kvd/persist/loading.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/protocol/output_buffer.hpp"
 #include "kvd/protocol/reply_writer.hpp"
-#include "kvd/persist/loading.hpp"
 
 namespace kvd::persist::aof {
 namespace {
