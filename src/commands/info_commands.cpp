@@ -223,7 +223,8 @@ void aof_fields(CommandContext& ctx, InfoText& t) {
   t.field("aof_rewrites", a.rewrites);
   t.field("aof_rewrites_consecutive_failures", a.consecutive_failures);
   t.field("aof_last_write_status", a.last_write_ok ? "ok" : "err");
-  t.zeros({"aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size"});
+  t.field("aof_last_cow_size", ctx.engine.snapshot_state().aof_last_cow_bytes);
+  t.zeros({"module_fork_in_progress", "module_fork_last_cow_size"});
   if (!a.enabled) return;
   t.field("aof_current_size", a.current_size);
   t.field("aof_base_size", a.base_size);
@@ -265,9 +266,22 @@ void loading_fields(CommandContext& ctx, InfoText& t) {
 void section_persistence(CommandContext& ctx, InfoText& t) {
   Engine& e = ctx.engine;
   t.field("loading", e.loading_dataset() ? "1" : "0");
-  t.zeros({"async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"});
-  t.field("current_fork_perc", "0.00");
-  t.zeros({"current_save_keys_processed", "current_save_keys_total"});
+  // What the running child (BGSAVE or AOF rewrite) last reported.
+  const engine::ChildProgress& child = e.snapshot_state().child_progress;
+  t.field("async_loading", 0);
+  t.field("current_cow_peak", child.cow_peak);
+  t.field("current_cow_size", child.cow_bytes);
+  t.field("current_cow_size_age", child.cow_updated_ms == 0
+                                      ? int64_t{0}
+                                      : (e.clock().now_ms() - child.cow_updated_ms) / 1000);
+  char perc[32];
+  std::snprintf(perc, sizeof perc, "%.2f",
+                child.keys_total == 0 ? 0.0
+                                      : static_cast<double>(child.keys_processed) * 100 /
+                                            static_cast<double>(child.keys_total));
+  t.field("current_fork_perc", perc);
+  t.field("current_save_keys_processed", child.keys_processed);
+  t.field("current_save_keys_total", child.keys_total);
   t.field("rdb_changes_since_last_save", e.stats().dirty);
   const SnapshotState& snap = e.snapshot_state();
   const bool saving = snap.child > 0;
@@ -278,7 +292,7 @@ void section_persistence(CommandContext& ctx, InfoText& t) {
   t.field("rdb_current_bgsave_time_sec",
           saving ? (e.clock().now_ms() - snap.child_start_ms) / 1000 : int64_t{-1});
   t.field("rdb_saves", snap.saves);
-  t.field("rdb_last_cow_size", 0);
+  t.field("rdb_last_cow_size", snap.rdb_last_cow_bytes);
   t.field("rdb_last_load_keys_expired", snap.last_load_keys_expired);
   t.field("rdb_last_load_keys_loaded", snap.last_load_keys_loaded);
   aof_fields(ctx, t);

@@ -21,6 +21,7 @@
 #include "kvd/engine/functions.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/persist/aof.hpp"
+#include "kvd/persist/child_info.hpp"
 #include "kvd/persist/loading.hpp"
 
 namespace kvd::persist {
@@ -110,6 +111,7 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
       if (save_freq) access.freq = tracking.frequency(entry->lru, now);
       ok = w.key(entry->key(), entry->value, expire == engine::kNoExpire ? -1 : expire, access);
       if (key_save_delay != 0) key_delay(key_save_delay);
+      child_info_key_saved(e);
     });
   }
   ok = ok && w.finish();
@@ -144,7 +146,9 @@ std::string start_background_save(engine::Engine& e) {
   SnapshotState& st = e.snapshot_state();
   if (st.child > 0) return "ERR Background save already in progress";
   const int64_t t0 = e.clock().monotonic_us();
+  child_info_open(e);
   pid_t pid = ::fork();
+  child_info_after_fork(e, pid);
   if (pid < 0) {
     st.last_bgsave_ok = false;
     return std::string("ERR Can't BGSAVE: fork failed: ") + std::strerror(errno);
@@ -155,6 +159,7 @@ std::string start_background_save(engine::Engine& e) {
     if (auto* hooks = e.hooks()) hooks->in_forked_child();
     std::string err = write_snapshot(e, snapshot_path(e));
     if (!err.empty()) spdlog::warn("Background saving failed: {}", err);
+    if (err.empty()) child_info_final(e, ChildKind::kRdb);
     ::_exit(err.empty() ? 0 : 1);
   }
   st.latest_fork_usec = e.clock().monotonic_us() - t0;
@@ -173,8 +178,10 @@ void snapshot_cron(engine::Engine& e) {
   if (st.child > 0) {
     int status = 0;
     pid_t r = ::waitpid(st.child, &status, WNOHANG);
+    if (r != st.child) child_info_poll(e);
     if (r == st.child) {
       const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      child_info_close(e, ChildKind::kRdb, ok);
       st.last_bgsave_time_s = (now_ms - st.child_start_ms) / 1000;
       if (WIFSIGNALED(status)) remove_child_temp_file(e, st.child);
       st.child = -1;
@@ -228,6 +235,7 @@ std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save) 
     ::kill(st.child, SIGKILL);
     int status = 0;
     ::waitpid(st.child, &status, 0);
+    child_info_close(e, ChildKind::kRdb, false);
     remove_child_temp_file(e, st.child);
     st.child = -1;
   }

@@ -153,5 +153,44 @@ TEST(Persistence, ClientsGetLoadingDuringStartupAndShutdownKeepsTheFile) {
   EXPECT_EQ(info_field(c.get(), "loading"), "0");
 }
 
+// The child reports its progress through a pipe, as Redis's does: keys
+// written so far and the memory the parent's writes cost it (copy-on-write).
+TEST(Persistence, BgsaveChildReportsKeysAndCopyOnWrite) {
+  TempDir dir;
+  KvdProcess kvd({"--dir", dir.path, "--save", "", "--enable-debug-command", "yes"});
+  auto c = kvd.connect();
+  EXPECT_EQ(info_field(c.get(), "current_save_keys_total"), "0");
+  EXPECT_EQ(info_field(c.get(), "rdb_last_cow_size"), "0");
+  ASSERT_EQ(KvdProcess::command(c.get(), {"DEBUG", "POPULATE", "10000", "key", "500"})->type,
+            REDIS_REPLY_STATUS);
+  // 10,000 keys at 300 us each: about three seconds of saving.
+  KvdProcess::command(c.get(), {"CONFIG", "SET", "rdb-key-save-delay", "300"});
+  ASSERT_EQ(KvdProcess::command(c.get(), {"BGSAVE"})->type, REDIS_REPLY_STATUS);
+  EXPECT_EQ(info_field(c.get(), "current_save_keys_total"), "10000");
+  auto number = [&](const char* f) { return std::stoull("0" + info_field(c.get(), f)); };
+  ASSERT_TRUE(wait_until([&] { return number("current_cow_size") > 0; }, std::chrono::seconds(5)));
+  const uint64_t cow = number("current_cow_size");
+  const uint64_t keys = number("current_save_keys_processed");
+  EXPECT_GT(keys, 0u);
+  // Rewriting 64 values of 500 bytes dirties at least 8 pages the child
+  // still holds the old copies of.
+  for (int i = 0; i < 64; ++i)
+    KvdProcess::command(c.get(),
+                        {"SETRANGE", "key:" + std::to_string(i * 100), "0", std::string(500, 'B')});
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return number("current_cow_size") >= cow + 8 * 4096 &&
+               number("current_save_keys_processed") > keys &&
+               info_field(c.get(), "current_fork_perc") != "0.00";
+      },
+      std::chrono::seconds(5)));
+  ASSERT_TRUE(wait_until([&] { return info_field(c.get(), "rdb_bgsave_in_progress") == "0"; },
+                         std::chrono::seconds(10)));
+  EXPECT_EQ(info_field(c.get(), "rdb_last_bgsave_status"), "ok");
+  EXPECT_GE(number("rdb_last_cow_size"), cow + 8 * 4096);
+  EXPECT_EQ(info_field(c.get(), "current_cow_size"), "0");
+  EXPECT_EQ(info_field(c.get(), "current_save_keys_total"), "0");
+}
+
 }  // namespace
 }  // namespace kvd::itest

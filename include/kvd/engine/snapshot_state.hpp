@@ -19,6 +19,24 @@ struct LoadingProgress {
   uint64_t served_at_bytes = 0;  // loaded_bytes when clients were last served
 };
 
+// What a forked child (BGSAVE, AOF rewrite, a replica's full sync) last
+// reported through its pipe (persist/child_info.cpp): INFO's current_*
+// fields while it runs, the *_last_cow_size ones after.
+struct ChildProgress {
+  int read_fd = -1;         // the parent's end, while a child runs
+  int write_fd = -1;        // the child's end, in the child only
+  uint64_t keys_total = 0;  // keys in every database at the fork
+  uint64_t keys_processed = 0;
+  uint64_t cow_bytes = 0;
+  uint64_t cow_peak = 0;
+  uint64_t cow_sum = 0;  // with cow_samples: the average the log reports
+  uint64_t cow_samples = 0;
+  int64_t cow_updated_ms = 0;  // when cow_bytes was measured (0: never)
+  // The child's side: keys since its last report, when it last read its COW.
+  uint64_t unreported_keys = 0;
+  int64_t cow_measured_ms = 0;
+};
+
 struct SnapshotState {
   int64_t last_save_s = 0;  // Unix time of the last successful save (start time until then)
   bool last_bgsave_ok = true;
@@ -36,6 +54,9 @@ struct SnapshotState {
   int64_t total_forks = 0;
   int64_t latest_fork_usec = 0;
   LoadingProgress loading;
+  ChildProgress child_progress;
+  uint64_t rdb_last_cow_bytes = 0;  // what the last BGSAVE child copied on write
+  uint64_t aof_last_cow_bytes = 0;  // the same for the last AOF rewrite child
 };
 
 }  // namespace kvd::engine

@@ -17,6 +17,7 @@
 #include "fsync_thread.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/functions.hpp"
+#include "kvd/persist/child_info.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/protocol/command_encoder.hpp"
 #include "loader.hpp"
@@ -486,7 +487,9 @@ std::string Aof::start_rewrite() {
   }
   ++info_.rewrites;
   const int64_t t0 = e_.clock().monotonic_us();
+  child_info_open(e_);
   pid_t pid = ::fork();
+  child_info_after_fork(e_, pid);
   if (pid < 0) {
     info_.last_bgrewrite_ok = false;
     std::string why =
@@ -504,6 +507,7 @@ std::string Aof::start_rewrite() {
       spdlog::warn("{}", cerr);
       ::_exit(1);
     }
+    child_info_final(e_, ChildKind::kAof);
     spdlog::info("Successfully created the temporary AOF base file {}", tmp);
     ::_exit(0);
   }
@@ -562,6 +566,7 @@ bool Aof::rewrite_limited() {
 void Aof::rewrite_done(Done status, int signal) {
   const pid_t pid = child_;
   child_ = -1;
+  child_info_close(e_, ChildKind::kAof, status == Done::kOk);
   info_.last_rewrite_time_sec = (e_.clock().now_ms() - rewrite_start_ms_) / 1000;
   const std::string tmp = "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof";
   if (status != Done::kOk) {
@@ -638,6 +643,7 @@ void Aof::cron() {
   if (child_ > 0) {
     int status = 0;
     pid_t r = ::waitpid(child_, &status, WNOHANG);
+    if (r != child_) child_info_poll(e_);
     if (r == child_) {
       Done d = Done::kFailed;
       if (WIFEXITED(status) && WEXITSTATUS(status) == 0) d = Done::kOk;
@@ -734,6 +740,7 @@ void Aof::disable_at_runtime() {
     ::kill(child_, SIGUSR1);
     int status = 0;
     ::waitpid(child_, &status, 0);
+    child_info_close(e_, ChildKind::kAof, false);
     ::unlink(file_path("temp-rewriteaof-bg-" + std::to_string(child_) + ".aof").c_str());
     child_ = -1;
   }
@@ -754,6 +761,7 @@ void Aof::shutdown() {
     ::kill(child_, SIGUSR1);
     int status = 0;
     ::waitpid(child_, &status, 0);
+    child_info_close(e_, ChildKind::kAof, false);
     ::unlink(file_path("temp-rewriteaof-bg-" + std::to_string(child_) + ".aof").c_str());
     child_ = -1;
   }

@@ -8,6 +8,7 @@
 
 #include "files.hpp"
 #include "kvd/engine/functions.hpp"
+#include "kvd/persist/child_info.hpp"
 #include "kvd/persist/dump_payload.hpp"
 #include "kvd/persist/snapshot.hpp"
 
@@ -85,6 +86,7 @@ std::string write_commands(engine::Engine& e, const std::string& path) {
             buf, {"RESTORE", entry->key(), std::to_string(expire), payload, "REPLACE", "ABSTTL"});
       }
       if (key_save_delay != 0) key_delay(key_save_delay);
+      child_info_key_saved(e);
       drain(false);
     });
   }
