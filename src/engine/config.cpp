@@ -694,6 +694,8 @@ std::string Config::rewrite(bool force_all) {
     if (written.count(p)) continue;  // later duplicates collapse into the first
     written.insert(p);
     std::string value = p->get();
+    // No master: Redis drops the replicaof line (an empty one would not load).
+    if (value.empty() && p->name == "replicaof") continue;
     std::vector<std::string> old_args(parts->begin() + 1, parts->end());
     // An unchanged directive keeps its line byte for byte (spacing, quoting).
     if (join(old_args) == value)

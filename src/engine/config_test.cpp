@@ -534,6 +534,22 @@ TEST(ConfigInert, RewriteForceAllLoadsBackUnchanged) {
   EXPECT_EQ(back.get_matching("*"), c.get_matching("*"));
 }
 
+// REPLICAOF keeps the directive in step (replication.cpp); the rewrite then
+// follows the role: the line goes when there is no master, as in Redis.
+TEST(ConfigInert, RewriteFollowsReplicaof) {
+  TempDir dir;
+  std::string path = dir.write("kvd.conf", "port 6380\nreplicaof 10.0.0.1 6380\n");
+  engine::Config c;
+  ASSERT_EQ(c.load_file(path), "");
+  c.config_file = path;
+  ASSERT_EQ(c.set("replicaof", {"no", "one"}, true), "");
+  ASSERT_EQ(c.rewrite(), "");
+  EXPECT_EQ(TempDir::read(path), "port 6380\n");
+  ASSERT_EQ(c.set("replicaof", {"10.0.0.2", "7000"}, true), "");
+  ASSERT_EQ(c.rewrite(), "");
+  EXPECT_NE(TempDir::read(path).find("\nreplicaof 10.0.0.2 7000\n"), std::string::npos);
+}
+
 TEST(ConfigInert, RewriteWritesChangedDirectives) {
   TempDir dir;
   std::string path = dir.write("kvd.conf",

@@ -10,6 +10,19 @@
 #include "replication.hpp"
 
 namespace kvd::server {
+namespace {
+
+// The replicaof directive follows the role, as Redis's does: CONFIG REWRITE
+// (which Sentinel sends after every switch) then writes the line a restart
+// needs, or removes it from a promoted server.
+void remember_master(engine::Engine& e, const std::string& host, int64_t port) {
+  if (host.empty())
+    e.config().set("replicaof", {"no", "one"}, true);
+  else
+    e.config().set("replicaof", {host, std::to_string(port)}, true);
+}
+
+}  // namespace
 
 void Replication::start(const std::string& rdb_replid, int64_t rdb_offset, int rdb_stream_db) {
   (void)rdb_stream_db;
@@ -47,6 +60,7 @@ std::string Replication::replicaof(const std::string& host, int64_t port, engine
     link_->stop();
     link_.reset();
   }
+  remember_master(engine_, host, port);
   if (host.empty()) {
     if (!r.is_replica()) return "";
     r.set_master("", 0);
