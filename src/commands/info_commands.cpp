@@ -417,7 +417,10 @@ void section_replication(CommandContext& ctx, InfoText& t) {
   if (r.min_replicas_to_write > 0 && r.min_replicas_max_lag > 0)
     t.field("min_slaves_good_slaves", r.good_replicas);
   for (size_t i = 0; i < lines.size(); ++i) t.field("slave" + std::to_string(i), lines[i]);
-  t.field("master_failover_state", "no-failover");
+  t.field("master_failover_state", r.failover_state == engine::FailoverState::kNone ? "no-failover"
+                                   : r.failover_state == engine::FailoverState::kWaitForSync
+                                       ? "waiting-for-sync"
+                                       : "failover-in-progress");
   t.field("master_replid", r.replid());
   t.field("master_replid2", r.replid2());
   t.field("master_repl_offset", r.master_repl_offset());

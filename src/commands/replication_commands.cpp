@@ -86,6 +86,14 @@ void cmd_psync(CommandContext& ctx) {
   if (!rc) return;
   int64_t offset = -1;
   if (!parse_int64(ctx.args[2], &offset)) offset = -1;
+  // PSYNC ... FAILOVER: our master hands its role over (its FAILOVER).
+  if (ctx.args.size() > 3 && iequals(ctx.args[3], "failover")) {
+    std::string err = rc->take_over_from(ctx.client, ctx.args[1]);
+    if (!err.empty()) {
+      ctx.out.error(err);
+      return;
+    }
+  }
   rc->sync(ctx.client, ctx.args[1], offset, true);
 }
 
@@ -119,6 +127,44 @@ void cmd_replicaof(CommandContext& ctx) {
     return;
   }
   std::string err = rc->replicaof(std::string(a[1]), port, &ctx.client);
+  if (!err.empty()) {
+    ctx.out.error(err);
+    return;
+  }
+  ctx.out.ok();
+}
+
+// FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]: hands the master
+// role to a replica once it has all of the stream (writes wait meanwhile).
+void cmd_failover(CommandContext& ctx) {
+  ReplicationControl* rc = control(ctx);
+  if (!rc) return;
+  const Args& a = ctx.args;
+  engine::FailoverRequest req;
+  if (a.size() == 2 && iequals(a[1], "abort")) {
+    req.abort = true;
+  } else {
+    for (size_t j = 1; j < a.size(); ++j) {
+      if (iequals(a[j], "timeout") && j + 1 < a.size() && req.timeout_ms == 0) {
+        if (!arg_int64(ctx, a[j + 1], &req.timeout_ms)) return;
+        if (req.timeout_ms <= 0) {
+          ctx.out.error("ERR FAILOVER timeout must be greater than 0");
+          return;
+        }
+        ++j;
+      } else if (iequals(a[j], "to") && j + 2 < a.size() && req.host.empty()) {
+        if (!arg_int64(ctx, a[j + 2], &req.port)) return;
+        req.host = std::string(a[j + 1]);
+        j += 2;
+      } else if (iequals(a[j], "force") && !req.force) {
+        req.force = true;
+      } else {
+        ctx.out.error("ERR syntax error");
+        return;
+      }
+    }
+  }
+  std::string err = rc->failover(req);
   if (!err.empty()) {
     ctx.out.error(err);
     return;
@@ -189,6 +235,7 @@ void register_replication_commands(CommandTable& t) {
   f.add("psync", -3, kAdmin | kNoscript | kNoAsyncLoading | kNoMulti, kNoKeys, cmd_psync);
   f.add("replicaof", 3, kAdmin | kNoscript | kStale | kNoAsyncLoading, kNoKeys, cmd_replicaof);
   f.add("slaveof", 3, kAdmin | kNoscript | kStale | kNoAsyncLoading, kNoKeys, cmd_replicaof);
+  f.add("failover", -1, kAdmin | kNoscript | kStale, kNoKeys, cmd_failover);
   f.add("role", 1, kNoscript | kLoading | kStale | kFast, kNoKeys, cmd_role,
         {.categories = kAclAdmin | kAclDangerous});
   f.add("wait", 3, kNoscript, kNoKeys, cmd_wait, {.categories = kAclConnection});

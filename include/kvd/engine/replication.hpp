@@ -67,6 +67,19 @@ struct ReplicaLink {
   bool pre_psync = false;
 };
 
+// FAILOVER's request, as the command parsed it.
+struct FailoverRequest {
+  bool abort = false;
+  std::string host;  // TO host port (empty: any replica that caught up)
+  int64_t port = 0;
+  bool force = false;
+  int64_t timeout_ms = 0;  // 0: wait for ever
+};
+
+// Where a coordinated failover (FAILOVER) is, as INFO master_failover_state
+// names it.
+enum class FailoverState { kNone, kWaitForSync, kInProgress };
+
 // Replication state of this process that is pure data: the replication ID
 // pair, the stream offsets, the backlog and the role. It is a sink of the
 // one propagation stream (engine/propagation.hpp): on a master every unit
@@ -163,6 +176,7 @@ class ReplicationState final : public EffectSink {
   // server counts them every second and on each ACK).
   int64_t good_replicas = 0;
 
+  FailoverState failover_state = FailoverState::kNone;
   // INFO stats.
   uint64_t sync_full = 0;
   uint64_t sync_partial_ok = 0;
@@ -199,6 +213,11 @@ class ReplicationControl {
   // replicas acknowledged the current offset or the timeout passed.
   virtual void wait(Client& c, int64_t numreplicas, int64_t timeout_ms,
                     protocol::ReplyWriter& out) = 0;
+  // FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | ABORT. "" or an error reply.
+  virtual std::string failover(const FailoverRequest& req) = 0;
+  // PSYNC <replid> <offset> FAILOVER from our master: we become the master
+  // if the ID is our own. "" (then the PSYNC goes on) or an error reply.
+  virtual std::string take_over_from(Client& c, std::string_view replid) = 0;
 };
 
 }  // namespace kvd::engine

@@ -105,8 +105,10 @@ void MasterLink::lost(const std::string& why) {
     spdlog::warn("Connection with master lost.");
     spdlog::info("Caching the disconnected master state.");
     r.link_down_since_ms = repl_.engine().clock().now_ms();
-  } else if (!why.empty()) {
-    spdlog::warn("Error condition on socket for SYNC: {}", why);
+  } else {
+    if (!why.empty()) spdlog::warn("Error condition on socket for SYNC: {}", why);
+    // A handshake of our FAILOVER that fails puts us back as master.
+    repl_.failover_answered(false);
   }
   r.link_up = false;
   r.sync_in_progress = false;
@@ -278,7 +280,11 @@ void MasterLink::next_step(Step done) {
       const engine::ReplicationState& r = repl_.engine().repl();
       const std::string off = std::to_string(r.master_repl_offset() + 1);
       spdlog::info("Trying a partial resynchronization (request {}:{}).", r.replid(), off);
-      send_command({"PSYNC", r.replid(), off});
+      // Our FAILOVER: the target promotes itself when it reads FAILOVER.
+      if (r.failover_state == engine::FailoverState::kInProgress)
+        send_command({"PSYNC", r.replid(), off, "FAILOVER"});
+      else
+        send_command({"PSYNC", r.replid(), off});
       break;
     }
     case Step::kPing:
@@ -340,6 +346,7 @@ void MasterLink::handle_psync_reply(const std::string& line) {
     }
     sync_replid_ = line.substr(a + 1, 40);
     spdlog::info("Full resync from master: {}:{}", sync_replid_, sync_offset_);
+    repl_.failover_answered(true);
     state_ = State::kBulkHeader;
     state_since_ms_ = e.clock().now_ms();
     r.sync_in_progress = true;
@@ -359,6 +366,7 @@ void MasterLink::handle_psync_reply(const std::string& line) {
       }
     }
     spdlog::info("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+    repl_.failover_answered(true);
     become_connected();
     return;
   }

@@ -96,6 +96,10 @@ void Replication::drop(Client& c) {
 void Replication::sync(Client& c, std::string_view replid, int64_t offset, bool psync) {
   engine::ReplicationState& r = engine_.repl();
   if (c.replica && c.replica->state != ReplicaSyncState::kNone) return;  // already one
+  if (r.failover_state != engine::FailoverState::kNone) {
+    c.writer->error("NOMASTERLINK Can't SYNC while failing over");
+    return;
+  }
   if (r.is_replica() && !r.link_up) {
     c.writer->error("NOMASTERLINK Can't SYNC while not connected with my master");
     return;
@@ -425,6 +429,7 @@ void Replication::cron() {
   engine::ReplicationState& r = engine_.repl();
   const int64_t now = engine_.clock().now_ms();
   const engine::SnapshotState& st = engine_.snapshot_state();
+  update_failover(now);
   // The snapshot child for replicas was reaped by the snapshot cron.
   if (sync_child_ > 0 && st.child != sync_child_) on_snapshot_done(st.last_bgsave_ok);
   bool waiting = false;
@@ -461,7 +466,10 @@ void Replication::cron() {
   // The period counts from when the first replica came, not from start-up:
   // a replica that just attached sees its stream first, not a PING.
   if (replicas_.empty()) last_ping_ms_ = now;
-  if (!r.is_replica() && !replicas_.empty() && now - last_ping_ms_ >= period * 1000) {
+  // Not while writes are paused (CLIENT PAUSE, FAILOVER): the offset must
+  // hold still for replicas to catch up with it.
+  if (!r.is_replica() && !replicas_.empty() && now - last_ping_ms_ >= period * 1000 &&
+      !engine_.client_pause().active()) {
     last_ping_ms_ = now;
     std::string ping;
     protocol::append_command(ping, std::initializer_list<std::string_view>{"PING"});

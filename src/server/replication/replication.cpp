@@ -52,10 +52,17 @@ void Replication::start(const std::string& rdb_replid, int64_t rdb_offset, int r
 }
 
 std::string Replication::replicaof(const std::string& host, int64_t port, engine::Client* by) {
-  engine::ReplicationState& r = engine_.repl();
+  if (engine_.repl().failover_state != engine::FailoverState::kNone)
+    return "ERR REPLICAOF not allowed while failing over.";
   const std::string who = by ? "id=" + std::to_string(by->id) + " addr=" +
                                    (by->conn ? by->conn->peer_address() : std::string("?"))
                              : "config";
+  return switch_master(host, port, "user request from '" + who + "'");
+}
+
+std::string Replication::switch_master(const std::string& host, int64_t port,
+                                       const std::string& why) {
+  engine::ReplicationState& r = engine_.repl();
   if (link_) {
     link_->stop();
     link_.reset();
@@ -76,7 +83,7 @@ std::string Replication::replicaof(const std::string& host, int64_t port, engine
     disconnect_replicas();
     r.reset_stream_db();
     engine_.start_repl_stream();
-    spdlog::info("MASTER MODE enabled (user request from '{}')", who);
+    spdlog::info("MASTER MODE enabled ({})", why);
     server_.apply_oom_score();
     return "";
   }
@@ -92,7 +99,7 @@ std::string Replication::replicaof(const std::string& host, int64_t port, engine
   // Our replicas follow the new history: they reconnect and PSYNC.
   disconnect_replicas();
   engine_.start_repl_stream();
-  spdlog::info("REPLICAOF {}:{} enabled (user request from '{}')", host, port, who);
+  spdlog::info("REPLICAOF {}:{} enabled ({})", host, port, why);
   link_ = std::make_shared<MasterLink>(*this, host, port);
   link_->start();
   server_.apply_oom_score();

@@ -45,6 +45,12 @@ class Replication final : public engine::ReplicationControl {
   void send_ack_to_master() override;
   void wait(engine::Client& c, int64_t numreplicas, int64_t timeout_ms,
             protocol::ReplyWriter& out) override;
+  std::string failover(const engine::FailoverRequest& req) override;
+  std::string take_over_from(engine::Client& c, std::string_view replid) override;
+
+  // The link's PSYNC ... FAILOVER got its answer: the failover is done
+  // (accepted) or aborted (refused), as Redis does (failover.cpp).
+  void failover_answered(bool accepted);
 
   // master_link.cpp calls these.
   Server& server() { return server_; }
@@ -78,6 +84,12 @@ class Replication final : public engine::ReplicationControl {
   void refresh_good_replicas(int64_t now_ms);
   void send_getack();
   void write_to(engine::Client& c, std::string_view bytes);
+  // REPLICAOF's work, also FAILOVER's: `why` names who asked, for the log.
+  std::string switch_master(const std::string& host, int64_t port, const std::string& why);
+  // FAILOVER (failover.cpp): the cron checks whether a replica caught up.
+  void update_failover(int64_t now_ms);
+  void abort_failover(const std::string& why);
+  void clear_failover();
   void drop(engine::Client& c);
 
   Server& server_;
@@ -100,6 +112,11 @@ class Replication final : public engine::ReplicationControl {
   int64_t last_ping_ms_ = 0;
   int64_t last_newline_ms_ = 0;
   int64_t no_replicas_since_ms_ = 0;
+  // FAILOVER's target (empty host: any replica, until one caught up).
+  std::string failover_host_;
+  int64_t failover_port_ = 0;
+  int64_t failover_end_ms_ = 0;  // 0: no timeout
+  bool failover_force_ = false;
   // Handlers in flight hold the link too: stop() ends them.
   std::shared_ptr<MasterLink> link_;
 };
