@@ -13,6 +13,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <random>
 #include <sstream>
 #include <vector>
 
@@ -74,12 +75,10 @@ std::string snapshot_path(const engine::Engine& e) {
   return dir + v.dbfilename;
 }
 
-std::string write_snapshot(engine::Engine& e, const std::string& path) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return "Failed opening the temp RDB file " + tmp + ": " + std::strerror(errno);
-  RdbFileWriter w(fd, e.config().v().rdbcompression);
-  if (e.config().v().rdb_save_incremental_fsync) w.set_autosync(kAutosyncBytes);
+namespace {
+
+// The whole keyspace as an RDB image through `w` (a file or a pipe).
+bool write_image(engine::Engine& e, RdbFileWriter& w) {
   const int64_t key_save_delay = e.config().v().rdb_key_save_delay;
   const int64_t now = e.clock().now_ms();
   bool ok = w.begin(now, engine::allocator_used_memory());
@@ -114,7 +113,37 @@ std::string write_snapshot(engine::Engine& e, const std::string& path) {
       child_info_key_saved(e);
     });
   }
-  ok = ok && w.finish();
+  return ok && w.finish();
+}
+
+bool write_all(int fd, std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = ::write(fd, s.data(), s.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    s.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// 40 random hex characters: the end mark of a diskless payload.
+std::string eof_mark() {
+  std::random_device rd;
+  static const char kHex[] = "0123456789abcdef";
+  std::string m(40, '0');
+  for (char& c : m) c = kHex[rd() % 16];
+  return m;
+}
+
+}  // namespace
+
+std::string write_snapshot(engine::Engine& e, const std::string& path) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "Failed opening the temp RDB file " + tmp + ": " + std::strerror(errno);
+  RdbFileWriter w(fd, e.config().v().rdbcompression);
+  if (e.config().v().rdb_save_incremental_fsync) w.set_autosync(kAutosyncBytes);
+  const bool ok = write_image(e, w);
   std::string err = ok ? "" : std::string("Write error saving DB on disk: ") + std::strerror(errno);
   if (ok && ::fsync(fd) != 0)
     err = std::string("fsync of the RDB file failed: ") + std::strerror(errno);
@@ -172,6 +201,47 @@ std::string start_background_save(engine::Engine& e) {
   return "";
 }
 
+std::string start_socket_save(engine::Engine& e, int* read_fd) {
+  SnapshotState& st = e.snapshot_state();
+  if (st.child > 0) return "ERR Background save already in progress";
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return std::string("ERR Can't create the pipe for a diskless sync: ") + std::strerror(errno);
+  const int64_t t0 = e.clock().monotonic_us();
+  child_info_open(e);
+  pid_t pid = ::fork();
+  child_info_after_fork(e, pid);
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return std::string("ERR Can't BGSAVE: fork failed: ") + std::strerror(errno);
+  }
+  if (pid == 0) {
+    if (auto* hooks = e.hooks()) hooks->in_forked_child();
+    ::close(fds[0]);
+    // The replica knows the payload ends where the mark comes again.
+    const std::string mark = eof_mark();
+    RdbFileWriter w(fds[1], e.config().v().rdbcompression);
+    bool ok =
+        write_all(fds[1], "$EOF:" + mark + "\r\n") && write_image(e, w) && write_all(fds[1], mark);
+    if (!ok) spdlog::warn("Diskless transfer failed: {}", std::strerror(errno));
+    if (ok) child_info_final(e, ChildKind::kRdb);
+    ::_exit(ok ? 0 : 1);
+  }
+  ::close(fds[1]);
+  ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+  *read_fd = fds[0];
+  st.latest_fork_usec = e.clock().monotonic_us() - t0;
+  ++st.total_forks;
+  e.note_latency("fork", st.latest_fork_usec / 1000);
+  st.child = pid;
+  st.child_to_socket = true;
+  st.child_start_ms = e.clock().now_ms();
+  st.dirty_at_child_start = e.stats().dirty;
+  spdlog::info("Background RDB transfer started by pid {}", pid);
+  return "";
+}
+
 void snapshot_cron(engine::Engine& e) {
   SnapshotState& st = e.snapshot_state();
   const int64_t now_ms = e.clock().now_ms();
@@ -182,6 +252,20 @@ void snapshot_cron(engine::Engine& e) {
     if (r == st.child) {
       const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       child_info_close(e, ChildKind::kRdb, ok);
+      if (st.child_to_socket) {
+        // A diskless sync's child: the replication layer reads the result.
+        st.child = -1;
+        st.child_to_socket = false;
+        st.last_socket_save_ok = ok;
+        if (ok) {
+          spdlog::info("Background RDB transfer terminated with success");
+        } else if (WIFSIGNALED(status)) {
+          spdlog::warn("Background transfer terminated by signal {}", WTERMSIG(status));
+        } else {
+          spdlog::warn("Background transfer error");
+        }
+        return;
+      }
       st.last_bgsave_time_s = (now_ms - st.child_start_ms) / 1000;
       if (WIFSIGNALED(status)) remove_child_temp_file(e, st.child);
       st.child = -1;
@@ -238,6 +322,7 @@ std::string save_for_shutdown(engine::Engine& e, bool force_save, bool no_save) 
     child_info_close(e, ChildKind::kRdb, false);
     remove_child_temp_file(e, st.child);
     st.child = -1;
+    st.child_to_socket = false;
   }
   if (no_save) return "";
   if (!force_save && save_points(e.config().v().save).empty()) return "";

@@ -240,8 +240,8 @@ TEST(Durability, ClientsGetLoadingWhileTheAofLoads) {
 #else
   const std::string loops = "3000000";
 #endif
-  const std::string body = "redis.call('set',KEYS[1],'y'); for i=1," + loops +
-                           " do redis.call('ping') end return 'ok'";
+  const std::string body =
+      "redis.call('set',KEYS[1],'y'); for i=1," + loops + " do redis.call('ping') end return 'ok'";
   must(c.get(), {"EVAL", body, "1", "x"});
   // Scripts reach the AOF as their effects; replace the incr file with the
   // script itself so that loading runs it.

@@ -65,7 +65,9 @@ bool converge(redisContext* a, redisContext* b) {
 }
 
 std::vector<std::string> args_in(const TempDir& d, std::vector<std::string> more = {}) {
-  std::vector<std::string> a{"--dir", d.path, "--save", "", "--enable-debug-command", "yes"};
+  std::vector<std::string> a{
+      "--dir", d.path, "--save", "", "--enable-debug-command", "yes", "--repl-diskless-sync-delay",
+      "0"};
   a.insert(a.end(), more.begin(), more.end());
   return a;
 }

@@ -166,7 +166,8 @@ TEST(Sentinel, FailsOverAKilledKvdMasterAndTheOldMasterRejoinsAsReplica) {
   for (int port : ports) {
     if (port == sentinels[0]) break;
     std::string conf = "port " + std::to_string(port) + "\nbind 127.0.0.1\ndir " + dir.path +
-                       "\ndbfilename dump-" + std::to_string(port) + ".rdb\nsave \"\"\n";
+                       "\ndbfilename dump-" + std::to_string(port) + ".rdb\nsave \"\"\n" +
+                       "repl-diskless-sync-delay 1\n";
     if (port != master) conf += "replicaof 127.0.0.1 " + std::to_string(master) + "\n";
     write_file(node_conf(port), conf);
   }

@@ -65,6 +65,11 @@ struct ReplicaLink {
   // Asked with the old SYNC: it gets the snapshot with no +FULLRESYNC line
   // before it (Redis's pre-PSYNC protocol; the test harness relies on it).
   bool pre_psync = false;
+  // When it asked for a full sync (repl-diskless-sync-delay counts from it).
+  int64_t sync_request_ms = 0;
+  // Its diskless payload went out: it goes online with its first ACK (it
+  // loads the image first), as Redis 7 does.
+  bool online_on_ack = false;
 };
 
 // FAILOVER's request, as the command parsed it.

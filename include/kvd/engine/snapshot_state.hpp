@@ -42,6 +42,10 @@ struct SnapshotState {
   bool last_bgsave_ok = true;
   int64_t last_bgsave_time_s = -1;
   pid_t child = -1;  // a BGSAVE child is writing
+  // The child writes to a pipe the replication layer relays to replicas
+  // (a diskless sync): its outcome is not a save (no MISCONF, no LASTSAVE).
+  bool child_to_socket = false;
+  bool last_socket_save_ok = true;
   // BGSAVE SCHEDULE (or BGSAVE in MULTI) while another child ran: cron
   // starts it once no child is left.
   bool bgsave_scheduled = false;

@@ -29,6 +29,11 @@ std::string write_snapshot(engine::Engine& e, const std::string& path);
 std::string save_now(engine::Engine& e);
 // BGSAVE: forks a child that writes the snapshot. "" once started.
 std::string start_background_save(engine::Engine& e);
+// A diskless full sync: forks a child that writes "$EOF:<mark>\r\n", the
+// snapshot, then the mark, to a pipe; *read_fd gets the parent's end (non-
+// blocking). The cron reaps the child as for BGSAVE, but its outcome goes to
+// last_socket_save_ok. "" once started.
+std::string start_socket_save(engine::Engine& e, int* read_fd);
 // Called by the server's cron: reaps a finished child, and starts a BGSAVE when a save
 // point ("save <seconds> <changes> ...") is due.
 void snapshot_cron(engine::Engine& e);

@@ -49,6 +49,7 @@ Replication::Replication(Server& server)
 Replication::~Replication() {
   if (link_) link_->stop();
   for (auto& t : transfers_) ::close(t.fd);
+  if (diskless_fd_ >= 0) ::close(diskless_fd_);
   engine_.repl().on_stream = nullptr;
   engine_.set_replication_control(nullptr);
 }
@@ -149,6 +150,7 @@ void Replication::full_sync(Client& c) {
   ReplicaLink& l = *c.replica;
   ++r.sync_full;
   l.state = ReplicaSyncState::kWaitBgsave;
+  l.sync_request_ms = engine_.clock().now_ms();
   replicas_.push_back(&c);
   if (!r.has_backlog()) {
     // A master's first replica starts a new history, as in Redis (a
@@ -178,9 +180,14 @@ void Replication::full_sync(Client& c) {
       }
     }
   }
-  if (engine_.snapshot_state().child > 0) {
+  if (engine_.snapshot_state().child > 0 || diskless_fd_ >= 0 || !diskless_receivers_.empty()) {
     spdlog::info(
         "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+    return;
+  }
+  if (!fork_for_replicas_due(l.sync_request_ms)) {
+    // The cron forks once the delay passed, for every replica come by then.
+    spdlog::info("Delay next BGSAVE for diskless SYNC");
     return;
   }
   start_sync_snapshot();
@@ -191,6 +198,14 @@ void Replication::start_sync_snapshot() {
   // The stream after the snapshot starts with a SELECT: the replica's
   // database is unknown until then.
   r.reset_stream_db();
+  // Through the pipe when enabled and every waiting replica can take an
+  // EOF-marked payload (capa eof); otherwise through the disk.
+  bool to_socket = diskless_enabled();
+  for (const Client* c : replicas_) {
+    const ReplicaLink& l = *c->replica;
+    if (l.state == ReplicaSyncState::kWaitBgsave && !l.forked && !l.capa_eof) to_socket = false;
+  }
+  if (to_socket && start_diskless_sync()) return;
   const int64_t offset = r.master_repl_offset();
   spdlog::info("Starting BGSAVE for SYNC with target: disk");
   std::string err = persist::start_background_save(engine_);
@@ -310,6 +325,7 @@ void Replication::ack(Client& c, int64_t offset) {
   if (l.state == ReplicaSyncState::kNone) return;
   if (offset > l.ack_offset) l.ack_offset = offset;
   l.ack_ms = engine_.clock().now_ms();
+  if (l.online_on_ack) online_after_ack(c);
   refresh_good_replicas(l.ack_ms);
   if (!waiters_.empty()) serve_waiters(l.ack_ms);
 }
@@ -354,6 +370,8 @@ void Replication::on_client_closed(Client* c) {
       break;
     }
   }
+  diskless_receivers_.erase(std::remove(diskless_receivers_.begin(), diskless_receivers_.end(), c),
+                            diskless_receivers_.end());
   waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(),
                                 [c](const Waiter& w) { return w.client == c; }),
                  waiters_.end());
@@ -413,13 +431,15 @@ void Replication::arm_tick() {
   tick_armed_ = true;
   // Snapshot transfers are fed every millisecond; WAIT timeouts are
   // checked every 10.
-  tick_.expires_after(std::chrono::milliseconds(transfers_.empty() ? 10 : 1));
+  const bool relaying = !transfers_.empty() || diskless_fd_ >= 0;
+  tick_.expires_after(std::chrono::milliseconds(relaying ? 1 : 10));
   tick_.async_wait([this](const std::error_code& ec) {
     tick_armed_ = false;
     if (ec) return;
     if (!transfers_.empty()) pump_transfers();
+    if (diskless_fd_ >= 0) pump_diskless();
     if (!waiters_.empty()) serve_waiters(engine_.clock().now_ms());
-    if (!transfers_.empty() || !waiters_.empty()) arm_tick();
+    if (!transfers_.empty() || diskless_fd_ >= 0 || !waiters_.empty()) arm_tick();
   });
 }
 
@@ -431,21 +451,21 @@ void Replication::cron() {
   const engine::SnapshotState& st = engine_.snapshot_state();
   update_failover(now);
   // The snapshot child for replicas was reaped by the snapshot cron.
-  if (sync_child_ > 0 && st.child != sync_child_) on_snapshot_done(st.last_bgsave_ok);
-  bool waiting = false;
-  for (Client* c : replicas_) {
-    const ReplicaLink& l = *c->replica;
-    if (l.state == ReplicaSyncState::kWaitBgsave && !l.forked) waiting = true;
+  if (sync_child_ > 0 && st.child != sync_child_) {
+    if (sync_to_socket_) {
+      diskless_child_done(st.last_socket_save_ok);
+    } else {
+      on_snapshot_done(st.last_bgsave_ok);
+    }
   }
-  if (waiting && st.child <= 0) start_sync_snapshot();
+  if (st.child <= 0 && fork_for_replicas_due(now)) start_sync_snapshot();
   if (link_) link_->cron(now);
   if (now - last_newline_ms_ >= 1000) {
     last_newline_ms_ = now;
     // Replicas waiting for their snapshot hear a newline each second, so
     // their link does not time out (Redis's keepalive before the payload).
     for (Client* c : replicas_) {
-      if (c->replica->state == ReplicaSyncState::kWaitBgsave && c->replica->forked)
-        write_to(*c, "\n");
+      if (c->replica->state == ReplicaSyncState::kWaitBgsave) write_to(*c, "\n");
     }
     refresh_good_replicas(now);
     // repl-backlog-ttl: a master alone long enough frees its backlog.

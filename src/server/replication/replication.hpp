@@ -91,12 +91,32 @@ class Replication final : public engine::ReplicationControl {
   void abort_failover(const std::string& why);
   void clear_failover();
   void drop(engine::Client& c);
+  // Diskless full sync (diskless_sync.cpp).
+  bool diskless_enabled() const;
+  // Whether the replicas waiting for a snapshot should get one now
+  // (repl-diskless-sync-delay, repl-diskless-sync-max-replicas).
+  bool fork_for_replicas_due(int64_t now_ms) const;
+  bool start_diskless_sync();
+  // Relays what the child wrote to the pipe, as the replicas take it.
+  void pump_diskless();
+  void diskless_child_done(bool ok);
+  void finish_diskless();
+  // A diskless replica's first ACK after its payload: the stream starts.
+  void online_after_ack(engine::Client& c);
 
   Server& server_;
   engine::Engine& engine_;
   std::vector<engine::Client*> replicas_;
   // The snapshot child started for replicas (-1: none).
   pid_t sync_child_ = -1;
+  bool sync_to_socket_ = false;  // that child writes to diskless_fd_
+  // A diskless sync: the pipe from its child (-1: closed), whether the
+  // image ended, the child's outcome (-1: still running, 0 failed, 1 ok),
+  // and the replicas it is for.
+  int diskless_fd_ = -1;
+  bool diskless_eof_ = false;
+  int diskless_child_ok_ = -1;
+  std::vector<engine::Client*> diskless_receivers_;
   // A file being sent to a replica.
   struct Transfer {
     engine::Client* client;
