@@ -43,6 +43,30 @@ TEST(ClientPause, WriteModeHoldsWritesAndLetsReadsThrough) {
   EXPECT_EQ(engine::blocked_client_count(h.engine()), 0u);
 }
 
+// FAILOVER holds writes with a pause of its own: CLIENT UNPAUSE does not
+// lift it, and its end does not lift a CLIENT PAUSE.
+TEST(ClientPause, AFailoverPauseAndAClientPauseEndSeparately) {
+  using engine::ClientPause;
+  EngineHarness h;
+  PeerClient a(h), b(h);
+  h.engine().pause_clients(INT64_MAX, ClientPause::Mode::kWrite, ClientPause::Purpose::kFailover);
+  // (Under ALL, CLIENT UNPAUSE itself would wait: the engine lifts it.)
+  h.engine().pause_clients(h.clock().now_ms() + 100000, ClientPause::Mode::kAll);
+  EXPECT_EQ(a.run({"GET", "k"}), "");
+  EXPECT_EQ(b.run({"SET", "k", "v"}), "");
+  h.engine().unpause_clients();
+  EXPECT_EQ(a.take(), kNil);  // reads run again: only writes are held
+  EXPECT_EQ(b.take(), "");
+  EXPECT_TRUE(h.engine().client_pause().active());
+  EXPECT_EQ(h.engine().next_block_deadline(), -1);  // no deadline to wake for
+  EXPECT_EQ(h.run({"CLIENT", "PAUSE", "100000", "WRITE"}), kOk);
+  h.engine().unpause_clients(ClientPause::Purpose::kFailover);
+  EXPECT_EQ(b.take(), "");  // the CLIENT PAUSE still holds it
+  EXPECT_EQ(h.run({"CLIENT", "UNPAUSE"}), kOk);
+  EXPECT_EQ(b.take(), kOk);
+  EXPECT_FALSE(h.engine().client_pause().active());
+}
+
 TEST(ClientPause, AllModeHoldsEveryCommandUntilTheDeadline) {
   EngineHarness h;
   PeerClient a(h);

@@ -273,14 +273,16 @@ int64_t Engine::next_block_deadline() const {
   int64_t next = -1;
   if (blocking_ && !blocking_->deadlines.empty()) next = blocking_->deadlines.begin()->first;
   // The end of a pause that holds clients back is a deadline of theirs.
-  if (pause_.active() && pause_.postponed_count() > 0 && (next < 0 || pause_.end_ms() < next)) {
+  // A FAILOVER's pause has no deadline (INT64_MAX): no timer for it.
+  if (pause_.active() && pause_.postponed_count() > 0 && pause_.end_ms() != INT64_MAX &&
+      (next < 0 || pause_.end_ms() < next)) {
     next = pause_.end_ms();
   }
   return next;
 }
 
 void Engine::expire_blocked_clients(int64_t now_ms) {
-  if (pause_.active() && now_ms >= pause_.end_ms()) unpause_clients();
+  expire_pause(now_ms);
   if (!blocking_) return;
   BlockingRegistry& r = *blocking_;
   while (!r.deadlines.empty() && r.deadlines.begin()->first <= now_ms) {

@@ -1,21 +1,52 @@
 #include "kvd/engine/client_pause.hpp"
 
 #include <algorithm>
+#include <climits>
 
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/transaction.hpp"
 
 namespace kvd::engine {
 
-void ClientPause::pause(int64_t end_ms, Mode mode) {
-  if (!active_) {
-    active_ = true;
-    mode_ = mode;
-    end_ms_ = end_ms;
-    return;
+void ClientPause::pause(int64_t end_ms, Mode mode, Purpose p) {
+  Slot& s = slot(p);
+  if (!s.on) {
+    s = {true, mode, end_ms};
+  } else {
+    if (mode == Mode::kAll) s.mode = Mode::kAll;
+    s.end_ms = std::max(s.end_ms, end_ms);
   }
-  if (mode == Mode::kAll) mode_ = Mode::kAll;
-  end_ms_ = std::max(end_ms_, end_ms);
+  refresh();
+}
+
+void ClientPause::unpause(Purpose p) {
+  slot(p).on = false;
+  refresh();
+}
+
+bool ClientPause::expire(int64_t now_ms) {
+  bool ended = false;
+  for (Slot& s : slots_) {
+    if (s.on && now_ms >= s.end_ms) {
+      s.on = false;
+      ended = true;
+    }
+  }
+  refresh();
+  return ended;
+}
+
+bool ClientPause::all() const {
+  for (const Slot& s : slots_)
+    if (s.on && s.mode == Mode::kAll) return true;
+  return false;
+}
+
+int64_t ClientPause::end_ms() const {
+  int64_t end = INT64_MAX;
+  for (const Slot& s : slots_)
+    if (s.on) end = std::min(end, s.end_ms);
+  return end;
 }
 
 void ClientPause::forget(Client& c) {
@@ -38,8 +69,16 @@ bool Engine::postpone_if_paused(Client& c, const CommandSpec& spec, uint32_t fla
   return true;
 }
 
-void Engine::unpause_clients() {
-  pause_.unpause();
+void Engine::unpause_clients(ClientPause::Purpose p) {
+  pause_.unpause(p);
+  release_postponed_soon();
+}
+
+void Engine::expire_pause(int64_t now_ms) {
+  if (pause_.active() && pause_.expire(now_ms)) release_postponed_soon();
+}
+
+void Engine::release_postponed_soon() {
   // Run now unless a command is running (CLIENT UNPAUSE itself): then after it.
   if (running_command_) {
     release_postponed_ = true;

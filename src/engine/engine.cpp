@@ -564,7 +564,7 @@ void Engine::apply_access_config() {
 
 void Engine::cron() {
   sample_rates();
-  if (pause_.active() && clock_.now_ms() >= pause_.end_ms()) unpause_clients();
+  expire_pause(clock_.now_ms());
   if (config_.v().maxmemory > 0) {
     // Re-bases the per-command estimate, and goes on with an eviction that
     // ran out of time (or waits on the lazy-free thread).

@@ -147,6 +147,28 @@ TEST(DisklessSync, RedisServerLoadsKvdsDisklessPayload) {
   EXPECT_FALSE(std::filesystem::exists(md.path + "/dump.rdb"));
 }
 
+// repl-diskless-load swapdb: the image is loaded from memory, nothing is
+// written on the replica's disk, and what the replica held before is gone.
+TEST(DisklessSync, ReplicaLoadsTheImageFromMemory) {
+  TempDir md, rd;
+  KvdProcess master(args_in(md, {"--repl-diskless-sync-delay", "0"}));
+  auto m = master.connect();
+  fill(m.get(), 5000);
+  KvdProcess replica(args_in(rd, {"--repl-diskless-load", "swapdb"}));
+  auto r = replica.connect();
+  run(r.get(), {"SET", "only-on-the-replica", "1"});
+  ASSERT_EQ(str(run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master.port())})), "OK");
+  ASSERT_TRUE(wait_until([&] { return linked(r.get()); }, std::chrono::seconds(10)));
+  EXPECT_TRUE(converge(m.get(), r.get()));
+  EXPECT_EQ(str(run(r.get(), {"EXISTS", "only-on-the-replica"})), "0");
+  EXPECT_NE(server_log(replica).find("receiving streamed RDB from master with EOF to memory"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(rd.path + "/dump.rdb"));
+  run(m.get(), {"SET", "live", "1"});
+  EXPECT_EQ(str(run(m.get(), {"WAIT", "1", "5000"})), "1");
+  EXPECT_TRUE(converge(m.get(), r.get()));
+}
+
 TEST(DisklessSync, AReplicaDyingMidTransferCostsTheMasterNothing) {
   TempDir md, rd;
   // 200 µs per key: the child takes about a second for its 5,000 keys.

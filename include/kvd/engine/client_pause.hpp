@@ -17,15 +17,23 @@ struct Client;
 class ClientPause {
  public:
   enum class Mode { kWrite, kAll };
+  // Who paused: CLIENT PAUSE, or a FAILOVER holding writes while a replica
+  // catches up. Each ends on its own (as Redis's pause purposes), so one
+  // never lifts the other.
+  enum class Purpose { kCommand, kFailover };
 
-  // Starts a pause, or widens the current one: the later end and the stricter
-  // mode win, as in Redis.
-  void pause(int64_t end_ms, Mode mode);
-  // Ends the pause; the postponed clients are then for the engine to run.
-  void unpause() { active_ = false; }
+  // Starts a pause, or widens that purpose's current one: the later end and
+  // the stricter mode win, as in Redis.
+  void pause(int64_t end_ms, Mode mode, Purpose p = Purpose::kCommand);
+  // Ends that purpose's pause; the postponed clients are then for the
+  // engine to run (those still paused by the other wait again).
+  void unpause(Purpose p = Purpose::kCommand);
+  // Ends the pauses whose deadline passed; true if one ended.
+  bool expire(int64_t now_ms);
   bool active() const { return active_; }
-  bool all() const { return active_ && mode_ == Mode::kAll; }
-  int64_t end_ms() const { return end_ms_; }
+  bool all() const;
+  // The earliest deadline among the pauses in force.
+  int64_t end_ms() const;
   // Read by Database and the evictor: expiry and eviction wait too.
   const bool* active_flag() const { return &active_; }
 
@@ -36,9 +44,16 @@ class ClientPause {
   size_t postponed_count() const { return postponed_.size(); }
 
  private:
+  struct Slot {
+    bool on = false;
+    Mode mode = Mode::kWrite;
+    int64_t end_ms = 0;
+  };
+  Slot& slot(Purpose p) { return slots_[p == Purpose::kCommand ? 0 : 1]; }
+  void refresh() { active_ = slots_[0].on || slots_[1].on; }
+
   bool active_ = false;
-  Mode mode_ = Mode::kWrite;
-  int64_t end_ms_ = 0;
+  Slot slots_[2];
   std::deque<Client*> postponed_;
 };
 

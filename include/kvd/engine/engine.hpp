@@ -280,9 +280,14 @@ class Engine {
   bool reject_in_pubsub_context(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
   // CLIENT PAUSE (engine/client_pause.cpp).
   ClientPause& client_pause() { return pause_; }
-  void pause_clients(int64_t end_ms, ClientPause::Mode mode) { pause_.pause(end_ms, mode); }
+  void pause_clients(int64_t end_ms, ClientPause::Mode mode,
+                     ClientPause::Purpose p = ClientPause::Purpose::kCommand) {
+    pause_.pause(end_ms, mode, p);
+  }
   // Ends the pause and runs the postponed commands (after the current one).
-  void unpause_clients();
+  void unpause_clients(ClientPause::Purpose p = ClientPause::Purpose::kCommand);
+  // Ends the pauses whose deadline passed (the cron, the blocked-client timer).
+  void expire_pause(int64_t now_ms);
   // Earliest deadline (ms) of a blocked client, or -1; the server arms a timer.
   int64_t next_block_deadline() const;
   // Replies to blocked clients whose timeout passed.
@@ -371,6 +376,8 @@ class Engine {
   // records it, blocks the client and returns true.
   bool postpone_if_paused(Client& c, const CommandSpec& spec, uint32_t flags, Args args);
   void release_postponed();
+  // release_postponed now, or after the running command (CLIENT UNPAUSE).
+  void release_postponed_soon();
   // READONLY and MASTERDOWN on a replica, NOREPLICAS on a master with
   // min-replicas-to-write: true when the command was refused.
   bool reject_for_replication(Client& c, const CommandSpec& spec, uint32_t flags,

@@ -59,7 +59,8 @@ std::string Replication::failover(const engine::FailoverRequest& req) {
   r.failover_state = FailoverState::kWaitForSync;
   // Writes wait from now on, so the offset stops moving and a replica can
   // catch up with it. Only clear_failover() lifts this pause.
-  engine_.pause_clients(INT64_MAX, engine::ClientPause::Mode::kWrite);
+  engine_.pause_clients(INT64_MAX, engine::ClientPause::Mode::kWrite,
+                        engine::ClientPause::Purpose::kFailover);
   return "";
 }
 
@@ -125,7 +126,7 @@ void Replication::clear_failover() {
   failover_end_ms_ = 0;
   failover_force_ = false;
   engine_.repl().failover_state = FailoverState::kNone;
-  engine_.unpause_clients();
+  engine_.unpause_clients(engine::ClientPause::Purpose::kFailover);
 }
 
 std::string Replication::take_over_from(Client& c, std::string_view replid) {

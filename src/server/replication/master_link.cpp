@@ -92,6 +92,8 @@ void MasterLink::close_socket() {
     ::unlink(tmp_path_.c_str());
     tmp_path_.clear();
   }
+  std::string().swap(image_);
+  to_memory_ = false;
   in_.clear();
   in_pos_ = 0;
   out_.clear();
@@ -401,11 +403,18 @@ void MasterLink::receive_bulk() {
       lost("");
       return;
     }
+    // repl-diskless-load: swapdb always, on-empty-db when we hold no key.
+    const std::string load = e.config().get("repl-diskless-load").value_or("disabled");
+    uint64_t keys = 0;
+    for (int i = 0; i < e.db_count(); ++i) keys += e.db(i).size();
+    to_memory_ = load == "swapdb" || (load == "on-empty-db" && keys == 0);
+    const char* target = to_memory_ ? "to memory" : "to disk";
     if (line.rfind("$EOF:", 0) == 0 && line.size() == 5 + kEofMarkLen) {
       eof_mode_ = true;
       eof_mark_ = line.substr(5);
       eof_tail_.clear();
-      spdlog::info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+      spdlog::info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {}",
+                   target);
     } else {
       eof_mode_ = false;
       if (!parse_int64(std::string_view(line).substr(1), &bulk_left_) || bulk_left_ < 0) {
@@ -413,7 +422,14 @@ void MasterLink::receive_bulk() {
         return;
       }
       r.transfer_size = bulk_left_;
-      spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to disk", bulk_left_);
+      spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master {}", bulk_left_,
+                   target);
+    }
+    if (to_memory_) {
+      image_.clear();
+      state_ = State::kBulkBody;
+      receive_bulk();
+      return;
     }
     const std::string& dir = e.config().v().dir;
     tmp_path_ = (dir.empty() ? std::string(".") : dir) + "/temp-" +
@@ -442,7 +458,8 @@ void MasterLink::receive_bulk() {
     bulk_left_ -= static_cast<int64_t>(data.size());
     done = bulk_left_ == 0;
   }
-  size_t off = 0;
+  size_t off = to_memory_ ? data.size() : 0;
+  if (to_memory_) image_.append(data);
   while (off < data.size()) {
     ssize_t n = ::write(tmp_fd_, data.data() + off, data.size() - off);
     if (n < 0) {
@@ -460,6 +477,12 @@ void MasterLink::receive_bulk() {
   r.transfer_read += static_cast<int64_t>(data.size());
   if (!done) return;
   // Everything after the snapshot is the stream.
+  if (to_memory_) {
+    if (eof_mode_) image_.resize(image_.size() - kEofMarkLen);
+    finish_full_sync();
+    if (state_ == State::kConnected && in_pos_ < in_.size()) apply_stream();
+    return;
+  }
   if (eof_mode_ && ::ftruncate(tmp_fd_, r.transfer_read - static_cast<int64_t>(kEofMarkLen)) != 0) {
     spdlog::warn("Error truncating the RDB file received from the master for SYNC: {}",
                  std::strerror(errno));
@@ -473,9 +496,11 @@ void MasterLink::receive_bulk() {
 void MasterLink::finish_full_sync() {
   engine::Engine& e = repl_.engine();
   engine::ReplicationState& r = e.repl();
-  ::fsync(tmp_fd_);
-  ::close(tmp_fd_);
-  tmp_fd_ = -1;
+  if (!to_memory_) {
+    ::fsync(tmp_fd_);
+    ::close(tmp_fd_);
+    tmp_fd_ = -1;
+  }
   spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
   // WATCHers of keys that existed see them touched, as after FLUSHALL: the
   // check needs the keys still there, so it comes before each clear.
@@ -485,7 +510,7 @@ void MasterLink::finish_full_sync() {
   }
   if (e.functions_if_created()) e.functions().flush();
   const std::string path = persist::snapshot_path(e);
-  if (::rename(tmp_path_.c_str(), path.c_str()) != 0) {
+  if (!to_memory_ && ::rename(tmp_path_.c_str(), path.c_str()) != 0) {
     spdlog::warn(
         "Failed trying to rename the temp DB into {} in MASTER <-> REPLICA synchronization: {}",
         path, std::strerror(errno));
@@ -498,7 +523,14 @@ void MasterLink::finish_full_sync() {
   opts.keep_expired = true;
   int stream_db = 0;
   opts.repl_stream_db = &stream_db;
-  std::string err = persist::load_snapshot_file(e, path, opts);
+  std::string err;
+  if (to_memory_) {
+    err = persist::load_snapshot_image(e, image_, "the master's stream", opts);
+    std::string().swap(image_);
+    to_memory_ = false;
+  } else {
+    err = persist::load_snapshot_file(e, path, opts);
+  }
   if (!err.empty()) {
     spdlog::warn("Failed trying to load the MASTER synchronization DB from disk: {}", err);
     lost("");

@@ -109,6 +109,11 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
   // The snapshot being received.
   int tmp_fd_ = -1;
   std::string tmp_path_;
+  // repl-diskless-load on-empty-db / swapdb: the image is kept in memory
+  // and loaded from there, never written to disk; until it is complete the
+  // old data stays (a failed transfer leaves it as it was).
+  bool to_memory_ = false;
+  std::string image_;
   bool eof_mode_ = false;
   std::string eof_mark_;
   std::string eof_tail_;  // the last bytes received (the mark ends them)
