@@ -70,6 +70,17 @@ void cmd_config_set(CommandContext& ctx) {
     }
     pairs.emplace_back(std::move(name), std::string(a[i + 1]));
   }
+  // appendonly, dir and repl-diskless-load would pull the ground from under
+  // a load in progress: LOADING, ahead of the other errors as in Redis.
+  if (ctx.engine.loading_dataset() || ctx.engine.async_loading()) {
+    for (const auto& [name, value] : pairs) {
+      const std::string canon = cfg.canonical_name(name);
+      if (canon == "appendonly" || canon == "dir" || canon == "repl-diskless-load") {
+        ctx.out.error("LOADING Redis is loading the dataset in memory");
+        return;
+      }
+    }
+  }
   std::string failed;
   std::string why = cfg.set_all(pairs, &failed);
   if (!why.empty()) {

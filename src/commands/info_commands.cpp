@@ -268,7 +268,7 @@ void section_persistence(CommandContext& ctx, InfoText& t) {
   t.field("loading", e.loading_dataset() ? "1" : "0");
   // What the running child (BGSAVE or AOF rewrite) last reported.
   const engine::ChildProgress& child = e.snapshot_state().child_progress;
-  t.field("async_loading", 0);
+  t.field("async_loading", e.async_loading() ? 1 : 0);
   t.field("current_cow_peak", child.cow_peak);
   t.field("current_cow_size", child.cow_bytes);
   t.field("current_cow_size_age", child.cow_updated_ms == 0

@@ -179,7 +179,11 @@ void cmd_role(CommandContext& ctx) {
     ctx.out.bulk("slave");
     ctx.out.bulk(r.master_host);
     ctx.out.integer(r.master_port);
-    ctx.out.bulk(r.link_up ? "connected" : r.sync_in_progress ? "sync" : "connect");
+    ctx.out.bulk(r.link_up            ? "connected"
+                 : r.sync_in_progress ? "sync"
+                 : r.link_handshake   ? "handshake"
+                 : r.link_connecting  ? "connecting"
+                                      : "connect");
     ctx.out.integer(r.link_up ? r.master_repl_offset() : -1);
     return;
   }

@@ -48,13 +48,7 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
   for (const auto& [from, to] : config_.command_renames) commands_.rename(from, to);
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
-    dbs_.push_back(std::make_unique<Database>(i));
-    dbs_.back()->set_lazy_freer(&freer_);
-    dbs_.back()->set_clock(&clock_);
-    dbs_.back()->set_access_tracking(&access_);
-    dbs_.back()->set_expiry_pause(pause_.active_flag());
-    dbs_.back()->set_loading_flag(&loading_);
-    dbs_.back()->set_replica_flags(&repl_.role_replica, &repl_.applying_master);
+    dbs_.push_back(make_db(i));
     dbs_.back()->set_listeners(
         [this](int db, std::string_view key) { on_key_expired(db, key); },
         [this](int db, std::string_view key) { notify_keyspace_event('n', "new", key, db); });
@@ -123,6 +117,30 @@ void Engine::sample_rates() {
 }
 
 Engine::~Engine() = default;
+
+std::unique_ptr<Database> Engine::make_db(int index) {
+  auto db = std::make_unique<Database>(index);
+  db->set_lazy_freer(&freer_);
+  db->set_clock(&clock_);
+  db->set_access_tracking(&access_);
+  db->set_expiry_pause(pause_.active_flag());
+  db->set_loading_flag(&loading_);
+  db->set_replica_flags(&repl_.role_replica, &repl_.applying_master);
+  return db;
+}
+
+std::vector<std::unique_ptr<Database>> Engine::make_spare_dbs() {
+  std::vector<std::unique_ptr<Database>> spare;
+  for (int i = 0; i < db_count(); ++i) spare.push_back(make_db(i));
+  return spare;
+}
+
+void Engine::swap_in_dbs(std::vector<std::unique_ptr<Database>>& spare) {
+  for (int i = 0; i < db_count() && i < static_cast<int>(spare.size()); ++i) {
+    touch_watched_keys_against(i, spare[i].get());
+    dbs_[i]->swap(*spare[i]);
+  }
+}
 
 void Engine::change_replication_id() {
   repl_.change_replid();
@@ -374,6 +392,12 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   // While the dataset loads (a slow script in the AOF lets the loop run),
   // other clients get LOADING, ahead of BUSY as in Redis.
   if (loading_ && !c.loader && !c.script && !(spec->flags & kLoading)) {
+    reject(c, out, spec, "LOADING Redis is loading the dataset in memory");
+    return;
+  }
+  // Loading in the background, the old data served: only what would touch
+  // the load itself (REPLICAOF, SAVE, ...) must wait for it.
+  if (async_loading_ && (spec->flags & kNoAsyncLoading)) {
     reject(c, out, spec, "LOADING Redis is loading the dataset in memory");
     return;
   }

@@ -71,9 +71,12 @@ void Engine::signal_modified_key(int db, std::string_view key) {
 }
 
 void Engine::touch_watched_keys_in_db(int emptied, int replaced_with) {
+  touch_watched_keys_against(emptied, replaced_with >= 0 ? dbs_[replaced_with].get() : nullptr);
+}
+
+void Engine::touch_watched_keys_against(int emptied, Database* with) {
   auto& keys = watches_->by_db[emptied];
   Database& from = *dbs_[emptied];
-  Database* with = replaced_with >= 0 ? dbs_[replaced_with].get() : nullptr;
   int64_t now = clock_.now_ms();
   for (auto& [key, watchers] : keys) {
     bool in_emptied = from.find_raw(key) != nullptr;

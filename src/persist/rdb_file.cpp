@@ -169,15 +169,126 @@ bool read_rdb_library(rdb::Reader& r, uint8_t opcode, std::string* code, std::st
   return false;
 }
 
+RdbRecordReader::RdbRecordReader(const DecodeLimits& limits, int64_t now_ms,
+                                 const RdbKeySink& on_key, RdbLoadStats* stats,
+                                 const RdbLibrarySink& on_library, const RdbAuxSink& on_aux)
+    : limits_(limits),
+      now_ms_(now_ms),
+      on_key_(on_key),
+      stats_(stats),
+      on_library_(on_library),
+      on_aux_(on_aux) {}
+
+RdbRecordReader::Result RdbRecordReader::next(rdb::Reader& r, std::string* err) {
+  auto fail = [&](const char* why) {
+    *err = why;
+    return Result::kError;
+  };
+  uint8_t op = 0;
+  if (!r.byte(&op)) return fail("truncated RDB file");
+  switch (op) {
+    case kOpEof:
+      return Result::kEof;
+    case kOpSelectDb: {
+      uint64_t id = 0;
+      if (!r.length(&id) || id > 1u << 20) return fail("bad SELECTDB");
+      db_ = static_cast<int>(id);
+      return Result::kRecord;
+    }
+    case kOpResizeDb: {
+      uint64_t a = 0, b = 0;
+      if (!r.length(&a) || !r.length(&b)) return fail("bad RESIZEDB");
+      return Result::kRecord;
+    }
+    case kOpAux: {
+      std::string name, value;
+      if (!r.string(&name) || !r.string(&value)) return fail("bad AUX field");
+      if (on_aux_) on_aux_(name, value);
+      return Result::kRecord;
+    }
+    case kOpExpireMs: {
+      uint64_t v = 0;
+      if (!r.u64_le(&v)) return fail("bad EXPIRETIME_MS");
+      expire_ms_ = static_cast<int64_t>(v);
+      return Result::kRecord;
+    }
+    case kOpExpireSec: {
+      uint8_t b[4];
+      for (auto& x : b)
+        if (!r.byte(&x)) return fail("bad EXPIRETIME");
+      uint32_t sec =
+          uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+      expire_ms_ = int64_t{sec} * 1000;
+      return Result::kRecord;
+    }
+    case kOpIdle: {
+      uint64_t idle = 0;
+      if (!r.length(&idle)) return fail("bad IDLE");
+      access_.idle_seconds =
+          idle > INT64_MAX / 2000 ? INT64_MAX / 2000 : static_cast<int64_t>(idle);
+      return Result::kRecord;
+    }
+    case kOpFreq: {
+      uint8_t freq = 0;
+      if (!r.byte(&freq)) return fail("bad FREQ");
+      access_.freq = freq;
+      return Result::kRecord;
+    }
+    case kOpModuleAux:
+      return fail("module data in the RDB file: kvd has no modules");
+    case kRdbOpFunction2:
+    case kRdbOpFunctionRc: {
+      std::string code, why;
+      if (!read_rdb_library(r, op, &code, &why)) {
+        *err = "Failed loading library, " + why;
+        return Result::kError;
+      }
+      if (!on_library_) return fail("Failed loading library, functions are not loaded here");
+      why = on_library_(std::move(code));
+      if (!why.empty()) {
+        *err = "Failed loading library, " + why;
+        return Result::kError;
+      }
+      return Result::kRecord;
+    }
+    default:
+      break;
+  }
+  std::string key;
+  if (!r.string(&key)) return fail("bad key");
+  engine::Value v;
+  if (!decode_value(op, r, limits_, &v)) {
+    *err = "bad value for key '" + key.substr(0, 64) + "'";
+    return Result::kError;
+  }
+  if (stats_) stats_->bytes_read = offset_base_ + r.position();
+  if (expire_ms_ >= 0 && expire_ms_ < now_ms_) {
+    if (stats_) ++stats_->keys_expired;
+    v.destroy();
+  } else {
+    if (stats_) ++stats_->keys_loaded;
+    on_key_(db_, std::move(key), std::move(v), expire_ms_, access_);
+  }
+  expire_ms_ = -1;
+  access_ = KeyAccess{};
+  return Result::kRecord;
+}
+
+int rdb_header_version(std::string_view data) {
+  if (data.size() < 9 || data.substr(0, 5) != "REDIS") return -1;
+  int version = 0;
+  for (size_t i = 5; i < 9; ++i) {
+    if (data[i] < '0' || data[i] > '9') return -1;
+    version = version * 10 + (data[i] - '0');
+  }
+  return version;
+}
+
 std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t now_ms,
                      const RdbKeySink& on_key, RdbLoadStats* stats,
                      const RdbLibrarySink& on_library, const RdbAuxSink& on_aux, size_t* consumed) {
-  if (data.size() < 9 + 9 || data.substr(0, 5) != "REDIS") return "not an RDB file";
-  int version = 0;
-  for (size_t i = 5; i < 9; ++i) {
-    if (data[i] < '0' || data[i] > '9') return "not an RDB file";
-    version = version * 10 + (data[i] - '0');
-  }
+  const int version = data.size() < 9 + 9 ? -1 : rdb_header_version(data);
+  if (version < 0) return "not an RDB file";
   if (version < 1 || version > rdb::kVersion)
     return "RDB version " + std::to_string(version) + " is newer than this server reads";
   // The checksum covers everything up to and including EOF; 0 means "not
@@ -189,99 +300,30 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
       return "RDB CRC error";  // Redis's words, which tools look for
   }
   rdb::Reader r(version >= 5 && !consumed ? data.substr(9, data.size() - 8 - 9) : data.substr(9));
-  int db = 0;
-  int64_t expire_ms = -1;
-  KeyAccess access;
+  RdbRecordReader records(limits, now_ms, on_key, stats, on_library, on_aux);
+  records.set_offset_base(9);
+  std::string err;
   while (true) {
-    uint8_t op = 0;
-    if (!r.byte(&op)) return "truncated RDB file";
-    switch (op) {
-      case kOpEof: {
-        if (!consumed) return "";
-        // The image's end is only known now: check its checksum here.
-        const size_t end = data.size() - r.remaining();
-        if (version < 5) {
-          *consumed = end;
-          return "";
-        }
-        if (data.size() - end < 8) return "truncated RDB file";
-        const uint64_t stored = get_le(data.data() + end, 8);
-        if (stored != 0 && crc64(0, data.data(), end) != stored) return "RDB CRC error";
-        *consumed = end + 8;
-        return "";
-      }
-      case kOpSelectDb: {
-        uint64_t id = 0;
-        if (!r.length(&id) || id > 1u << 20) return "bad SELECTDB";
-        db = static_cast<int>(id);
+    switch (records.next(r, &err)) {
+      case RdbRecordReader::Result::kRecord:
         continue;
-      }
-      case kOpResizeDb: {
-        uint64_t a = 0, b = 0;
-        if (!r.length(&a) || !r.length(&b)) return "bad RESIZEDB";
-        continue;
-      }
-      case kOpAux: {
-        std::string name, value;
-        if (!r.string(&name) || !r.string(&value)) return "bad AUX field";
-        if (on_aux) on_aux(name, value);
-        continue;
-      }
-      case kOpExpireMs: {
-        uint64_t v = 0;
-        if (!r.u64_le(&v)) return "bad EXPIRETIME_MS";
-        expire_ms = static_cast<int64_t>(v);
-        continue;
-      }
-      case kOpExpireSec: {
-        uint8_t b[4];
-        for (auto& x : b)
-          if (!r.byte(&x)) return "bad EXPIRETIME";
-        uint32_t sec =
-            uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
-        expire_ms = int64_t{sec} * 1000;
-        continue;
-      }
-      case kOpIdle: {
-        uint64_t idle = 0;
-        if (!r.length(&idle)) return "bad IDLE";
-        access.idle_seconds =
-            idle > INT64_MAX / 2000 ? INT64_MAX / 2000 : static_cast<int64_t>(idle);
-        continue;
-      }
-      case kOpFreq: {
-        uint8_t freq = 0;
-        if (!r.byte(&freq)) return "bad FREQ";
-        access.freq = freq;
-        continue;
-      }
-      case kOpModuleAux:
-        return "module data in the RDB file: kvd has no modules";
-      case kRdbOpFunction2:
-      case kRdbOpFunctionRc: {
-        std::string code, err;
-        if (!read_rdb_library(r, op, &code, &err)) return "Failed loading library, " + err;
-        if (!on_library) return "Failed loading library, functions are not loaded here";
-        err = on_library(std::move(code));
-        if (!err.empty()) return "Failed loading library, " + err;
-        continue;
-      }
-      default:
+      case RdbRecordReader::Result::kError:
+        return err;
+      case RdbRecordReader::Result::kEof:
         break;
     }
-    std::string key;
-    if (!r.string(&key)) return "bad key";
-    engine::Value v;
-    if (!decode_value(op, r, limits, &v)) return "bad value for key '" + key.substr(0, 64) + "'";
-    if (stats) stats->bytes_read = data.size() - r.remaining();
-    if (expire_ms >= 0 && expire_ms < now_ms) {
-      if (stats) ++stats->keys_expired;
-    } else {
-      if (stats) ++stats->keys_loaded;
-      on_key(db, std::move(key), std::move(v), expire_ms, access);
+    if (!consumed) return "";
+    // The image's end is only known now: check its checksum here.
+    const size_t end = data.size() - r.remaining();
+    if (version < 5) {
+      *consumed = end;
+      return "";
     }
-    expire_ms = -1;
-    access = KeyAccess{};
+    if (data.size() - end < 8) return "truncated RDB file";
+    const uint64_t stored = get_le(data.data() + end, 8);
+    if (stored != 0 && crc64(0, data.data(), end) != stored) return "RDB CRC error";
+    *consumed = end + 8;
+    return "";
   }
 }
 

@@ -92,7 +92,10 @@ void Writer::u64_le(uint64_t v) {
 }
 
 bool Reader::take(size_t n, const char** p) {
-  if (remaining() < n) return false;
+  if (remaining() < n) {
+    starved_ = true;
+    return false;
+  }
   *p = p_;
   p_ += n;
   return true;

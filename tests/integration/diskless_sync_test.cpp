@@ -147,9 +147,9 @@ TEST(DisklessSync, RedisServerLoadsKvdsDisklessPayload) {
   EXPECT_FALSE(std::filesystem::exists(md.path + "/dump.rdb"));
 }
 
-// repl-diskless-load swapdb: the image is loaded from memory, nothing is
+// repl-diskless-load swapdb: the image is loaded as it arrives, nothing is
 // written on the replica's disk, and what the replica held before is gone.
-TEST(DisklessSync, ReplicaLoadsTheImageFromMemory) {
+TEST(DisklessSync, ReplicaLoadsTheImageAsItArrives) {
   TempDir md, rd;
   KvdProcess master(args_in(md, {"--repl-diskless-sync-delay", "0"}));
   auto m = master.connect();
@@ -161,12 +161,59 @@ TEST(DisklessSync, ReplicaLoadsTheImageFromMemory) {
   ASSERT_TRUE(wait_until([&] { return linked(r.get()); }, std::chrono::seconds(10)));
   EXPECT_TRUE(converge(m.get(), r.get()));
   EXPECT_EQ(str(run(r.get(), {"EXISTS", "only-on-the-replica"})), "0");
-  EXPECT_NE(server_log(replica).find("receiving streamed RDB from master with EOF to memory"),
+  EXPECT_NE(server_log(replica).find("receiving streamed RDB from master with EOF to parser"),
             std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(rd.path + "/dump.rdb"));
   run(m.get(), {"SET", "live", "1"});
   EXPECT_EQ(str(run(m.get(), {"WAIT", "1", "5000"})), "1");
   EXPECT_TRUE(converge(m.get(), r.get()));
+}
+
+// swapdb with a master of another history: clients get LOADING while the
+// image streams in, and a transfer cut short leaves the old data as it was.
+// Once synced, a second full sync of the same history loads in the
+// background (async_loading) while the old data keeps being served.
+TEST(DisklessSync, SwapdbKeepsTheOldDataUntilTheImageIsComplete) {
+  TempDir md, rd;
+  // 1 ms per key: the child takes about 3 s for its 3,000 keys.
+  KvdProcess master(args_in(md, {"--repl-diskless-sync-delay", "0", "--rdb-key-save-delay", "1000",
+                                 "--repl-backlog-size", "16384"}));
+  auto m = master.connect();
+  fill(m.get(), 3000);
+  KvdProcess replica(args_in(rd, {"--repl-diskless-load", "swapdb", "--replica-read-only", "no"}));
+  auto r = replica.connect();
+  run(r.get(), {"SET", "only-on-the-replica", "1"});
+  ASSERT_EQ(str(run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master.port())})), "OK");
+  ASSERT_TRUE(wait_until([&] { return info_field(r.get(), "loading") == "1"; }));
+  EXPECT_EQ(info_field(r.get(), "async_loading"), "0");
+  EXPECT_EQ(str(run(r.get(), {"GET", "only-on-the-replica"})).rfind("LOADING", 0), 0u);
+  run(m.get(), {"CLIENT", "KILL", "TYPE", "replica"});
+  ASSERT_TRUE(wait_until([&] { return info_field(r.get(), "loading") == "0"; }));
+  EXPECT_EQ(str(run(r.get(), {"GET", "only-on-the-replica"})), "1");
+  EXPECT_EQ(str(run(r.get(), {"DBSIZE"})), "1");
+  EXPECT_NE(server_log(replica).find("Internal error in RDB"), std::string::npos);
+  // The next attempt completes.
+  run(m.get(), {"CONFIG", "SET", "rdb-key-save-delay", "0"});
+  ASSERT_TRUE(wait_until([&] { return linked(r.get()); }, std::chrono::seconds(20)));
+  EXPECT_TRUE(converge(m.get(), r.get()));
+  // Same history now: a forced full sync loads in the background.
+  run(r.get(), {"SET", "written-on-the-replica", "1"});
+  run(m.get(), {"CONFIG", "SET", "rdb-key-save-delay", "1000"});
+  run(m.get(), {"MULTI"});
+  run(m.get(), {"CLIENT", "KILL", "TYPE", "replica"});
+  for (int i = 0; i < 4; ++i)
+    run(m.get(), {"SET", "pad" + std::to_string(i), std::string(16384, 'x')});
+  run(m.get(), {"EXEC"});
+  ASSERT_TRUE(wait_until([&] { return info_field(r.get(), "async_loading") == "1"; }));
+  EXPECT_EQ(info_field(r.get(), "loading"), "0");
+  EXPECT_EQ(str(run(r.get(), {"GET", "written-on-the-replica"})), "1");
+  EXPECT_EQ(str(run(r.get(), {"REPLICAOF", "NO", "ONE"})).rfind("LOADING", 0), 0u);
+  run(m.get(), {"CONFIG", "SET", "rdb-key-save-delay", "0"});
+  ASSERT_TRUE(
+      wait_until([&] { return linked(r.get()) && info_field(r.get(), "async_loading") == "0"; },
+                 std::chrono::seconds(20)));
+  EXPECT_TRUE(converge(m.get(), r.get()));
+  EXPECT_EQ(str(run(r.get(), {"EXISTS", "written-on-the-replica"})), "0");
 }
 
 TEST(DisklessSync, AReplicaDyingMidTransferCostsTheMasterNothing) {

@@ -332,6 +332,17 @@ class Engine {
   bool loading() const { return loading_ || repl_.is_replica(); }
   // A dataset is being loaded (INFO's loading field).
   bool loading_dataset() const { return loading_; }
+  // A replica loads its master's snapshot into spare databases while the
+  // old data keeps being served (repl-diskless-load swapdb, same history):
+  // commands flagged no-async-loading get LOADING meanwhile.
+  void set_async_loading(bool on) { async_loading_ = on; }
+  bool async_loading() const { return async_loading_; }
+  // Databases like the live ones, holding nothing and seen by no command,
+  // for a load that replaces the live ones when it is complete.
+  std::vector<std::unique_ptr<Database>> make_spare_dbs();
+  // Puts the spare databases' data in the live ones (watchers of either
+  // side's keys see them touched); `spare` then holds the old data.
+  void swap_in_dbs(std::vector<std::unique_ptr<Database>>& spare);
   const std::string& write_denied() const { return write_denied_; }
 
   // Time the engine started (INFO uptime, LASTSAVE).
@@ -364,6 +375,10 @@ class Engine {
   void sample_rates();
 
  private:
+  // touch_watched_keys_in_db with any database as the replacement.
+  void touch_watched_keys_against(int emptied, Database* with);
+  // A database wired to this engine's clock, freer and flags.
+  std::unique_ptr<Database> make_db(int index);
   void reject(Client& c, protocol::ReplyWriter& out, const CommandSpec* spec, std::string msg);
   void dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool follows_previous);
   // maxmemory: evicts what the policy allows first; then, if memory is still
@@ -432,6 +447,7 @@ class Engine {
   std::unique_ptr<Extension> aof_;
   std::string write_denied_;
   bool loading_ = false;
+  bool async_loading_ = false;
 };
 
 }  // namespace kvd::engine

@@ -55,6 +55,8 @@ struct ReplicaLink {
   bool capa_psync2 = false;
   int64_t ack_offset = 0;  // REPLCONF ACK <offset>
   int64_t ack_ms = 0;      // when the last ACK came (lag)
+  // A diskless transfer: when the replica last took data (repl-timeout).
+  int64_t progress_ms = 0;
   // The stream since its snapshot was forked, held until the snapshot is
   // sent (the server layer owns the transfer).
   std::string pending;
@@ -162,6 +164,10 @@ class ReplicationState final : public EffectSink {
   // The link to the master is up and synced (master_link_status:up).
   bool link_up = false;
   bool sync_in_progress = false;
+  // Before the transfer: the link is connecting, or in the handshake
+  // (ROLE says "connecting" / "handshake" for these, as Redis).
+  bool link_connecting = false;
+  bool link_handshake = false;
   int64_t master_last_io_ms = 0;
   int64_t link_down_since_ms = 0;  // 0: never linked
   // The snapshot being received (-1 size: an EOF-marked transfer).

@@ -91,6 +91,37 @@ std::string load_rdb(std::string_view data, const DecodeLimits& limits, int64_t 
                      const RdbLibrarySink& on_library = {}, const RdbAuxSink& on_aux = {},
                      size_t* consumed = nullptr);
 
+// The records of an image after its 9-byte header, one at a time: what
+// load_rdb loops over, and what a streaming load resumes between pieces of
+// the image (a record cut short leaves the reader starved and this object
+// as it was, so the same record can be read again from its start).
+class RdbRecordReader {
+ public:
+  RdbRecordReader(const DecodeLimits& limits, int64_t now_ms, const RdbKeySink& on_key,
+                  RdbLoadStats* stats, const RdbLibrarySink& on_library, const RdbAuxSink& on_aux);
+  enum class Result { kRecord, kEof, kError };
+  // One record: an opcode and what belongs to it. kError: *err says why.
+  Result next(rdb::Reader& r, std::string* err);
+  // Where the reader's first byte is in the image (for bytes_read).
+  void set_offset_base(uint64_t base) { offset_base_ = base; }
+
+ private:
+  DecodeLimits limits_;
+  int64_t now_ms_;
+  const RdbKeySink& on_key_;
+  RdbLoadStats* stats_;
+  const RdbLibrarySink& on_library_;
+  const RdbAuxSink& on_aux_;
+  uint64_t offset_base_ = 0;
+  int db_ = 0;
+  int64_t expire_ms_ = -1;
+  KeyAccess access_;
+};
+
+// The version in an image's "REDISnnnn" header, or -1 when it is not one
+// (or shorter than the header).
+int rdb_header_version(std::string_view data);
+
 // The opcodes of a function library in RDB files and FUNCTION DUMP payloads:
 // FUNCTION2 (Redis 7.0 GA: the code) and FUNCTION (7.0 release candidates:
 // name, engine, optional description, code).

@@ -68,9 +68,15 @@ class Writer {
 // returns false on truncated or malformed input; the reader is then spent.
 class Reader {
  public:
-  explicit Reader(std::string_view in) : p_(in.data()), end_(in.data() + in.size()) {}
+  explicit Reader(std::string_view in)
+      : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()) {}
 
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  // Bytes read so far.
+  size_t position() const { return static_cast<size_t>(p_ - begin_); }
+  // A read wanted more bytes than were left: the input was cut short (as
+  // opposed to malformed), which a streaming load takes as "wait for more".
+  bool starved() const { return starved_; }
   bool byte(uint8_t* b);
   bool length(uint64_t* n);
   // Any string encoding (plain, integer, LZF).
@@ -87,8 +93,10 @@ class Reader {
   bool length_or_encoding(uint64_t* n, bool* encoded);
   bool take(size_t n, const char** p);
 
+  const char* begin_;
   const char* p_;
   const char* end_;
+  bool starved_ = false;
 };
 
 }  // namespace kvd::persist::rdb

@@ -82,6 +82,7 @@ bool Replication::start_diskless_sync() {
     l.pending.clear();
     // The payload follows at once: the replica's state is "send_bulk".
     l.state = ReplicaSyncState::kSendBulk;
+    l.progress_ms = engine_.clock().now_ms();
     write_to(*c, "+FULLRESYNC " + r.replid() + " " + std::to_string(offset) + "\r\n");
     diskless_receivers_.push_back(c);
   }
@@ -98,6 +99,9 @@ void Replication::pump_diskless() {
     diskless_fd_ = -1;
     return;
   }
+  const int64_t now = engine_.clock().now_ms();
+  for (Client* c : diskless_receivers_)
+    if (c->conn && c->conn->output_pending() < kRelayLowWater) c->replica->progress_ms = now;
   std::string chunk(kRelayChunk, '\0');
   for (;;) {
     // Flow control: the slowest replica sets the pace.
@@ -128,6 +132,28 @@ void Replication::pump_diskless() {
   for (Client* c : diskless_receivers_)
     if (c->conn) c->conn->schedule_flush();
   if (diskless_fd_ < 0 && diskless_child_ok_ >= 0) finish_diskless();
+}
+
+void Replication::drop_timed_out_replicas(int64_t now_ms) {
+  int64_t timeout_s = 60;
+  parse_int64(engine_.config().get("repl-timeout").value_or("60"), &timeout_s);
+  const int64_t limit = timeout_s * 1000;
+  for (Client* c : replicas_) {
+    const ReplicaLink& l = *c->replica;
+    if (l.state == ReplicaSyncState::kOnline && !l.online_on_ack && !l.pre_psync && l.ack_ms > 0 &&
+        now_ms - l.ack_ms > limit) {
+      spdlog::warn("Disconnecting timedout replica (streaming sync): {}", replica_name(*c));
+      drop(*c);
+    }
+  }
+  // A replica that stops taking a diskless transfer would hold every other
+  // one (and the child) back.
+  for (Client* c : std::vector<Client*>(diskless_receivers_)) {
+    if (now_ms - c->replica->progress_ms <= limit) continue;
+    spdlog::warn("Disconnecting timedout replica (full sync): {}", replica_name(*c));
+    diskless_receivers_.erase(std::find(diskless_receivers_.begin(), diskless_receivers_.end(), c));
+    drop(*c);
+  }
 }
 
 void Replication::diskless_child_done(bool ok) {

@@ -14,16 +14,13 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/functions.hpp"
+#include "kvd/persist/replica_load.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/protocol/command_encoder.hpp"
 #include "kvd/server/server.hpp"
 #include "replication.hpp"
 
 namespace kvd::server {
-
-namespace {
-constexpr size_t kEofMarkLen = 40;
-}  // namespace
 
 MasterLink::MasterLink(Replication& repl, std::string host, int64_t port)
     : repl_(repl),
@@ -92,8 +89,9 @@ void MasterLink::close_socket() {
     ::unlink(tmp_path_.c_str());
     tmp_path_.clear();
   }
-  std::string().swap(image_);
-  to_memory_ = false;
+  load_.reset();  // what was loaded goes (swapdb: the old data stays)
+  load_slice_posted_ = false;
+  read_held_ = false;
   in_.clear();
   in_pos_ = 0;
   out_.clear();
@@ -108,12 +106,20 @@ void MasterLink::lost(const std::string& why) {
     spdlog::info("Caching the disconnected master state.");
     r.link_down_since_ms = repl_.engine().clock().now_ms();
   } else {
+    if (load_) {
+      // Cut short mid-image, as Redis's loader reports a short read.
+      spdlog::warn("Internal error in RDB reading offset {}, function at rdbLoad -> {}",
+                   load_->consumed(), "Unexpected EOF reading RDB file");
+      spdlog::warn(
+          "Failed trying to load the MASTER synchronization DB from socket, check server logs.");
+    }
     if (!why.empty()) spdlog::warn("Error condition on socket for SYNC: {}", why);
     // A handshake of our FAILOVER that fails puts us back as master.
     repl_.failover_answered(false);
   }
   r.link_up = false;
   r.sync_in_progress = false;
+  r.link_connecting = r.link_handshake = false;
   close_socket();
   state_ = State::kIdle;
   state_since_ms_ = repl_.engine().clock().now_ms();
@@ -123,6 +129,7 @@ void MasterLink::connect() {
   if (stopped_) return;
   state_ = State::kConnecting;
   state_since_ms_ = repl_.engine().clock().now_ms();
+  repl_.engine().repl().link_connecting = true;
   spdlog::info("Connecting to MASTER {}:{}", host_, port_);
   spdlog::info("MASTER <-> REPLICA sync started");
   resolver_.async_resolve(
@@ -155,6 +162,8 @@ void MasterLink::on_connected() {
   last_io_ms_ = repl_.engine().clock().now_ms();
   state_ = State::kHandshake;
   step_ = Step::kPing;
+  repl_.engine().repl().link_connecting = false;
+  repl_.engine().repl().link_handshake = true;
   send_command({"PING"});
   read_more();
 }
@@ -181,7 +190,12 @@ void MasterLink::read_more() {
         self->last_io_ms_ = self->repl_.engine().clock().now_ms();
         self->repl_.engine().stats().net_input_bytes += n;
         self->on_data();
-        if (!self->stopped_ && self->state_ != State::kIdle) self->read_more();
+        if (self->stopped_ || self->state_ == State::kIdle) return;
+        if (self->hold_reading()) {
+          self->read_held_ = true;  // continue_stream_load reads again
+        } else {
+          self->read_more();
+        }
       });
 }
 
@@ -352,6 +366,7 @@ void MasterLink::handle_psync_reply(const std::string& line) {
     state_ = State::kBulkHeader;
     state_since_ms_ = e.clock().now_ms();
     r.sync_in_progress = true;
+    r.link_handshake = false;
     r.transfer_size = -1;
     r.transfer_read = 0;
     return;
@@ -381,174 +396,12 @@ void MasterLink::handle_psync_reply(const std::string& line) {
   lost("");
 }
 
-// ---------------------------------------------------------------- full sync
-
-void MasterLink::receive_bulk() {
-  engine::Engine& e = repl_.engine();
-  engine::ReplicationState& r = e.repl();
-  if (state_ == State::kBulkHeader) {
-    // Newlines are the master's keepalive while it prepares the snapshot.
-    while (in_pos_ < in_.size() && in_[in_pos_] == '\n') ++in_pos_;
-    std::string line;
-    if (!take_line(&line)) return;
-    if (line.empty() || line[0] != '$') {
-      if (!line.empty() && line[0] == '-') {
-        spdlog::warn("MASTER aborted replication with an error: {}", line.substr(1));
-      } else {
-        spdlog::warn(
-            "Bad protocol from MASTER, the first byte is not '$' (we received '{}'), are you sure "
-            "the host and port are right?",
-            line);
-      }
-      lost("");
-      return;
-    }
-    // repl-diskless-load: swapdb always, on-empty-db when we hold no key.
-    const std::string load = e.config().get("repl-diskless-load").value_or("disabled");
-    uint64_t keys = 0;
-    for (int i = 0; i < e.db_count(); ++i) keys += e.db(i).size();
-    to_memory_ = load == "swapdb" || (load == "on-empty-db" && keys == 0);
-    const char* target = to_memory_ ? "to memory" : "to disk";
-    if (line.rfind("$EOF:", 0) == 0 && line.size() == 5 + kEofMarkLen) {
-      eof_mode_ = true;
-      eof_mark_ = line.substr(5);
-      eof_tail_.clear();
-      spdlog::info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {}",
-                   target);
-    } else {
-      eof_mode_ = false;
-      if (!parse_int64(std::string_view(line).substr(1), &bulk_left_) || bulk_left_ < 0) {
-        lost("bad bulk length");
-        return;
-      }
-      r.transfer_size = bulk_left_;
-      spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master {}", bulk_left_,
-                   target);
-    }
-    if (to_memory_) {
-      image_.clear();
-      state_ = State::kBulkBody;
-      receive_bulk();
-      return;
-    }
-    const std::string& dir = e.config().v().dir;
-    tmp_path_ = (dir.empty() ? std::string(".") : dir) + "/temp-" +
-                std::to_string(e.clock().now_ms() / 1000) + "." + std::to_string(::getpid()) +
-                ".rdb";
-    tmp_fd_ = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (tmp_fd_ < 0) {
-      spdlog::warn("Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
-                   std::strerror(errno));
-      lost("");
-      return;
-    }
-    state_ = State::kBulkBody;
-  }
-  // The body: everything up to the length, or up to the EOF mark.
-  std::string_view data(in_.data() + in_pos_, in_.size() - in_pos_);
-  if (!eof_mode_ && static_cast<int64_t>(data.size()) > bulk_left_)
-    data = data.substr(0, static_cast<size_t>(bulk_left_));
-  bool done = false;
-  if (eof_mode_) {
-    // The mark is the last 40 bytes; keep the tail to compare across reads.
-    eof_tail_.append(data.substr(data.size() > kEofMarkLen ? data.size() - kEofMarkLen : 0));
-    if (eof_tail_.size() > kEofMarkLen) eof_tail_.erase(0, eof_tail_.size() - kEofMarkLen);
-    done = eof_tail_ == eof_mark_;
-  } else {
-    bulk_left_ -= static_cast<int64_t>(data.size());
-    done = bulk_left_ == 0;
-  }
-  size_t off = to_memory_ ? data.size() : 0;
-  if (to_memory_) image_.append(data);
-  while (off < data.size()) {
-    ssize_t n = ::write(tmp_fd_, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      spdlog::warn(
-          "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA "
-          "synchronization: {}",
-          std::strerror(errno));
-      lost("");
-      return;
-    }
-    off += static_cast<size_t>(n);
-  }
-  in_pos_ += data.size();
-  r.transfer_read += static_cast<int64_t>(data.size());
-  if (!done) return;
-  // Everything after the snapshot is the stream.
-  if (to_memory_) {
-    if (eof_mode_) image_.resize(image_.size() - kEofMarkLen);
-    finish_full_sync();
-    if (state_ == State::kConnected && in_pos_ < in_.size()) apply_stream();
-    return;
-  }
-  if (eof_mode_ && ::ftruncate(tmp_fd_, r.transfer_read - static_cast<int64_t>(kEofMarkLen)) != 0) {
-    spdlog::warn("Error truncating the RDB file received from the master for SYNC: {}",
-                 std::strerror(errno));
-    lost("");
-    return;
-  }
-  finish_full_sync();
-  if (state_ == State::kConnected && in_pos_ < in_.size()) apply_stream();
-}
-
-void MasterLink::finish_full_sync() {
-  engine::Engine& e = repl_.engine();
-  engine::ReplicationState& r = e.repl();
-  if (!to_memory_) {
-    ::fsync(tmp_fd_);
-    ::close(tmp_fd_);
-    tmp_fd_ = -1;
-  }
-  spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
-  // WATCHers of keys that existed see them touched, as after FLUSHALL: the
-  // check needs the keys still there, so it comes before each clear.
-  for (int i = 0; i < e.db_count(); ++i) {
-    e.touch_watched_keys_in_db(i, -1);
-    e.db(i).clear(&e.freer());
-  }
-  if (e.functions_if_created()) e.functions().flush();
-  const std::string path = persist::snapshot_path(e);
-  if (!to_memory_ && ::rename(tmp_path_.c_str(), path.c_str()) != 0) {
-    spdlog::warn(
-        "Failed trying to rename the temp DB into {} in MASTER <-> REPLICA synchronization: {}",
-        path, std::strerror(errno));
-    lost("");
-    return;
-  }
-  tmp_path_.clear();
-  spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
-  persist::LoadOptions opts;
-  opts.keep_expired = true;
-  int stream_db = 0;
-  opts.repl_stream_db = &stream_db;
-  std::string err;
-  if (to_memory_) {
-    err = persist::load_snapshot_image(e, image_, "the master's stream", opts);
-    std::string().swap(image_);
-    to_memory_ = false;
-  } else {
-    err = persist::load_snapshot_file(e, path, opts);
-  }
-  if (!err.empty()) {
-    spdlog::warn("Failed trying to load the MASTER synchronization DB from disk: {}", err);
-    lost("");
-    return;
-  }
-  // The new history is the master's: our replicas must sync again.
-  r.set_id_and_offset(sync_replid_, sync_offset_);
-  repl_.disconnect_replicas();
-  client_.db_index = stream_db >= 0 && stream_db < e.db_count() ? stream_db : 0;
-  spdlog::info("MASTER <-> REPLICA sync: Finished with success");
-  become_connected();
-}
-
 void MasterLink::become_connected() {
   engine::Engine& e = repl_.engine();
   engine::ReplicationState& r = e.repl();
   e.start_repl_stream();
   r.sync_in_progress = false;
+  r.link_handshake = false;
   r.link_up = true;
   r.master_last_io_ms = e.clock().now_ms();
   state_ = State::kConnected;

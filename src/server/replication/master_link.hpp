@@ -10,6 +10,10 @@
 #include "kvd/protocol/reply_writer.hpp"
 #include "kvd/protocol/request_parser.hpp"
 
+namespace kvd::persist {
+class ReplicaLoad;
+}  // namespace kvd::persist
+
 namespace kvd::server {
 
 class Replication;
@@ -25,6 +29,8 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
  public:
   MasterLink(Replication& repl, std::string host, int64_t port);
   ~MasterLink() override;
+  MasterLink(const MasterLink&) = delete;
+  MasterLink& operator=(const MasterLink&) = delete;
 
   // Starts connecting; stop() ends everything (the link object may then go).
   void start();
@@ -76,6 +82,13 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
   bool take_line(std::string* line);
   void receive_bulk();
   void finish_full_sync();
+  // repl-diskless-load on-empty-db / swapdb: the image is loaded as it
+  // arrives, a slice at a time (master_link_sync.cpp).
+  void start_stream_load(bool swap);
+  void continue_stream_load();
+  void finish_stream_load();
+  // Loaded bytes pile up faster than they are loaded: stop reading.
+  bool hold_reading() const;
   void become_connected();
   void apply_stream();
   // The link broke (or was killed): back to kIdle, reconnect from cron.
@@ -109,11 +122,13 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
   // The snapshot being received.
   int tmp_fd_ = -1;
   std::string tmp_path_;
-  // repl-diskless-load on-empty-db / swapdb: the image is kept in memory
-  // and loaded from there, never written to disk; until it is complete the
-  // old data stays (a failed transfer leaves it as it was).
-  bool to_memory_ = false;
-  std::string image_;
+  // The streaming load, and its state: a slice is posted to run after the
+  // loop's other work; reading waits while too much is buffered.
+  std::unique_ptr<persist::ReplicaLoad> load_;
+  bool load_slice_posted_ = false;
+  bool read_held_ = false;
+  // The whole snapshot was received (the mark, or the length's last byte).
+  bool transfer_done_ = false;
   bool eof_mode_ = false;
   std::string eof_mark_;
   std::string eof_tail_;  // the last bytes received (the mark ends them)

@@ -460,6 +460,7 @@ void Replication::cron() {
   }
   if (st.child <= 0 && fork_for_replicas_due(now)) start_sync_snapshot();
   if (link_) link_->cron(now);
+  drop_timed_out_replicas(now);
   if (now - last_newline_ms_ >= 1000) {
     last_newline_ms_ = now;
     // Replicas waiting for their snapshot hear a newline each second, so

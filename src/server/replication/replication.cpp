@@ -73,6 +73,7 @@ std::string Replication::switch_master(const std::string& host, int64_t port,
     r.set_master("", 0);
     r.link_up = false;
     r.sync_in_progress = false;
+    r.link_connecting = r.link_handshake = false;
     r.link_down_since_ms = 0;
     // Our master's ID stays valid as replid2 up to what we have: replicas
     // of the same old master can continue with us.
@@ -95,6 +96,8 @@ std::string Replication::switch_master(const std::string& host, int64_t port,
   }
   r.set_master(host, port);
   r.link_up = false;
+  r.sync_in_progress = false;
+  r.link_connecting = r.link_handshake = false;
   r.link_down_since_ms = 0;
   // Our replicas follow the new history: they reconnect and PSYNC.
   disconnect_replicas();

@@ -100,6 +100,9 @@ class Replication final : public engine::ReplicationControl {
   // Relays what the child wrote to the pipe, as the replicas take it.
   void pump_diskless();
   void diskless_child_done(bool ok);
+  // repl-timeout on the master's side: an online replica that stopped
+  // ACKing, or one that stopped taking its diskless transfer, is dropped.
+  void drop_timed_out_replicas(int64_t now_ms);
   void finish_diskless();
   // A diskless replica's first ACK after its payload: the stream starts.
   void online_after_ack(engine::Client& c);
