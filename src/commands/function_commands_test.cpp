@@ -435,5 +435,29 @@ TEST(FunctionTest, StaleReplicaRunsOnlyAllowStaleFunctions) {
   repl.role_replica = false;
 }
 
+// min-replicas-to-write: a function that may write is refused before it
+// runs, a no-writes one runs, and a flagless EVAL is stopped at its write.
+TEST(FunctionTest, NotEnoughGoodReplicasStopsScriptWrites) {
+  EngineHarness h;
+  ASSERT_EQ(load(h,
+                 "#!lua name=test\n"
+                 "redis.register_function('fw', function() return redis.call('get', 'x') end)\n"
+                 "redis.register_function{function_name='fr', callback=function() return "
+                 "redis.call('get', 'x') end, flags={'no-writes'}}"),
+            bulk("test"));
+  h.run({"SET", "x", "1"});
+  auto& repl = h.engine().repl();
+  repl.min_replicas_max_lag = 10;
+  repl.min_replicas_to_write = 1;
+  repl.good_replicas = 0;
+  const std::string refused = "-NOREPLICAS Not enough good replicas to write.";
+  EXPECT_EQ(h.run({"FCALL", "fw", "0"}), error(refused.substr(1)));
+  EXPECT_EQ(h.run({"FCALL", "fr", "0"}), bulk("1"));
+  EXPECT_EQ(h.run({"EVAL", "return redis.call('get', 'x')", "0"}), bulk("1"));
+  EXPECT_EQ(h.run({"EVAL", "return redis.call('set', 'x', '2')", "0"}).rfind(refused, 0), 0u);
+  EXPECT_EQ(h.run({"GET", "x"}), bulk("1"));
+  repl.min_replicas_to_write = 0;
+}
+
 }  // namespace
 }  // namespace kvd::test

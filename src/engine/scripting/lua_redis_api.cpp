@@ -128,6 +128,13 @@ bool run_command(lua_State* L, ScriptRuntime* rt, bool raise_errors) noexcept {
       refuse(L, engine, spec, "Can not execute the command on a stale replica.");
       return raise_errors;
     }
+    // min-replicas-to-write: a script that declared no flags is let in, and
+    // its first write without enough good replicas is refused here.
+    if ((spec->flags & kWrite) && !repl.is_replica() && repl.min_replicas_max_lag > 0 &&
+        repl.good_replicas < repl.min_replicas_to_write) {
+      refuse(L, engine, spec, "-NOREPLICAS Not enough good replicas to write.", "NOREPLICAS");
+      return raise_errors;
+    }
     // Like Redis: a script that has not written yet may not start growing
     // memory past maxmemory, unless it declared allow-oom.
     const int64_t maxmemory = engine.config().v().maxmemory;
