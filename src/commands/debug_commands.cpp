@@ -24,6 +24,7 @@
 #include "kvd/persist/rdb_format.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/persist/value_codec.hpp"
+#include "kvd/protocol/command_encoder.hpp"
 
 namespace kvd::commands {
 namespace {
@@ -187,7 +188,10 @@ void debug_populate(CommandContext& ctx) {
     ctx.db.add(key, Value::from_string(val));
     ctx.engine.signal_modified_key(ctx.db.id(), key);
   }
-  ctx.dirty = count;
+  // As in Redis, the keys are not a change to save or to propagate: a
+  // master's DEBUG POPULATE does not reach its replicas.
+  ctx.dirty = 0;
+  ctx.engine.propagation().suppress();
   ctx.out.ok();
 }
 
@@ -379,6 +383,17 @@ void cmd_debug(CommandContext& ctx) {
     // Tests the crash report: the process dies here, as with Redis's.
     spdlog::warn("DEBUG SEGFAULT: crashing on purpose");
     std::raise(SIGSEGV);
+  } else if (a.size() >= 3 && iequals(sub, "replicate")) {
+    // The arguments go down the replication stream only, unexecuted (the
+    // AOF never sees them): how tests make a replica meet a command its
+    // master never ran.
+    engine::ReplicationState& r = ctx.engine.repl();
+    if (r.has_backlog()) {
+      std::string cmd;
+      protocol::append_command(cmd, std::vector<std::string_view>(a.begin() + 2, a.end()));
+      r.feed(cmd);
+    }
+    ctx.out.ok();
   } else if (a.size() == 2 && iequals(sub, "change-repl-id")) {
     ctx.engine.change_replication_id();
     spdlog::warn("Changing replication IDs after receiving DEBUG change-repl-id");

@@ -434,6 +434,7 @@ void MasterLink::apply_stream() {
     const auto& args = parser_.args();
     if (!args.empty()) {
       e.execute(client_, engine::Args(args.data(), args.size()), writer_);
+      report_error_to_master(args[0]);
       scratch_.clear();
     }
     // The offset counts what was applied; the bytes go on, verbatim, to our
@@ -448,6 +449,20 @@ void MasterLink::apply_stream() {
     in_.erase(0, in_pos_);
     in_pos_ = 0;
   }
+}
+
+void MasterLink::report_error_to_master(std::string_view command) {
+  if (scratch_.size() == 0) return;
+  const std::string reply = scratch_.to_string();
+  if (reply[0] != '-') return;
+  // The master ran it without error: our data may now differ from the
+  // master's (propagation-error-behavior ignore, Redis's default).
+  const size_t eol = reply.find("\r\n");
+  spdlog::warn(
+      "== CRITICAL == This replica is sending an error to its master: '{}' after processing the "
+      "command '{}'",
+      reply.substr(1, eol == std::string::npos ? std::string::npos : eol - 1),
+      repl_.engine().commands().find(command) ? to_lower(command) : std::string("<unknown>"));
 }
 
 void MasterLink::send_ack() {

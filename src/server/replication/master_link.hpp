@@ -91,6 +91,8 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
   bool hold_reading() const;
   void become_connected();
   void apply_stream();
+  // A command of the stream failed here: logged as Redis's CRITICAL line.
+  void report_error_to_master(std::string_view command);
   // The link broke (or was killed): back to kIdle, reconnect from cron.
   void lost(const std::string& why);
   void close_socket();
