@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstdio>
 #include <string>
 
@@ -17,6 +18,22 @@ namespace {
 
 // The log file, or "" for standard output (which the banner checks for a tty).
 std::string g_logfile;
+
+// Redis's role mark: M master, S replica, C a forked child (snapshot or
+// rewrite), told apart by the pid the logger started in.
+std::atomic<char> g_role{'M'};
+pid_t g_main_pid = 0;
+
+class RoleMark : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    dest.push_back(::getpid() != g_main_pid ? 'C' : g_role.load(std::memory_order_relaxed));
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<RoleMark>();
+  }
+};
 
 // Redis's one-character level mark.
 class LevelMark : public spdlog::custom_flag_formatter {
@@ -46,6 +63,10 @@ class LevelMark : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
+void set_log_role(bool replica) {
+  g_role.store(replica ? 'S' : 'M', std::memory_order_relaxed);
+}
+
 void set_log_level(const std::string& level) {
   // Redis levels: debug < verbose < notice < warning < nothing.
   spdlog::level::level_enum l = spdlog::level::off;
@@ -70,7 +91,9 @@ void init_logging(const std::string& logfile, const std::string& level) {
   }
   auto logger = std::make_shared<spdlog::logger>("kvd", sink);
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<LevelMark>('*').set_pattern("%P:M %d %b %Y %H:%M:%S.%e %* %v");
+  g_main_pid = ::getpid();
+  formatter->add_flag<LevelMark>('*').add_flag<RoleMark>('R').set_pattern(
+      "%P:%R %d %b %Y %H:%M:%S.%e %* %v");
   logger->set_formatter(std::move(formatter));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);

@@ -5,6 +5,7 @@
 
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/engine.hpp"
+#include "kvd/server/logging.hpp"
 #include "kvd/server/server.hpp"
 #include "master_link.hpp"
 #include "replication.hpp"
@@ -71,6 +72,7 @@ std::string Replication::switch_master(const std::string& host, int64_t port,
   if (host.empty()) {
     if (!r.is_replica()) return "";
     r.set_master("", 0);
+    set_log_role(false);
     r.link_up = false;
     r.sync_in_progress = false;
     r.link_connecting = r.link_handshake = false;
@@ -95,6 +97,7 @@ std::string Replication::switch_master(const std::string& host, int64_t port,
         "master: I may be able to synchronize with the new master with just a partial transfer.");
   }
   r.set_master(host, port);
+  set_log_role(true);
   r.link_up = false;
   r.sync_in_progress = false;
   r.link_connecting = r.link_handshake = false;
