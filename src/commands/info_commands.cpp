@@ -406,9 +406,9 @@ void section_replication(CommandContext& ctx, InfoText& t) {
       ip = c->conn->peer_address();
       ip = ip.substr(0, ip.rfind(':'));
     }
-    const char* state = l.state == ReplicaSyncState::kOnline     ? "online"
-                        : l.state == ReplicaSyncState::kSendBulk ? "send_bulk"
-                                                                 : "wait_bgsave";
+    const char* state = l.state == ReplicaSyncState::kOnline                    ? "online"
+                        : l.state == ReplicaSyncState::kSendBulk && !l.diskless ? "send_bulk"
+                                                                                : "wait_bgsave";
     const int64_t lag = l.state == ReplicaSyncState::kOnline ? (now_ms - l.ack_ms) / 1000 : 0;
     lines.push_back("ip=" + ip + ",port=" + std::to_string(l.listening_port) + ",state=" + state +
                     ",offset=" + std::to_string(l.ack_offset) + ",lag=" + std::to_string(lag));

@@ -57,6 +57,9 @@ struct ReplicaLink {
   int64_t ack_ms = 0;      // when the last ACK came (lag)
   // A diskless transfer: when the replica last took data (repl-timeout).
   int64_t progress_ms = 0;
+  // Its snapshot goes through the child's pipe: INFO says wait_bgsave
+  // until the child is done, as Redis does.
+  bool diskless = false;
   // The stream since its snapshot was forked, held until the snapshot is
   // sent (the server layer owns the transfer).
   std::string pending;

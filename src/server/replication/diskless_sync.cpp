@@ -83,6 +83,7 @@ bool Replication::start_diskless_sync() {
     // The payload follows at once: the replica's state is "send_bulk".
     l.state = ReplicaSyncState::kSendBulk;
     l.progress_ms = engine_.clock().now_ms();
+    l.diskless = true;
     write_to(*c, "+FULLRESYNC " + r.replid() + " " + std::to_string(offset) + "\r\n");
     diskless_receivers_.push_back(c);
   }

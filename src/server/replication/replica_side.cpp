@@ -375,6 +375,18 @@ void Replication::on_client_closed(Client* c) {
   waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(),
                                 [c](const Waiter& w) { return w.client == c; }),
                  waiters_.end());
+  // A snapshot child writing to disk only for replicas, none of which waits
+  // for it any more, is wasted work: killed, as Redis does, unless save
+  // points would make use of the file.
+  if (sync_child_ > 0 && !sync_to_socket_ && engine_.config().get("save").value_or("").empty()) {
+    const bool wanted = std::any_of(replicas_.begin(), replicas_.end(), [](const Client* r) {
+      return r->replica->state == ReplicaSyncState::kWaitBgsave && r->replica->forked;
+    });
+    if (!wanted) {
+      spdlog::warn("Background saving for replicas is no longer needed: killing its child");
+      persist::kill_background_save(engine_);
+    }
+  }
 }
 
 // ---------------------------------------------------------------- WAIT
