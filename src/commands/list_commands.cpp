@@ -585,7 +585,10 @@ void blmove_generic(CommandContext& ctx, bool from_left, bool to_left, std::stri
   if (e) {
     const uint64_t errors = ctx.out.errors();
     move_element(ctx, e, src, ctx.args[2], from_left, to_left);
-    if (ctx.out.errors() == errors)
+    // As the non-blocking command that ran, as Redis 7 replays them.
+    if (ctx.out.errors() == errors && iequals(ctx.args[0], "brpoplpush"))
+      propagate_as(ctx, {"RPOPLPUSH", src, ctx.args[2]});
+    else if (ctx.out.errors() == errors)
       propagate_as(ctx, {"LMOVE", src, ctx.args[2], from_left ? "LEFT" : "RIGHT",
                          to_left ? "LEFT" : "RIGHT"});
     return;

@@ -160,5 +160,17 @@ TEST_F(PropagationTest, MultiKeyPopsAndGetdelReplayAsTheirPlainForms) {
   EXPECT_EQ(sink.units.size(), n);
 }
 
+// GETSET replays as SET, BRPOPLPUSH as RPOPLPUSH and BLMOVE as LMOVE: the
+// command a replica counts in its commandstats is Redis's.
+TEST_F(PropagationTest, GetsetAndBlockingMovesReplayAsTheirPlainForms) {
+  h.run({"GETSET", "s", "v"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:SET s v"}));
+  h.run({"RPUSH", "l", "1", "2"});
+  h.run({"BRPOPLPUSH", "l", "d", "0"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:RPOPLPUSH l d"}));
+  h.run({"BLMOVE", "l", "d", "LEFT", "RIGHT", "0"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:LMOVE l d LEFT RIGHT"}));
+}
+
 }  // namespace
 }  // namespace kvd::commands

@@ -180,6 +180,7 @@ void cmd_getset(CommandContext& ctx) {
   if (!reply_get(ctx, ctx.args[1])) return;
   ctx.db.set(ctx.args[1], Value::from_string(ctx.args[2]));
   key_changed(ctx, '$', "set", ctx.args[1]);
+  propagate_as(ctx, {"SET", ctx.args[1], ctx.args[2]});  // as Redis 7 replays it
 }
 
 void cmd_getdel(CommandContext& ctx) {
