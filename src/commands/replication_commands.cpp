@@ -3,6 +3,8 @@
 // links themselves live in the server layer (server/replication/); these
 // handlers parse and answer, and reach the links through
 // Engine::replication_control().
+#include <spdlog/spdlog.h>
+
 #include "command_helpers.hpp"
 #include "declare.hpp"
 #include "families.hpp"
@@ -85,7 +87,12 @@ void cmd_psync(CommandContext& ctx) {
   ReplicationControl* rc = control(ctx);
   if (!rc) return;
   int64_t offset = -1;
-  if (!parse_int64(ctx.args[2], &offset)) offset = -1;
+  if (!parse_int64(ctx.args[2], &offset)) {
+    spdlog::warn("Replica {} asks for synchronization but with a wrong offset",
+                 ctx.client.conn ? ctx.client.conn->peer_address() : std::string("?"));
+    ctx.out.error("ERR value is not an integer or out of range");
+    return;
+  }
   // PSYNC ... FAILOVER: our master hands its role over (its FAILOVER).
   if (ctx.args.size() > 3 && iequals(ctx.args[3], "failover")) {
     std::string err = rc->take_over_from(ctx.client, ctx.args[1]);

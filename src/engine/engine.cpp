@@ -5,6 +5,8 @@
 #include <chrono>
 #include <random>
 
+#include <spdlog/spdlog.h>
+
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/errors.hpp"
@@ -309,6 +311,14 @@ void Engine::prefetch(const Client& c, const protocol::PeekedCommand* cmds, size
 }
 
 void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out, bool follows_previous) {
+  // A connection that asked for SYNC/PSYNC is a replica: any reply would land
+  // in its stream. Only REPLCONF (which answers nothing then) may run; for
+  // anything else it is dropped, as Redis does.
+  if (c.replica && c.replica->state != ReplicaSyncState::kNone && !args.empty() &&
+      !iequals(args[0], "replconf")) {
+    refuse_replica_command(c, args);
+    return;
+  }
   if (!c.reply_off && !c.reply_skip) {
     dispatch(c, args, out, follows_previous);
   } else {
@@ -333,6 +343,24 @@ void Engine::execute(Client& c, Args args, protocol::ReplyWriter& out, bool foll
       !iequals(args[0], "client")) {
     c.tracking->caching = false;
   }
+}
+
+void Engine::refuse_replica_command(Client& c, Args args) {
+  const CommandSpec* spec = commands().find(args[0]);
+  if (spec && !spec->subcommands.empty() && args.size() >= 2) {
+    if (const CommandSpec* sub = commands().find_sub(*spec, args[1])) spec = sub;
+  }
+  const std::string name = spec ? spec->fullname : to_lower(args[0]);
+  std::string reply = "the reply of the command";
+  if (spec && (spec->flags & (kWrite | kReadonly | kMayReplicate))) {
+    reply = "Replica can't interact with the keyspace";
+    spdlog::warn(
+        "== CRITICAL == This master is sending an error to its replica: '{}' after processing "
+        "the command '{}'",
+        reply, name);
+  }
+  spdlog::warn("Replica generated a reply to command '{}', disconnecting it: {}", name, reply);
+  if (c.conn) c.conn->close_soon();
 }
 
 void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool follows_previous) {

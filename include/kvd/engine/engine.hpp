@@ -375,6 +375,9 @@ class Engine {
   void sample_rates();
 
  private:
+  // A replica's connection sent a command that would answer: logged, and
+  // the connection closed (its stream must hold nothing else).
+  void refuse_replica_command(Client& c, Args args);
   // touch_watched_keys_in_db with any database as the replacement.
   void touch_watched_keys_against(int emptied, Database* with);
   // A database wired to this engine's clock, freer and flags.
