@@ -32,7 +32,8 @@ TEST(Twemproxy, ShardsKeysOverTwoKvdProcesses) {
     // The recipe's pool, as the README gives it.
     std::ofstream conf(dir + "/nutcracker.yml");
     conf << "kvd:\n"
-         << "  listen: 127.0.0.1:" << port << "\n"
+         << "  listen: 127.0.0.1:" << port
+         << "\n"
          // murmur: with ketama, nutcracker 0.5's fnv1a_64 sent all 200
          // keys to one of two servers here.
          << "  hash: murmur\n"
