@@ -4,6 +4,7 @@
 #include "master_link.hpp"
 
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -452,9 +453,13 @@ void MasterLink::apply_stream() {
 }
 
 void MasterLink::report_error_to_master(std::string_view command) {
-  if (scratch_.size() == 0) return;
+  // Every command of the stream passes here: look at the first byte in
+  // place, and copy the reply only when it is an error.
+  struct iovec first;
+  if (scratch_.fill_iovec(&first, 1) < 1 || first.iov_len == 0 ||
+      static_cast<const char*>(first.iov_base)[0] != '-')
+    return;
   const std::string reply = scratch_.to_string();
-  if (reply[0] != '-') return;
   // The master ran it without error: our data may now differ from the
   // master's (propagation-error-behavior ignore, Redis's default).
   const size_t eol = reply.find("\r\n");
