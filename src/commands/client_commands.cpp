@@ -249,7 +249,7 @@ void cmd_client_kill(CommandContext& ctx) {
     if (c == &ctx.client)
       close_self = true;  // only after our reply went out
     else if (c->conn)
-      c->conn->close_soon();
+      c->conn->drop_soon();  // as Redis frees it: what it was still owed is not sent
     else
       c->close_after_reply = true;  // no socket to close: mark it for its owner
   }

@@ -154,7 +154,9 @@ void ThreadedConnection::hand_off(IoJob::Kind kind) {
 }
 
 void ThreadedConnection::schedule_flush() {
-  if (main_closed_) return;
+  // A dropped connection is owed nothing more (a replica killed inside a
+  // MULTI must not get the writes queued after its kill).
+  if (main_closed_ || drop_on_close_) return;
   hand_off(IoJob::Kind::kWrite);
 }
 
@@ -170,8 +172,14 @@ void ThreadedConnection::close_soon() {
   server_.schedule_close(shared_from_this());
 }
 
+void ThreadedConnection::drop_soon() {
+  staging_.clear();
+  drop_on_close_ = true;
+  close_soon();
+}
+
 void ThreadedConnection::close() {
-  main_close(IoJob::Kind::kCloseNow);
+  main_close(drop_on_close_ ? IoJob::Kind::kDrop : IoJob::Kind::kCloseNow);
 }
 
 void ThreadedConnection::main_close(IoJob::Kind how) {

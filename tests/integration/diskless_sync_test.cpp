@@ -204,7 +204,9 @@ TEST(DisklessSync, SwapdbKeepsTheOldDataUntilTheImageIsComplete) {
   for (int i = 0; i < 4; ++i)
     run(m.get(), {"SET", "pad" + std::to_string(i), std::string(16384, 'x')});
   run(m.get(), {"EXEC"});
-  ASSERT_TRUE(wait_until([&] { return info_field(r.get(), "async_loading") == "1"; }));
+  ASSERT_TRUE(wait_until([&] { return info_field(r.get(), "async_loading") == "1"; }))
+      << server_log(replica) << "\n---- master\n"
+      << server_log(master);
   EXPECT_EQ(info_field(r.get(), "loading"), "0");
   EXPECT_EQ(str(run(r.get(), {"GET", "written-on-the-replica"})), "1");
   EXPECT_EQ(str(run(r.get(), {"REPLICAOF", "NO", "ONE"})).rfind("LOADING", 0), 0u);

@@ -55,6 +55,7 @@ class ThreadedConnection final : public Connection {
   size_t output_pending() const override;
   size_t output_allocated() const override;
   void close_soon() override;
+  void drop_soon() override;
   void schedule_flush() override;
   void resume() override;
 
@@ -106,6 +107,8 @@ class ThreadedConnection final : public Connection {
   protocol::ReplyWriter writer_;
   size_t next_command_ = 0;  // position in the batch (a blocked client resumes there)
   bool main_closed_ = false;
+  // drop_soon(): the close that follows sends nothing still pending.
+  bool drop_on_close_ = false;
   bool main_has_batch_ = false;   // the batch is with the main thread
   bool close_requested_ = false;  // QUIT or a protocol error: close once replies are out
   bool trimmed_ = false;
