@@ -1,27 +1,36 @@
 # kvd container image.
 #
-#   docker build -t kvd .
-#   docker run -d -p 6379:6379 kvd                      # all interfaces, protected mode off
+#   docker build -t kvd .                              (or: podman build --format docker -t kvd .)
+#   docker run -d -p 6379:6379 -v kvd-data:/data kvd    # all interfaces, protected mode off,
+#                                                       # redis-server's save points into /data
 #   docker run -d -p 6379:6379 kvd --requirepass secret # extra flags go to kvd
 #   docker run -d -v "$PWD/my.conf:/etc/kvd/my.conf:ro" kvd /etc/kvd/my.conf
 #
 # /etc/kvd/kvd.conf is the commented default config (it binds 127.0.0.1 only, as
 # redis.conf does): copy it, edit bind/protected-mode, and pass your copy.
-# The health check probes port 6379; set KVD_PORT when kvd listens elsewhere.
+# The health check finds kvd's port itself and connects the way a client of
+# the published port does (scripts/docker-healthcheck.sh); set KVD_PORT to
+# pick the port, and REDISCLI_AUTH (or KVD_PASSWORD) to have it authenticate.
 
 # ---------------------------------------------------------------- build --
 FROM debian:bookworm AS build
 
-# The same packages scripts/test installs, so the image builds what CI tests.
+# The libraries scripts/test installs for the server itself (the test-only
+# ones, GoogleTest and hiredis, are left out: tests are off here). This layer
+# changes only when this list does.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
-      libasio-dev libspdlog-dev libcli11-dev libgtest-dev libhiredis-dev libjemalloc-dev \
+      libasio-dev libspdlog-dev libcli11-dev libjemalloc-dev \
       liblua5.1-0-dev lua-cjson-dev lua-bitop-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
-COPY . .
+# Only what the build reads, the build description first: editing the docs,
+# tests or scripts reuses the compiled layer below.
+COPY CMakeLists.txt ./
+COPY include ./include
+COPY src ./src
 # -j"$(nproc)" rather than a bare -j: unbounded make jobs can exhaust memory.
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DKVD_TESTS=OFF \
  && cmake --build build -j"$(nproc)" --target kvd

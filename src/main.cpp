@@ -39,8 +39,10 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 #include "kvd/server/crash_report.hpp"
 #include "kvd/server/logging.hpp"
+#include "kvd/server/proc_title.hpp"
 #include "kvd/server/process.hpp"
 #include "kvd/server/server.hpp"
+#include "kvd/server/supervision.hpp"
 
 namespace {
 
@@ -157,9 +159,19 @@ std::string flags_to_config(const std::vector<std::string>& args) {
   return text;
 }
 
+kvd::server::SyslogOptions syslog_options(const kvd::engine::Config& config) {
+  kvd::server::SyslogOptions o;
+  o.enabled = config.get("syslog-enabled").value_or("no") == "yes";
+  o.ident = config.get("syslog-ident").value_or("redis");
+  o.facility = config.get("syslog-facility").value_or("local0");
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First: it moves the environment and copies argv before anything reads them.
+  kvd::server::init_proc_title(argc, argv);
   CLI::App app{"kvd: a Redis-compatible in-memory key-value daemon"};
   app.footer(
       "Any redis.conf directive can be given as a flag and overrides the file, e.g.\n"
@@ -219,12 +231,23 @@ int main(int argc, char** argv) {
   }
 
   const auto& v = config.v();
+  std::string log_error = kvd::server::init_logging(v.logfile, v.loglevel, syslog_options(config));
+  if (!log_error.empty()) {
+    std::cerr << log_error << std::endl;
+    return 1;
+  }
+  // As Redis: a supervised server stays in the foreground (its supervisor
+  // tracks this pid), whatever `daemonize` says.
+  const bool supervised = kvd::server::start_supervision(config.get("supervised").value_or("no")) !=
+                          kvd::server::SupervisedMode::kNone;
   // Forking must happen before any thread exists (the engine starts one).
-  if (v.daemonize && !kvd::server::daemonize()) {
-    std::cerr << "kvd: daemonize failed" << std::endl;
+  if (v.daemonize && !supervised && !kvd::server::daemonize()) {
+    spdlog::error("daemonize failed: {}", strerror(errno));
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+  // Until the loop watches it (log reopening), a SIGHUP must not end us.
+  signal(SIGHUP, SIG_IGN);
 #ifdef KVD_WITH_ASAN
   kvd::engine::set_allocator_probe("libc", asan_allocated);
 #endif
@@ -236,7 +259,6 @@ int main(int argc, char** argv) {
   kvd::engine::set_thread_net_probe(jemalloc_thread_net);
   kvd::engine::set_allocator_stats_probe(jemalloc_stats);
 #endif
-  kvd::server::init_logging(v.logfile, v.loglevel);
 #ifndef KVD_WITH_ASAN
   // Under AddressSanitizer its own report on these signals says more.
   if (config.get("crash-log-enabled").value_or("yes") == "yes")
@@ -283,6 +305,7 @@ int main(int argc, char** argv) {
 
   kvd::server::Server server(config, executable);
   if (!server.listen()) return 1;
+  server.apply_proc_title(nullptr);
   if (!v.pidfile.empty() && !kvd::server::write_pidfile(v.pidfile)) {
     spdlog::warn("Failed to write PID file: {}", strerror(errno));
   }

@@ -67,12 +67,13 @@ TEST(HashCommands, GetAllKeysValsAndResp3Map) {
 
 TEST(HashCommands, ConvertsPastEntryLimit) {
   EngineHarness h;
-  for (int i = 0; i < 128; ++i) h.run({"HSET", "h", field(i), "v"});
+  // hash-max-listpack-entries: 512 by default, as redis-server's built-in value.
+  for (int i = 0; i < 512; ++i) h.run({"HSET", "h", field(i), "v"});
   EXPECT_EQ(encoding_of(h, "h"), "listpack");
   h.run({"HSET", "h", "one-more", "v"});
   EXPECT_EQ(encoding_of(h, "h"), "hashtable");
-  EXPECT_EQ(h.run({"HLEN", "h"}), integer(129));
-  for (int i = 0; i < 128; ++i) ASSERT_EQ(h.run({"HGET", "h", field(i)}), bulk("v"));
+  EXPECT_EQ(h.run({"HLEN", "h"}), integer(513));
+  for (int i = 0; i < 512; ++i) ASSERT_EQ(h.run({"HGET", "h", field(i)}), bulk("v"));
 }
 
 TEST(HashCommands, ConvertsPastValueLimitAndAliases) {
@@ -202,13 +203,13 @@ TEST(HashCommands, ScanSmallAndBig) {
 TEST(HashCommands, CopyDuplicatesBothEncodings) {
   EngineHarness h;
   h.run({"HSET", "small", "a", "1"});
-  for (int i = 0; i < 200; ++i) h.run({"HSET", "big", field(i), "v"});
+  for (int i = 0; i < 600; ++i) h.run({"HSET", "big", field(i), "v"});
   EXPECT_EQ(h.run({"COPY", "small", "small2"}), integer(1));
   EXPECT_EQ(h.run({"COPY", "big", "big2"}), integer(1));
   h.run({"HSET", "small", "a", "changed"});
   EXPECT_EQ(h.run({"HGET", "small2", "a"}), bulk("1"));
   EXPECT_EQ(encoding_of(h, "big2"), "hashtable");
-  EXPECT_EQ(h.run({"HLEN", "big2"}), integer(200));
+  EXPECT_EQ(h.run({"HLEN", "big2"}), integer(600));
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ void section_server(CommandContext& ctx, InfoText& t) {
                              std::to_string(__GNUC_PATCHLEVEL__));
 #endif
   t.field("process_id", static_cast<int64_t>(getpid()));
-  t.field("process_supervised", "no");
+  t.field("process_supervised", hi.supervised);
   t.field("run_id", e.run_id());
   t.field("tcp_port", hi.tcp_port);
   t.field("server_time_usec", e.clock().now_us());

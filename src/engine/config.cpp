@@ -1,9 +1,12 @@
 #include "kvd/engine/config.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -302,6 +305,22 @@ void Config::register_all() {
   boolean("lazyfree-lazy-eviction", &v.lazyfree_lazy_eviction);
   string("dir", &v.dir);
   params_.back()->is_protected = true;
+  // Redis changes into `dir` and reports the working directory: the same
+  // absolute path here, and a directory that is not there is refused.
+  params_.back()->get = [&v] {
+    char* real = ::realpath(v.dir.empty() ? "." : v.dir.c_str(), nullptr);
+    if (!real) return v.dir;
+    std::string abs = real;
+    std::free(real);
+    return abs;
+  };
+  params_.back()->set = [&v](const std::vector<std::string>& a) -> std::string {
+    struct stat st {};
+    if (::stat(a[0].c_str(), &st) != 0) return std::strerror(errno);
+    if (!S_ISDIR(st.st_mode)) return std::strerror(ENOTDIR);
+    v.dir = a[0];
+    return "";
+  };
   string("dbfilename", &v.dbfilename);
   params_.back()->is_protected = true;
   {

@@ -129,6 +129,29 @@ TEST(Config, FailedApplierRollsBackEveryValue) {
   EXPECT_EQ(notified, 1);
 }
 
+// Without a config file the save points are redis-server's built-in ones.
+TEST(Config, BuiltInSavePointsAreRedisServers) {
+  engine::Config c;
+  EXPECT_EQ(c.get("save"), "3600 1 300 100 60 10000");
+  EXPECT_EQ(c.get("hash-max-listpack-entries"), "512");
+}
+
+// `dir` must be a directory that exists, and reads back as an absolute path
+// (Redis changes into it and reports its working directory).
+TEST(Config, DirIsAnExistingDirectoryShownAbsolute) {
+  engine::Config c;
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  EXPECT_EQ(c.get("dir"), std::string(cwd));
+  ASSERT_EQ(c.load_text("dir /tmp/../tmp\n", ""), "");
+  EXPECT_EQ(c.get("dir"), "/tmp");
+  EXPECT_NE(c.load_text("dir /no/such/dir\n", "").find("No such file or directory"),
+            std::string::npos);
+  std::string failed;
+  EXPECT_EQ(c.set_all({{"dir", "/etc/hostname"}}, &failed), "Not a directory");
+  EXPECT_EQ(c.get("dir"), "/tmp");
+}
+
 // Redis's save rules: the first save line replaces the built-in points,
 // later ones add, `save ""` clears; CONFIG SET replaces; bad pairs refused.
 TEST(Config, SaveLinesAppendAfterTheFirst) {
@@ -328,7 +351,7 @@ TEST(ConfigInert, LoadsRedisTestHarnessConfig) {
       "save \n"
       "rdbcompression yes\n"
       "dbfilename dump.rdb\n"
-      "dir ./tests/tmp/server.1.1\n"
+      "dir /tmp\n"  // (the harness's own dir exists when it starts the server)
       "slave-serve-stale-data yes\n"
       "appendonly no\n"
       "appendfsync everysec\n"

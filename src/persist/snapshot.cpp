@@ -185,7 +185,7 @@ std::string start_background_save(engine::Engine& e) {
   if (pid == 0) {
     // The child: a copy-on-write image of the keyspace at this instant. It
     // writes and leaves without running any of the parent's exit handlers.
-    if (auto* hooks = e.hooks()) hooks->in_forked_child();
+    if (auto* hooks = e.hooks()) hooks->in_forked_child("kvd-rdb-bgsave");
     std::string err = write_snapshot(e, snapshot_path(e));
     if (!err.empty()) spdlog::warn("Background saving failed: {}", err);
     if (err.empty()) child_info_final(e, ChildKind::kRdb);
@@ -217,7 +217,7 @@ std::string start_socket_save(engine::Engine& e, int* read_fd) {
     return std::string("ERR Can't BGSAVE: fork failed: ") + std::strerror(errno);
   }
   if (pid == 0) {
-    if (auto* hooks = e.hooks()) hooks->in_forked_child();
+    if (auto* hooks = e.hooks()) hooks->in_forked_child("kvd-rdb-to-slaves");
     ::close(fds[0]);
     // The replica knows the payload ends where the mark comes again.
     const std::string mark = eof_mark();

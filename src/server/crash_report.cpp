@@ -51,7 +51,9 @@ void on_crash(int sig, siginfo_t* info, void*) {
   write_str(fd, " crashed by signal: ");
   write_num(fd, static_cast<unsigned long long>(sig));
   write_str(fd, ", si_code: ");
-  write_num(fd, static_cast<unsigned long long>(info ? info->si_code : 0));
+  const int code = info ? info->si_code : 0;  // negative for signals sent by a process
+  if (code < 0) write_str(fd, "-");
+  write_num(fd, static_cast<unsigned long long>(code < 0 ? -static_cast<long long>(code) : code));
   write_str(fd, "\n");
   if (info && (sig == SIGSEGV || sig == SIGBUS)) {
     write_str(fd, "Accessing address: 0x");

@@ -12,7 +12,9 @@
 
 #include "kvd/server/logging.hpp"
 #include "kvd/server/loop_connection.hpp"
+#include "kvd/server/proc_title.hpp"
 #include "kvd/server/process.hpp"
+#include "kvd/server/supervision.hpp"
 #include "kvd/server/threaded_connection.hpp"
 #include "replication/replication.hpp"
 
@@ -68,6 +70,8 @@ Server::Server(engine::Config& config, std::string executable)
     sync_io_threads();
   }
   config_.on_change("loglevel", [this] { set_log_level(config_.v().loglevel); });
+  for (const char* name : {"proc-title-template", "set-proc-title"})
+    config_.on_change(name, [this] { apply_proc_title(nullptr); });
   aof_ = &persist::Aof::of(engine_);
   aof_->set_data_callback([this] { schedule_before_sleep(); });
   // Runtime CONFIG SET port / bind: the new sockets open first, so a port in
@@ -78,9 +82,23 @@ Server::Server(engine::Config& config, std::string executable)
     config_.on_apply(name, [this] { return apply_oom_score(); });
 }
 
-void Server::in_forked_child() {
+void Server::in_forked_child(const char* title) {
+  apply_proc_title(title);
   oom_score_.apply(config_.get("oom-score-adj").value_or("no"),
                    config_.get("oom-score-adj-values").value_or(""), 2);
+}
+
+void Server::apply_proc_title(const char* title) {
+  if (!config_.v().set_proc_title) return;
+  const auto& v = config_.v();
+  ProcTitleVars vars;
+  vars.title = title ? title : proc_title_argv0();
+  vars.bind = v.bind.empty() ? "*" : v.bind.front();
+  vars.port = bound_port_ ? bound_port_ : v.port;
+  vars.tls_port = std::atoi(config_.get("tls-port").value_or("0").c_str());
+  vars.unixsocket = v.unixsocket;
+  vars.config_file = config_.config_file;
+  set_proc_title(expand_proc_title(config_.get("proc-title-template").value_or("{title}"), vars));
 }
 
 std::string Server::apply_oom_score() {
@@ -355,8 +373,17 @@ void Server::on_cron() {
 void Server::watch_signals() {
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
+  signals_.add(SIGHUP);
   signals_.async_wait([this](const std::error_code& ec, int sig) {
     if (ec) return;
+    if (sig == SIGHUP) {
+      // After logrotate moved the log away: write to a new file at the
+      // configured path from now on (Redis reopens its log on every line).
+      reopen_log_file();
+      spdlog::info("Received SIGHUP, log file reopened.");
+      watch_signals();
+      return;
+    }
     spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
     // As Redis: with save points set, the data is saved first, and a failed
     // save keeps the server up rather than lose what it holds.
@@ -409,10 +436,14 @@ std::string Server::request_shutdown(const Shutdown& how) {
     std::fflush(nullptr);
     ::_exit(0);
   }
+  notify_supervisor("STOPPING=1\n");
   aof_->shutdown();
+  if (how.save || (!how.nosave && !config_.v().save.empty()))
+    notify_supervisor("STATUS=Saving the final RDB snapshot\n");
   std::string err = persist::save_for_shutdown(engine_, how.save, how.nosave);
   if (!err.empty() && !how.force) {
     spdlog::warn("Error trying to save the DB, can't exit. ({})", err);
+    notify_supervisor("STATUS=Error trying to save the DB, can't exit.\n");
     return "ERR Errors trying to SHUTDOWN. Check logs.";
   }
   asio::post(io_, [this] { stop(); });
@@ -439,6 +470,16 @@ engine::ServerHooks::Info Server::info() {
   i.tcp_port = bound_port_ ? bound_port_ : config_.v().port;
   i.config_file = config_.config_file;
   i.executable = executable_;
+  switch (supervised_mode()) {
+    case SupervisedMode::kUpstart:
+      i.supervised = "upstart";
+      break;
+    case SupervisedMode::kSystemd:
+      i.supervised = "systemd";
+      break;
+    case SupervisedMode::kNone:
+      break;
+  }
   i.uptime_seconds = (clock_.now_ms() - engine_.start_ms()) / 1000;
   i.connected_clients = connections_.size();
   for (const auto& [ptr, c] : connections_) {
@@ -494,6 +535,12 @@ int Server::run() {
   watch_signals();
   schedule_cron();
   spdlog::info("Ready to accept connections");
+  // systemd (Type=notify) starts what depends on us from here on.
+  notify_supervisor(engine_.repl().is_replica()
+                        ? "STATUS=Ready to accept connections in read-only mode. Waiting for "
+                          "MASTER <-> REPLICA sync\n"
+                        : "STATUS=Ready to accept connections\n");
+  notify_supervisor("READY=1\n");
   // run_one() sleeps until work arrives and runs the first handler; poll_one()
   // runs the ones ready after it. Together they are one cycle of the loop. The
   // bound keeps a server under constant load from reporting one endless cycle

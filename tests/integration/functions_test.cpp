@@ -19,19 +19,6 @@
 namespace kvd::itest {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/kvd-functions-itest-XXXXXX";
-    const char* d = ::mkdtemp(tmpl);
-    path = d ? d : "";
-  }
-  ~TempDir() {
-    std::remove((path + "/dump.rdb").c_str());
-    ::rmdir(path.c_str());
-  }
-};
-
 std::string str(const ReplyPtr& r) {
   if (!r) return "(no reply)";
   if (r->type == REDIS_REPLY_INTEGER) return std::to_string(r->integer);

@@ -15,8 +15,11 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -37,6 +40,22 @@ inline bool wait_until(const std::function<bool()>& cond,
   }
   return cond();
 }
+
+// A fresh directory under /tmp, removed with what is in it.
+struct TempDir {
+  std::string path;
+  explicit TempDir(const std::string& prefix = "kvd-itest") {
+    std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+    const char* d = ::mkdtemp(tmpl.data());
+    path = d ? d : "";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
 
 // A port nobody listens on right now (the kernel picks it).
 inline int free_port() {
@@ -83,6 +102,13 @@ class KvdProcess {
     for (auto& a : std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1",
                                             "--loglevel", "warning"}) {
       argv.push_back(a);
+    }
+    // No save points unless a test asks (its own --save lines replace this
+    // one): with redis-server's built-in ones a stopped server would leave
+    // a dump.rdb in the working directory for the next test to load.
+    if (config_file.empty()) {
+      argv.push_back("--save");
+      argv.push_back("");
     }
     for (auto& a : env_args()) argv.push_back(a);
     for (auto& a : args) argv.push_back(a);
@@ -163,6 +189,14 @@ class KvdProcess {
     }
     pid_ = -1;
     return exit_status_;
+  }
+
+  // What the server logged so far (its stdout and stderr).
+  std::string log_text() const {
+    std::ifstream in("/tmp/kvd-itest-" + std::to_string(port_) + ".log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
   }
 
   RedisPtr connect() const {

@@ -15,19 +15,6 @@
 namespace kvd::itest {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/kvd-repl-itest-XXXXXX";
-    const char* d = ::mkdtemp(tmpl);
-    path = d ? d : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 using Cmd = std::vector<std::string>;
 
 ReplyPtr run(redisContext* c, const Cmd& args) {

@@ -58,7 +58,8 @@ struct ConfigValues {
   bool lazyfree_lazy_eviction = false;
   std::string dir = ".";
   std::string dbfilename = "dump.rdb";
-  std::string save;
+  // Redis's built-in save points (a config file's first save line replaces them).
+  std::string save = "3600 1 300 100 60 10000";
   bool appendonly = false;
   // The append-only file (persist/aof.hpp).
   std::string appendfsync = "everysec";
@@ -111,7 +112,7 @@ struct ConfigValues {
   // Accepted for compatibility; kvd never compresses list nodes (only 0 is honoured).
   int64_t list_compress_depth = 0;
   // Compact encodings of hashes and sets, and the sparse HyperLogLog limit.
-  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
   int64_t set_max_intset_entries = 512;
   int64_t hll_sparse_max_bytes = 3000;

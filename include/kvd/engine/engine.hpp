@@ -115,6 +115,7 @@ class ServerHooks {
     int64_t tcp_port = 0;
     std::string config_file;
     std::string executable;
+    std::string supervised = "no";  // INFO process_supervised: no, upstart or systemd
     int64_t uptime_seconds = 0;
     size_t connected_clients = 0;
     size_t max_input_buffer = 0;
@@ -153,8 +154,9 @@ class ServerHooks {
   // BUSY by the engine) and return.
   virtual void process_events_while_busy() {}
   // Called in a child just forked to write a snapshot or rewrite the AOF
-  // (its oom_score_adj class is the children's, as in Redis).
-  virtual void in_forked_child() {}
+  // (its oom_score_adj class is the children's, as in Redis). `title` names
+  // the child's job in its process title ("kvd-rdb-bgsave").
+  virtual void in_forked_child(const char* /*title*/) {}
 };
 
 // The in-process store and command executor. Pure: no sockets, time from the

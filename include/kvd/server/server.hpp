@@ -63,9 +63,12 @@ class Server final : public engine::ServerHooks {
   std::string request_shutdown(const Shutdown& how) override;
   Info info() override;
   void process_events_while_busy() override;
-  void in_forked_child() override;
+  void in_forked_child(const char* title) override;
   // oom-score-adj for our role now (REPLICAOF changes it).
   std::string apply_oom_score();
+  // The process title from proc-title-template (when set-proc-title is on);
+  // `title` is a forked child's job, nullptr for the server itself.
+  void apply_proc_title(const char* title);
   engine::MigrateLink* migrate_link(const std::string& host, const std::string& port,
                                     int64_t timeout_ms) override;
   void close_migrate_link(const std::string& host, const std::string& port) override;

@@ -498,7 +498,7 @@ std::string Aof::start_rewrite() {
     return why;
   }
   if (pid == 0) {
-    if (auto* hooks = e_.hooks()) hooks->in_forked_child();
+    if (auto* hooks = e_.hooks()) hooks->in_forked_child("kvd-aof-rewrite");
     // The child: the dataset as it is at the fork, into a temp file that
     // the parent renames once the child exits successfully.
     const std::string tmp = "temp-rewriteaof-bg-" + std::to_string(::getpid()) + ".aof";

@@ -19,6 +19,7 @@
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/protocol/command_encoder.hpp"
 #include "kvd/server/server.hpp"
+#include "kvd/server/supervision.hpp"
 #include "replication.hpp"
 
 namespace kvd::server {
@@ -384,6 +385,9 @@ void MasterLink::handle_psync_reply(const std::string& line) {
       }
     }
     spdlog::info("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+    notify_supervisor(
+        "STATUS=MASTER <-> REPLICA sync: Partial Resynchronization accepted. Ready to accept "
+        "connections in read-write mode.\n");
     repl_.failover_answered(true);
     become_connected();
     return;

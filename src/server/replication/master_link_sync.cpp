@@ -17,6 +17,7 @@
 #include "kvd/persist/replica_load.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/server/server.hpp"
+#include "kvd/server/supervision.hpp"
 #include "master_link.hpp"
 #include "replication.hpp"
 
@@ -226,6 +227,9 @@ void MasterLink::finish_stream_load() {
   repl_.disconnect_replicas();
   client_.db_index = stream_db;
   spdlog::info("MASTER <-> REPLICA sync: Finished with success");
+  notify_supervisor(
+      "STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept connections in "
+      "read-write mode.\n");
   become_connected();
   if (state_ == State::kConnected && in_pos_ < in_.size()) apply_stream();
   if (read_held_) {
@@ -275,6 +279,9 @@ void MasterLink::finish_full_sync() {
   repl_.disconnect_replicas();
   client_.db_index = stream_db >= 0 && stream_db < e.db_count() ? stream_db : 0;
   spdlog::info("MASTER <-> REPLICA sync: Finished with success");
+  notify_supervisor(
+      "STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept connections in "
+      "read-write mode.\n");
   become_connected();
 }
 
