@@ -245,6 +245,7 @@ int main(int argc, char** argv) {
     spdlog::error("daemonize failed: {}", strerror(errno));
     return 1;
   }
+  kvd::server::set_log_main_pid();
   signal(SIGPIPE, SIG_IGN);
   // Until the loop watches it (log reopening), a SIGHUP must not end us.
   signal(SIGHUP, SIG_IGN);

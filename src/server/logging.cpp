@@ -153,6 +153,10 @@ void reopen_log_file() {
   if (g_file_sink) g_file_sink->reopen();
 }
 
+void set_log_main_pid() {
+  g_main_pid = ::getpid();
+}
+
 void set_log_role(bool replica) {
   g_role.store(replica ? 'S' : 'M', std::memory_order_relaxed);
 }

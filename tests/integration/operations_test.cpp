@@ -133,6 +133,37 @@ TEST(Supervision, AutoDetectsSystemdAndNoSocketMeansUnsupervised) {
             std::string::npos);
 }
 
+// daemonize: the starting process exits, the server goes on in a new one that
+// writes its pid file and logs as the master (M), not as a child (C).
+TEST(Daemonize, ServesFromThePidFilesProcess) {
+  TempDir dir("kvd-ops-itest");
+  const int port = free_port();
+  const std::string pidfile = dir.path + "/kvd.pid", log = dir.path + "/kvd.log";
+  {
+    Child starter({KVD_BINARY, "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
+                   "--daemonize", "yes", "--pidfile", pidfile, "--logfile", log},
+                  dir.path + "/starter.log");
+    ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(pidfile); }));
+  }
+  pid_t pid = 0;
+  std::ifstream(pidfile) >> pid;
+  ASSERT_GT(pid, 0);
+  timeval tv{5, 0};
+  RedisPtr c(redisConnectWithTimeout("127.0.0.1", port, tv), redisFree);
+  ASSERT_TRUE(wait_until([&] {
+    c.reset(redisConnectWithTimeout("127.0.0.1", port, tv));
+    return c && !c->err && str(KvdProcess::command(c.get(), {"PING"})) == "PONG";
+  }));
+  EXPECT_EQ(info_field(c.get(), "process_id"), std::to_string(pid));
+  KvdProcess::command(c.get(), {"SHUTDOWN", "NOSAVE"});
+  ASSERT_TRUE(wait_until([&] { return ::kill(pid, 0) != 0; }));
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(std::to_string(pid) + ":M "), std::string::npos) << text;
+  EXPECT_EQ(text.find(std::to_string(pid) + ":C "), std::string::npos) << text;
+  EXPECT_FALSE(std::filesystem::exists(pidfile));  // removed on the way out
+}
+
 std::string cmdline(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
   std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

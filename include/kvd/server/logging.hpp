@@ -20,6 +20,9 @@ struct SyslogOptions {
 std::string init_logging(const std::string& logfile, const std::string& level,
                          const SyslogOptions& syslog = {});
 void set_log_level(const std::string& level);
+// This process is the server from now on (after daemonize forked): its lines
+// show M/S, other pids' lines C.
+void set_log_main_pid();
 // The role the lines show from now on (replication switches it).
 void set_log_role(bool replica);
 // Closes the log file and opens it again at its path (SIGHUP, after a
