@@ -62,6 +62,13 @@ void ReplicationState::clear_replid2() {
 }
 
 void ReplicationState::shift_replid() {
+  if (history_discarded_) {
+    // Our data is not our ID's history: nobody may continue from it.
+    history_discarded_ = false;
+    change_replid();
+    clear_replid2();
+    return;
+  }
   replid2_ = replid_;
   // The first byte that only the new history has.
   second_offset_ = offset_ + 1;
@@ -72,6 +79,7 @@ void ReplicationState::set_id_and_offset(std::string replid, int64_t offset) {
   replid_ = std::move(replid);
   offset_ = offset;
   clear_replid2();
+  history_discarded_ = false;
   // Whatever the backlog held belongs to another history.
   if (backlog_) {
     backlog_ = std::make_unique<ReplBacklog>(backlog_size_);
@@ -96,7 +104,7 @@ std::string ReplicationState::can_continue(std::string_view replid, int64_t offs
     return "Requested offset for second ID was " + std::to_string(offset) +
            ", but I can reply up to " + std::to_string(second_offset_);
   }
-  if (!backlog_) return "no backlog";
+  if (!backlog_ || history_discarded_) return "no backlog";
   if (offset < backlog_first_byte_offset() || offset > offset_ + 1)
     return "Requested offset " + std::to_string(offset) + " is out of the backlog range";
   return "";
@@ -110,6 +118,12 @@ std::string ReplicationState::backlog_from(int64_t offset) const {
 void ReplicationState::create_backlog() {
   if (backlog_) return;
   backlog_ = std::make_unique<ReplBacklog>(backlog_size_);
+}
+
+void ReplicationState::discard_history() {
+  history_discarded_ = true;
+  // Emptied, not freed: the backlog's presence says the stream sink is on.
+  if (backlog_) backlog_ = std::make_unique<ReplBacklog>(backlog_size_);
 }
 
 void ReplicationState::free_backlog() {

@@ -53,6 +53,31 @@ TEST(ReplicationState, EncodesUnitsWithSelectAndMulti) {
   EXPECT_EQ(stream_of(s, {{2, {"DEL", "a"}}}), "");
 }
 
+// A full sync from a new master began replacing the data: nobody continues
+// from our old history any more, by PSYNC to us or after our promotion.
+TEST(ReplicationState, DiscardedHistoryRefusesPartialResync) {
+  ReplicationState s;
+  s.create_backlog();
+  s.feed("abc");
+  const std::string id = s.replid();
+  ASSERT_EQ(s.can_continue(id, 4), "");
+  s.discard_history();
+  EXPECT_TRUE(s.history_discarded());
+  EXPECT_TRUE(s.has_backlog());  // emptied, still the stream's sink
+  EXPECT_EQ(s.backlog_histlen(), 0u);
+  EXPECT_NE(s.can_continue(id, 4), "");
+  // Promoted meanwhile: a new ID with no second one.
+  s.shift_replid();
+  EXPECT_NE(s.replid(), id);
+  EXPECT_FALSE(s.history_discarded());
+  EXPECT_NE(s.can_continue(id, 4), "");
+  // The sync completed instead: the master's ID and offset, PSYNC works again.
+  s.discard_history();
+  s.set_id_and_offset(std::string(40, 'b'), 100);
+  EXPECT_FALSE(s.history_discarded());
+  EXPECT_EQ(s.can_continue(std::string(40, 'b'), 101), "");
+}
+
 TEST(ReplicationState, PartialResyncWindow) {
   ReplicationState s;
   s.resize_backlog(16 * 1024);

@@ -218,3 +218,88 @@ TEST(Replication, RedisServerReplicaOfKvd) {
 
 }  // namespace
 }  // namespace kvd::itest
+
+namespace kvd::itest {
+namespace {
+
+std::string log_of(const KvdProcess& p) {
+  return p.log_text();
+}
+
+// Redis 7's rule for a replica that changes master: its own replicas stay
+// connected until the new history really starts replacing the data. A full
+// sync from the new master that dies before its image arrives changes
+// nothing down the chain, and the old master then continues with a partial
+// resync.
+TEST(Replication, ChangingMasterKeepsSubReplicasUntilTheNewDataLoads) {
+  TempDir d1, d2, dr, ds;
+  KvdProcess master1(kvd_args(d1, {"--loglevel", "notice"}));
+  // 1 s per key: master2's image would take minutes.
+  KvdProcess master2(kvd_args(d2, {"--rdb-key-save-delay", "1000000"}));
+  KvdProcess replica(kvd_args(dr, {"--loglevel", "notice"}));
+  KvdProcess sub(kvd_args(ds, {"--loglevel", "notice"}));
+  auto m1 = master1.connect(), m2 = master2.connect(), r = replica.connect(), s = sub.connect();
+  run(m1.get(), {"SET", "a", "b"});
+  run(m2.get(), {"DEBUG", "POPULATE", "10", "master2", "10"});
+  run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master1.port())});
+  ASSERT_TRUE(wait_until([&] { return linked(r.get()); }));
+  run(s.get(), {"REPLICAOF", "127.0.0.1", std::to_string(replica.port())});
+  ASSERT_TRUE(wait_until([&] { return linked(s.get()); }));
+  ASSERT_EQ(str(run(s.get(), {"GET", "a"})), "b");
+
+  run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master2.port())});
+  ASSERT_TRUE(wait_until([&] {
+    return info_field(m2.get(), "rdb_bgsave_in_progress") == "1" &&
+           info_field(m2.get(), "slave0").find("wait_bgsave") != std::string::npos;
+  }));
+  run(m2.get(), {"SHUTDOWN", "NOSAVE"});
+  master2.wait_for_exit();
+  EXPECT_EQ(log_of(sub).find("Connection with master lost"), std::string::npos);
+  EXPECT_EQ(info_field(r.get(), "master_replid"), info_field(m1.get(), "master_replid"));
+  EXPECT_EQ(info_field(s.get(), "master_replid"), info_field(m1.get(), "master_replid"));
+
+  const std::string full = info_field(m1.get(), "sync_full");
+  const std::string partial = info_field(m1.get(), "sync_partial_ok");
+  run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master1.port())});
+  ASSERT_TRUE(wait_until([&] { return linked(r.get()); }));
+  EXPECT_EQ(info_field(m1.get(), "sync_full"), full);
+  EXPECT_EQ(info_field(m1.get(), "sync_partial_ok"), std::to_string(std::stoi(partial) + 1));
+  EXPECT_EQ(log_of(sub).find("Connection with master lost"), std::string::npos);
+  EXPECT_EQ(info_field(r.get(), "sync_full"), "1");
+  EXPECT_EQ(info_field(r.get(), "sync_partial_ok"), "0");
+  run(m1.get(), {"SET", "a", "c"});
+  EXPECT_TRUE(wait_until([&] { return str(run(s.get(), {"GET", "a"})) == "c"; }));
+}
+
+// A full sync from another master whose load was cut short replaced the
+// replica's data: back with its first master, it must not continue from the
+// old ID and offset (that would keep whatever the cut load left) but ask for
+// a full sync, as Redis does once it discarded its cached master.
+// (on-empty-db loads diskless only into an empty dataset: master1 has none.)
+TEST(Replication, ACutFullSyncLoadAsksForAFullSyncNext) {
+  TempDir d1, d2, rd;
+  KvdProcess master1(kvd_args(d1));
+  // 2 ms per key: master2's image takes about 4 s.
+  KvdProcess master2(kvd_args(d2, {"--rdb-key-save-delay", "2000"}));
+  auto m1 = master1.connect(), m2 = master2.connect();
+  run(m2.get(), {"DEBUG", "POPULATE", "2000", "master2"});
+  KvdProcess replica(kvd_args(rd, {"--loglevel", "notice", "--repl-diskless-load", "on-empty-db"}));
+  auto r = replica.connect();
+  run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master1.port())});
+  ASSERT_TRUE(wait_until([&] { return linked(r.get()); }));
+  run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master2.port())});
+  ASSERT_TRUE(wait_until([&] { return info_field(r.get(), "loading") == "1"; }));
+  run(m2.get(), {"SHUTDOWN", "NOSAVE"});
+  master2.wait_for_exit();
+  run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master1.port())});
+  ASSERT_TRUE(wait_until([&] { return linked(r.get()); }, std::chrono::seconds(20)));
+  EXPECT_NE(log_of(replica).find("Partial resynchronization not possible (no cached master)"),
+            std::string::npos);
+  EXPECT_EQ(info_field(m1.get(), "sync_full"), "2");
+  EXPECT_EQ(info_field(m1.get(), "sync_partial_ok"), "0");
+  run(m1.get(), {"SET", "after", "1"});
+  EXPECT_TRUE(converge(m1.get(), r.get()));
+}
+
+}  // namespace
+}  // namespace kvd::itest

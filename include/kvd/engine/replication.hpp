@@ -118,6 +118,13 @@ class ReplicationState final : public EffectSink {
   // Set after a full sync (+FULLRESYNC <id> <offset>) or a load with the
   // ID and offset of an RDB file's aux fields.
   void set_id_and_offset(std::string replid, int64_t offset);
+  // A full sync from a new master starts replacing the data: what we hold no
+  // longer is our ID's history up to our offset. Until the load completes
+  // (set_id_and_offset) the next PSYNC asks for a full sync, and the backlog
+  // is emptied and refuses PSYNC so no replica of ours continues from it
+  // (Redis discards its cached master and frees the backlog at this point).
+  void discard_history();
+  bool history_discarded() const { return history_discarded_; }
   // +CONTINUE with a new ID: the master was promoted. The old ID stays valid
   // as replid2 for the offsets we have.
   void adopt_new_master_replid(std::string replid);
@@ -203,6 +210,7 @@ class ReplicationState final : public EffectSink {
   int64_t second_offset_ = -1;
   size_t backlog_size_ = 1024 * 1024;
   std::unique_ptr<ReplBacklog> backlog_;
+  bool history_discarded_ = false;
   int stream_db_ = -1;
   std::string scratch_;
 };

@@ -296,6 +296,12 @@ void MasterLink::next_step(Step done) {
       // with (or for ourselves after a promotion), so a master that shares
       // that history continues from there.
       const engine::ReplicationState& r = repl_.engine().repl();
+      if (r.history_discarded()) {
+        // A full sync replaced part of our data and did not finish.
+        spdlog::info("Partial resynchronization not possible (no cached master)");
+        send_command({"PSYNC", "?", "-1"});
+        break;
+      }
       const std::string off = std::to_string(r.master_repl_offset() + 1);
       spdlog::info("Trying a partial resynchronization (request {}:{}).", r.replid(), off);
       // Our FAILOVER: the target promotes itself when it reads FAILOVER.

@@ -84,6 +84,9 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
   void finish_full_sync();
   // repl-diskless-load on-empty-db / swapdb: the image is loaded as it
   // arrives, a slice at a time (master_link_sync.cpp).
+  // A full sync starts replacing our data: no PSYNC from our old history, by
+  // us or by our replicas (disconnected), until it completes.
+  void attach_to_new_history();
   void start_stream_load(bool swap);
   void continue_stream_load();
   void finish_stream_load();

@@ -148,8 +148,15 @@ void MasterLink::receive_bulk() {
 
 // ---------------------------------------------------------------- streaming load
 
+void MasterLink::attach_to_new_history() {
+  repl_.engine().repl().discard_history();
+  // Our replicas follow us to the new history: they sync again once it is in.
+  repl_.disconnect_replicas();
+}
+
 void MasterLink::start_stream_load(bool swap) {
   engine::Engine& e = repl_.engine();
+  attach_to_new_history();
   // Same history as ours: the old data is an earlier point of the dataset
   // coming in, and may be served until the new one is complete.
   const bool async = swap && sync_replid_ == e.repl().replid();
@@ -246,6 +253,7 @@ void MasterLink::finish_full_sync() {
   ::fsync(tmp_fd_);
   ::close(tmp_fd_);
   tmp_fd_ = -1;
+  attach_to_new_history();
   spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
   // WATCHers of keys that existed see them touched, as after FLUSHALL: the
   // check needs the keys still there, so it comes before each clear.

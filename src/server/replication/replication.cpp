@@ -102,8 +102,9 @@ std::string Replication::switch_master(const std::string& host, int64_t port,
   r.sync_in_progress = false;
   r.link_connecting = r.link_handshake = false;
   r.link_down_since_ms = 0;
-  // Our replicas follow the new history: they reconnect and PSYNC.
-  disconnect_replicas();
+  // Our replicas stay, as in Redis 7: if the new master continues our
+  // history they go on with us; they are disconnected only when it does
+  // not (a new ID in +CONTINUE, or a full sync's load starting).
   engine_.start_repl_stream();
   spdlog::info("REPLICAOF {}:{} enabled ({})", host, port, why);
   link_ = std::make_shared<MasterLink>(*this, host, port);
