@@ -288,20 +288,12 @@ int main(int argc, char** argv) {
     spdlog::warn("kvd has no cluster mode: cluster-enabled is ignored, serving standalone.");
   }
 
-  // Like redis-server: make room for maxclients plus our own descriptors.
+  // Like redis-server: make room for maxclients plus our own descriptors,
+  // or lower maxclients to what the descriptor limit allows.
   {
-    rlimit rl{};
-    rlim_t want = static_cast<rlim_t>(v.maxclients) + 32;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
-      rlim_t target = rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
-      rl.rlim_cur = target;
-      if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || target < want) {
-        spdlog::warn(
-            "You requested maxclients of {} requiring at least {} max file descriptors, "
-            "but the limit allows {}.",
-            v.maxclients, want, static_cast<unsigned long long>(target));
-      }
-    }
+    const int64_t fitted = kvd::server::fit_maxclients_to_fd_limit(v.maxclients);
+    if (fitted < 0) return 1;
+    config.v().maxclients = fitted;
   }
 
   kvd::server::Server server(config, executable);

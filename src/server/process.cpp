@@ -1,9 +1,11 @@
 #include "kvd/server/process.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -38,6 +40,56 @@ bool write_pidfile(const std::string& path) {
 
 void remove_pidfile(const std::string& path) {
   if (!path.empty()) ::unlink(path.c_str());
+}
+
+int64_t fit_maxclients_to_fd_limit(int64_t maxclients) {
+  constexpr rlim_t kReserved = 32;  // listeners, log, snapshot files, pipes...
+  constexpr rlim_t kStep = 16;
+  const rlim_t want = static_cast<rlim_t>(maxclients) + kReserved;
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    spdlog::warn(
+        "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max "
+        "clients configuration accordingly.",
+        std::strerror(errno));
+    return 1024 - static_cast<int64_t>(kReserved);
+  }
+  const rlim_t old = rl.rlim_cur;
+  if (old >= want) return maxclients;
+  // From what is wanted down, 16 at a time, to the first limit the kernel
+  // grants (raising the hard limit too needs privileges; try it anyway).
+  rlim_t best = want;
+  int error = 0;
+  while (best > old) {
+    rlimit r = rl;
+    r.rlim_cur = best;
+    if (r.rlim_max != RLIM_INFINITY && r.rlim_max < best) r.rlim_max = best;
+    if (setrlimit(RLIMIT_NOFILE, &r) == 0) break;
+    error = errno;
+    best = best > old + kStep ? best - kStep : old;
+  }
+  if (best >= want) {
+    spdlog::info("Increased maximum number of open files to {} (it was originally set to {}).",
+                 static_cast<unsigned long long>(want), static_cast<unsigned long long>(old));
+    return maxclients;
+  }
+  if (best <= kReserved) {
+    spdlog::warn(
+        "Your current 'ulimit -n' of {} is not enough for the server to start. Please increase "
+        "your open file limit to at least {}. Exiting.",
+        static_cast<unsigned long long>(old), static_cast<unsigned long long>(want));
+    return -1;
+  }
+  const int64_t fitted = static_cast<int64_t>(best - kReserved);
+  spdlog::warn("You requested maxclients of {} requiring at least {} max file descriptors.",
+               maxclients, static_cast<unsigned long long>(want));
+  spdlog::warn("Server can't set maximum open files to {} because of OS error: {}.",
+               static_cast<unsigned long long>(want), std::strerror(error));
+  spdlog::warn(
+      "Current maximum open files is {}. maxclients has been reduced to {} to compensate for "
+      "low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+      static_cast<unsigned long long>(best), fitted);
+  return fitted;
 }
 
 int read_somaxconn() {

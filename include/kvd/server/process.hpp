@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace kvd::server {
@@ -10,6 +11,12 @@ bool daemonize();
 // Writes the pid file; returns false (and logs) on failure.
 bool write_pidfile(const std::string& path);
 void remove_pidfile(const std::string& path);
+// Raises the open-files limit to what `maxclients` clients need plus 32
+// descriptors of kvd's own, as redis-server does: when the limit cannot go
+// that high, the highest one it can is taken and maxclients is lowered to
+// fit (logged with Redis's lines). Returns the maxclients in effect, or -1
+// when not even one client fits (kvd must not start).
+int64_t fit_maxclients_to_fd_limit(int64_t maxclients);
 // /proc/sys/net/core/somaxconn, or -1 where it does not exist (macOS).
 int read_somaxconn();
 
