@@ -41,13 +41,6 @@ bool linked(redisContext* c) {
   return info_field(c, "master_link_status") == "up";
 }
 
-std::string server_log(const KvdProcess& p) {
-  std::ifstream in("/tmp/kvd-itest-" + std::to_string(p.port()) + ".log");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Some of every type, and enough keys that the image takes many pipe reads.
 void fill(redisContext* c, int keys) {
   for (int i = 0; i < keys; i += 100) {
@@ -106,7 +99,7 @@ TEST(DisklessSync, TwoReplicasShareOneForkAndNoFileIsWritten) {
   EXPECT_FALSE(std::filesystem::exists(md.path + "/dump.rdb"));
   EXPECT_EQ(info_field(m.get(), "rdb_last_bgsave_status"), "ok");
   EXPECT_NE(info_field(m.get(), "rdb_changes_since_last_save"), "0");
-  EXPECT_NE(server_log(master).find("Starting BGSAVE for SYNC with target: replicas sockets"),
+  EXPECT_NE(master.log_text().find("Starting BGSAVE for SYNC with target: replicas sockets"),
             std::string::npos);
   // The stream continues after the image.
   run(m.get(), {"INCR", "after"});
@@ -148,7 +141,7 @@ TEST(DisklessSync, ReplicaLoadsTheImageAsItArrives) {
   ASSERT_TRUE(wait_until([&] { return linked(r.get()); }, std::chrono::seconds(10)));
   EXPECT_TRUE(converge(m.get(), r.get()));
   EXPECT_EQ(str(run(r.get(), {"EXISTS", "only-on-the-replica"})), "0");
-  EXPECT_NE(server_log(replica).find("receiving streamed RDB from master with EOF to parser"),
+  EXPECT_NE(replica.log_text().find("receiving streamed RDB from master with EOF to parser"),
             std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(rd.path + "/dump.rdb"));
   run(m.get(), {"SET", "live", "1"});
@@ -178,7 +171,7 @@ TEST(DisklessSync, SwapdbKeepsTheOldDataUntilTheImageIsComplete) {
   ASSERT_TRUE(wait_until([&] { return info_field(r.get(), "loading") == "0"; }));
   EXPECT_EQ(str(run(r.get(), {"GET", "only-on-the-replica"})), "1");
   EXPECT_EQ(str(run(r.get(), {"DBSIZE"})), "1");
-  EXPECT_NE(server_log(replica).find("Internal error in RDB"), std::string::npos);
+  EXPECT_NE(replica.log_text().find("Internal error in RDB"), std::string::npos);
   // The next attempt completes.
   run(m.get(), {"CONFIG", "SET", "rdb-key-save-delay", "0"});
   ASSERT_TRUE(wait_until([&] { return linked(r.get()); }, std::chrono::seconds(20)));
@@ -192,8 +185,8 @@ TEST(DisklessSync, SwapdbKeepsTheOldDataUntilTheImageIsComplete) {
     run(m.get(), {"SET", "pad" + std::to_string(i), std::string(16384, 'x')});
   run(m.get(), {"EXEC"});
   ASSERT_TRUE(wait_until([&] { return info_field(r.get(), "async_loading") == "1"; }))
-      << server_log(replica) << "\n---- master\n"
-      << server_log(master);
+      << replica.log_text() << "\n---- master\n"
+      << master.log_text();
   EXPECT_EQ(info_field(r.get(), "loading"), "0");
   EXPECT_EQ(str(run(r.get(), {"GET", "written-on-the-replica"})), "1");
   EXPECT_EQ(str(run(r.get(), {"REPLICAOF", "NO", "ONE"})).rfind("LOADING", 0), 0u);
@@ -223,7 +216,7 @@ TEST(DisklessSync, AReplicaDyingMidTransferCostsTheMasterNothing) {
                info_field(m.get(), "connected_slaves") == "0";
       },
       std::chrono::seconds(10)));
-  EXPECT_NE(server_log(master).find("Diskless rdb transfer, last replica dropped, killing fork"),
+  EXPECT_NE(master.log_text().find("Diskless rdb transfer, last replica dropped, killing fork"),
             std::string::npos);
   EXPECT_EQ(info_field(m.get(), "rdb_last_bgsave_status"), "ok");
   EXPECT_EQ(str(run(m.get(), {"SET", "still", "writable"})), "OK");

@@ -222,10 +222,6 @@ TEST(Replication, RedisServerReplicaOfKvd) {
 namespace kvd::itest {
 namespace {
 
-std::string log_of(const KvdProcess& p) {
-  return p.log_text();
-}
-
 // Redis 7's rule for a replica that changes master: its own replicas stay
 // connected until the new history really starts replacing the data. A full
 // sync from the new master that dies before its image arrives changes
@@ -254,7 +250,7 @@ TEST(Replication, ChangingMasterKeepsSubReplicasUntilTheNewDataLoads) {
   }));
   run(m2.get(), {"SHUTDOWN", "NOSAVE"});
   master2.wait_for_exit();
-  EXPECT_EQ(log_of(sub).find("Connection with master lost"), std::string::npos);
+  EXPECT_EQ(sub.log_text().find("Connection with master lost"), std::string::npos);
   EXPECT_EQ(info_field(r.get(), "master_replid"), info_field(m1.get(), "master_replid"));
   EXPECT_EQ(info_field(s.get(), "master_replid"), info_field(m1.get(), "master_replid"));
 
@@ -264,7 +260,7 @@ TEST(Replication, ChangingMasterKeepsSubReplicasUntilTheNewDataLoads) {
   ASSERT_TRUE(wait_until([&] { return linked(r.get()); }));
   EXPECT_EQ(info_field(m1.get(), "sync_full"), full);
   EXPECT_EQ(info_field(m1.get(), "sync_partial_ok"), std::to_string(std::stoi(partial) + 1));
-  EXPECT_EQ(log_of(sub).find("Connection with master lost"), std::string::npos);
+  EXPECT_EQ(sub.log_text().find("Connection with master lost"), std::string::npos);
   EXPECT_EQ(info_field(r.get(), "sync_full"), "1");
   EXPECT_EQ(info_field(r.get(), "sync_partial_ok"), "0");
   run(m1.get(), {"SET", "a", "c"});
@@ -293,7 +289,7 @@ TEST(Replication, ACutFullSyncLoadAsksForAFullSyncNext) {
   master2.wait_for_exit();
   run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(master1.port())});
   ASSERT_TRUE(wait_until([&] { return linked(r.get()); }, std::chrono::seconds(20)));
-  EXPECT_NE(log_of(replica).find("Partial resynchronization not possible (no cached master)"),
+  EXPECT_NE(replica.log_text().find("Partial resynchronization not possible (no cached master)"),
             std::string::npos);
   EXPECT_EQ(info_field(m1.get(), "sync_full"), "2");
   EXPECT_EQ(info_field(m1.get(), "sync_partial_ok"), "0");
