@@ -36,17 +36,4 @@ bool valid_client_name(std::string_view name) {
   return true;
 }
 
-bool check_credentials(Engine& engine, std::string_view user, std::string_view password) {
-  if (user != "default") return false;
-  const std::string& required = engine.config().v().requirepass;
-  if (required.empty()) return true;  // the default user is "nopass"
-  // Compare without an early exit so the reply time does not leak a prefix.
-  unsigned char diff = required.size() != password.size();
-  for (size_t i = 0; i < required.size(); ++i) {
-    unsigned char p = i < password.size() ? static_cast<unsigned char>(password[i]) : 0;
-    diff |= static_cast<unsigned char>(required[i]) ^ p;
-  }
-  return diff == 0;
-}
-
 }  // namespace kvd::commands

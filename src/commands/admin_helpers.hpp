@@ -22,10 +22,6 @@ void reply_subcommand_syntax_error(CommandContext& ctx);
 // Client names may only hold printable ASCII without blanks ('!' .. '~').
 bool valid_client_name(std::string_view name);
 
-// Checks a user/password pair against the single "default" user, which has no
-// password unless requirepass is set.
-bool check_credentials(Engine& engine, std::string_view user, std::string_view password);
-
 // Upper-cased copy (container names in help and error texts).
 std::string to_upper(std::string_view s);
 

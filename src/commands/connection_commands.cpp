@@ -4,6 +4,7 @@
 #include "families.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/common/version.hpp"
+#include "kvd/engine/acl.hpp"
 #include "kvd/engine/pubsub.hpp"
 #include "kvd/engine/tracking.hpp"
 
@@ -64,6 +65,20 @@ void cmd_select(CommandContext& ctx) {
 
 constexpr const char* kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
 
+// Authenticates the client as `user` or replies WRONGPASS (and logs the
+// failure in ACL LOG, with the command as the client typed it).
+bool authenticate(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  AclUser* u = ctx.engine.acl().authenticate(user, pass);
+  if (!u) {
+    ctx.engine.log_auth_failure(ctx.client, ctx.args[0], user);
+    ctx.out.error(kWrongPass);
+    return false;
+  }
+  ctx.client.authenticated = true;
+  ctx.client.user = u;
+  return true;
+}
+
 void cmd_auth(CommandContext& ctx) {
   if (ctx.args.size() > 3) {
     ctx.out.error(err::kSyntax);
@@ -73,7 +88,7 @@ void cmd_auth(CommandContext& ctx) {
   std::string_view pass = ctx.args[1];
   if (ctx.args.size() == 2) {
     // The one-argument form only makes sense when the default user has a password.
-    if (ctx.engine.config().v().requirepass.empty()) {
+    if (ctx.engine.acl().default_user().nopass) {
       ctx.out.error(
           "ERR AUTH <password> called without any password configured for the default user. "
           "Are you sure your configuration is correct?");
@@ -83,13 +98,7 @@ void cmd_auth(CommandContext& ctx) {
     user = ctx.args[1];
     pass = ctx.args[2];
   }
-  if (!check_credentials(ctx.engine, user, pass)) {
-    ctx.out.error(kWrongPass);
-    return;
-  }
-  ctx.client.authenticated = true;
-  ctx.client.user = std::string(user);
-  ctx.out.ok();
+  if (authenticate(ctx, user, pass)) ctx.out.ok();
 }
 
 // Applies HELLO's AUTH/SETNAME options; false once an error was replied.
@@ -98,12 +107,7 @@ bool hello_options(CommandContext& ctx, size_t first) {
   for (size_t j = first; j < a.size(); ++j) {
     size_t more = a.size() - 1 - j;
     if (iequals(a[j], "AUTH") && more >= 2) {
-      if (!check_credentials(ctx.engine, a[j + 1], a[j + 2])) {
-        ctx.out.error(kWrongPass);
-        return false;
-      }
-      ctx.client.authenticated = true;
-      ctx.client.user = std::string(a[j + 1]);
+      if (!authenticate(ctx, a[j + 1], a[j + 2])) return false;
       j += 2;
     } else if (iequals(a[j], "SETNAME") && more >= 1) {
       if (!valid_client_name(a[j + 1])) {
@@ -172,8 +176,13 @@ void cmd_reset(CommandContext& ctx) {
   c.resp = 2;
   ctx.out.set_resp(2);
   c.name.clear();
-  c.user = "default";
-  c.authenticated = ctx.engine.config().v().requirepass.empty();
+  // Back to the default user; a client that already was it stays
+  // authenticated, as in Redis.
+  Acl& acl = ctx.engine.acl();
+  if (c.user != &acl.default_user()) {
+    c.user = &acl.default_user();
+    c.authenticated = !acl.default_needs_auth();
+  }
   c.no_evict = false;
   c.no_touch = false;
   ctx.out.simple("RESET");

@@ -72,6 +72,7 @@ CommandSpec cmd(std::string_view name, int arity, uint32_t flags, Keys keys, Han
   spec.key_finder = more.find_keys;
   spec.secret_args = more.secret;
   spec.flags_finder = more.find_flags;
+  spec.channels = more.channels;
   // Subcommands take their group from the container unless they name one.
   spec.group = std::string(more.group);
   spec.acl_categories = more.categories;

@@ -46,6 +46,8 @@ struct More {
   FlagsFinder find_flags = nullptr;
   // Arguments MONITOR must not show (AUTH's password).
   SecretArgs secret = nullptr;
+  // Which arguments are Pub/Sub channels (ACL channel rules check them).
+  ChannelArgs channels = ChannelArgs::kNone;
   // A container command's subcommands (CONFIG GET, CLIENT LIST ...).
   std::vector<CommandSpec> subcommands;
 };

@@ -7,6 +7,7 @@
 namespace kvd::commands {
 
 void register_connection_commands(engine::CommandTable& t);
+void register_acl_commands(engine::CommandTable& t);
 void register_server_commands(engine::CommandTable& t);
 void register_debug_commands(engine::CommandTable& t);
 void register_config_commands(engine::CommandTable& t);

@@ -165,19 +165,21 @@ constexpr uint32_t kSubFlags = kPubsub | kNoscript | kLoading | kStale;
 void register_pubsub_commands(CommandTable& t) {
   Family f(t, "pubsub");
   f.add("subscribe", -2, kSubscribedOk | kPubsub | kNoscript | kLoading | kStale, kNoKeys,
-        cmd_subscribe);
+        cmd_subscribe, {.channels = ChannelArgs::kSubscribe});
   f.add("unsubscribe", -1, kSubscribedOk | kPubsub | kNoscript | kLoading | kStale, kNoKeys,
-        cmd_unsubscribe);
+        cmd_unsubscribe, {.channels = ChannelArgs::kUnsubscribe});
   f.add("psubscribe", -2, kSubscribedOk | kPubsub | kNoscript | kLoading | kStale, kNoKeys,
-        cmd_psubscribe);
+        cmd_psubscribe, {.channels = ChannelArgs::kSubscribePatterns});
   f.add("punsubscribe", -1, kSubscribedOk | kPubsub | kNoscript | kLoading | kStale, kNoKeys,
-        cmd_punsubscribe);
+        cmd_punsubscribe, {.channels = ChannelArgs::kUnsubscribe});
   f.add("ssubscribe", -2, kSubscribedOk | kPubsub | kNoscript | kLoading | kStale, kAllKeys,
-        cmd_ssubscribe);
+        cmd_ssubscribe, {.channels = ChannelArgs::kSubscribe});
   f.add("sunsubscribe", -1, kSubscribedOk | kPubsub | kNoscript | kLoading | kStale, kAllKeys,
-        cmd_sunsubscribe);
-  f.add("publish", 3, kPubsub | kLoading | kStale | kFast | kMayReplicate, kNoKeys, cmd_publish);
-  f.add("spublish", 3, kPubsub | kLoading | kStale | kFast | kMayReplicate, kKey1, cmd_spublish);
+        cmd_sunsubscribe, {.channels = ChannelArgs::kUnsubscribe});
+  f.add("publish", 3, kPubsub | kLoading | kStale | kFast | kMayReplicate, kNoKeys, cmd_publish,
+        {.channels = ChannelArgs::kPublish});
+  f.add("spublish", 3, kPubsub | kLoading | kStale | kFast | kMayReplicate, kKey1, cmd_spublish,
+        {.channels = ChannelArgs::kPublish});
   f.add(
       "pubsub", -2, 0, kNoKeys, cmd_pubsub,
       {.subcommands = {

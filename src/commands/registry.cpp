@@ -7,6 +7,7 @@ namespace kvd::commands {
 engine::CommandTable all_commands() {
   engine::CommandTable t;
   register_connection_commands(t);
+  register_acl_commands(t);
   register_server_commands(t);
   register_debug_commands(t);
   register_config_commands(t);

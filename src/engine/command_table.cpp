@@ -16,9 +16,31 @@ void link(CommandSpec& spec, const CommandSpec* parent) {
 
 }  // namespace
 
+void CommandTable::number(CommandSpec& spec) {
+  spec.id = static_cast<uint32_t>(by_id_.size());
+  by_id_.push_back(&spec);
+  by_fullname_[spec.fullname] = &spec;
+  for (auto& sub : spec.subcommands) number(sub);
+}
+
+const CommandSpec* CommandTable::find_declared(std::string_view fullname) const {
+  auto it = by_fullname_.find(fullname);
+  return it == by_fullname_.end() ? nullptr : it->second;
+}
+
+std::vector<std::pair<int, uint32_t>> CommandTable::key_access(const CommandSpec& spec,
+                                                               Args args) const {
+  std::vector<int> positions = key_positions(spec, args);
+  if (key_access_) return key_access_(spec, args, positions);
+  std::vector<std::pair<int, uint32_t>> out;
+  for (int pos : positions) out.emplace_back(pos, 3u);
+  return out;
+}
+
 void CommandTable::add(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   link(*owned, nullptr);
+  number(*owned);
   ordered_.push_back(owned.get());
   std::string key = owned->name;
   by_name_[key] = std::move(owned);

@@ -1,4 +1,6 @@
 #include "kvd/engine/engine.hpp"
+
+#include "kvd/engine/acl.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/engine/scripting.hpp"
 
@@ -48,6 +50,7 @@ Engine::Engine(Clock& clock, Config& config, CommandTable commands)
       tracking_(std::make_unique<Tracking>(*this)),
       watches_(std::make_unique<WatchRegistry>()) {
   for (const auto& [from, to] : config_.command_renames) commands_.rename(from, to);
+  configure_acl();
   int n = static_cast<int>(config_.v().databases);
   for (int i = 0; i < n; ++i) {
     dbs_.push_back(make_db(i));
@@ -190,9 +193,13 @@ ScriptRuntime* Engine::running_script() {
   return nullptr;
 }
 
-// A client starts unauthenticated when the default user has a password.
+// A client starts as the default user, unauthenticated when that user needs
+// a password.
 void Engine::add_client(Client* c) {
-  if (!config_.v().requirepass.empty()) c->authenticated = false;
+  if (!c->user && !c->master_link) {
+    c->user = &acl_->default_user();
+    c->authenticated = !acl_->default_needs_auth();
+  }
   if (c->created_ms == 0) c->created_ms = clock_.now_ms();
   if (c->last_interaction_ms == 0) c->last_interaction_ms = c->created_ms;
   clients_[c->id] = c;
@@ -412,10 +419,11 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
            "option in the configuration file, and then restart the server.");
     return;
   }
-  if (!c.authenticated && !(spec->flags & kNoAuth)) {
+  if (!c.authenticated && !(spec->flags & kNoAuth) && acl_->default_needs_auth()) {
     reject(c, out, spec, err::kNoAuth);
     return;
   }
+  if (c.user && !c.user->unrestricted && !c.script && reject_by_acl(c, *spec, args, out)) return;
   if (reject_in_pubsub_context(c, *spec, out)) return;
   // While the dataset loads (a slow script in the AOF lets the loop run),
   // other clients get LOADING, ahead of BUSY as in Redis.

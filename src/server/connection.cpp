@@ -86,7 +86,6 @@ void Connection::init_client(engine::Client& client, protocol::ReplyWriter& writ
   auto& eng = server_.engine();
   client.id = eng.next_client_id();
   client.created_ms = client.last_interaction_ms = eng.clock().now_ms();
-  client.authenticated = eng.config().v().requirepass.empty();
   client.conn = this;
   client.writer = &writer;
 }

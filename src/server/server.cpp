@@ -1,6 +1,7 @@
 #include "kvd/server/server.hpp"
 
 #include "kvd/commands/registry.hpp"
+#include "kvd/engine/acl.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/persist/aof.hpp"
 #include "kvd/persist/snapshot.hpp"
@@ -284,7 +285,8 @@ void Server::accept_unix(UnixListener& l) {
 
 bool Server::refuse_protected(const asio::ip::tcp::endpoint& peer) const {
   const auto& v = config_.v();
-  if (!v.protected_mode || !v.requirepass.empty()) return false;
+  // Only while the default user takes any password (Redis's rule).
+  if (!v.protected_mode || !engine_.acl().default_user().nopass) return false;
   auto a = peer.address();
   if (a.is_loopback()) return false;
   if (a.is_v6() && a.to_v6().is_v4_mapped() &&
@@ -518,6 +520,12 @@ int Server::run() {
   spdlog::warn("Server initialized");
   apply_oom_score();
   engine_.stats().startup_memory = engine::allocator_used_memory();
+  // Users from the config file and the ACL file, before any data: a bad
+  // rule stops the server, as in Redis.
+  if (std::string acl_err = engine_.load_acl_at_startup(); !acl_err.empty()) {
+    spdlog::warn("{}", acl_err);
+    return 1;
+  }
   std::string err = load_data();
   if (!err.empty()) {
     // Serving an empty dataset over a damaged file would lose it at the next

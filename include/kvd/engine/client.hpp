@@ -43,6 +43,7 @@ struct TransactionState;  // engine/transaction.hpp: MULTI queue and WATCHed key
 struct PubSubState;       // engine/pubsub.hpp: subscribed channels and patterns
 struct TrackingState;     // engine/tracking.hpp: CLIENT TRACKING settings
 struct ReplicaLink;       // engine/replication.hpp: a replica of ours (REPLCONF, SYNC)
+struct AclUser;           // engine/acl.hpp: the user a client runs commands as
 
 // Per-connection state the engine keeps (selected db, protocol, auth, name ...).
 struct Client {
@@ -64,7 +65,10 @@ struct Client {
     std::string ver;
   };
   std::unique_ptr<LibInfo> lib;
-  std::string user = "default";
+  // The ACL user; null for the server's own clients (the master link, the
+  // AOF loader), which may run anything. The engine sets the default user
+  // for a client it registers without one.
+  AclUser* user = nullptr;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   // The full name of the last command run (it lives in the command table).
@@ -79,6 +83,8 @@ struct Client {
   bool in_exec = false;
   // The client a script's redis.call runs commands as (MONITOR shows "lua").
   bool script = false;
+  // For that client: the client that ran the script (ACL LOG shows it).
+  const Client* script_caller = nullptr;
   // The AOF loader's own client: its commands run while the engine loads.
   bool loader = false;
   // CLIENT REPLY OFF / SKIP: this command's reply (reply_skip) or every reply

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "kvd/engine/latency_histogram.hpp"
@@ -117,6 +118,16 @@ std::vector<std::string> acl_category_names(uint32_t categories);
 // Every category name without the "@", in Redis's order (ACL CAT).
 const std::vector<std::string_view>& all_acl_categories();
 
+// Which arguments of a command name Pub/Sub channels, for ACL channel rules
+// (Redis's channel specs): PUBLISH's first, SUBSCRIBE's every one, ...
+enum class ChannelArgs : uint8_t {
+  kNone,
+  kPublish,            // args[1]
+  kSubscribe,          // args[1..]
+  kSubscribePatterns,  // args[1..], matched literally against the rules
+  kUnsubscribe,        // args[1..], never refused
+};
+
 // Counters INFO commandstats reports for one command, and its latency
 // histogram (INFO latencystats, LATENCY HISTOGRAM; kept while
 // latency-tracking is on).
@@ -146,13 +157,22 @@ struct CommandSpec {
   KeyFinder key_finder = nullptr;
   SecretArgs secret_args = nullptr;
   FlagsFinder flags_finder = nullptr;
+  ChannelArgs channels = ChannelArgs::kNone;
   std::vector<CommandSpec> subcommands;
 
   // Filled in by the table.
+  uint32_t id = 0;       // dense, for ACL command bitmaps
   std::string fullname;  // "config|get"
   const CommandSpec* parent = nullptr;
   mutable CommandStats stats;
 };
+
+// Each key of an invocation with the AclKeyPerm bits (engine/acl.hpp) its
+// key spec asks for: read for an accessing spec, write for one that
+// inserts, updates or deletes. The commands layer knows the key specs.
+// `positions` are the invocation's keys as key_positions() finds them.
+using KeyAccessFinder = std::vector<std::pair<int, uint32_t>> (*)(
+    const CommandSpec&, Args, const std::vector<int>& positions);
 
 class CommandTable {
  public:
@@ -167,6 +187,15 @@ class CommandTable {
   // `to` disables it). Its declaration keeps its own name, as in Redis.
   // False when `from` is not a command.
   bool rename(std::string_view from, std::string_view to);
+  // Every command and subcommand by CommandSpec::id, renamed or disabled
+  // ones included (ACL rules name commands as declared, as Redis's do).
+  const std::vector<const CommandSpec*>& by_id() const { return by_id_; }
+  // By declared full name ("get", "config|get"), case-insensitive.
+  const CommandSpec* find_declared(std::string_view fullname) const;
+  void set_key_access(KeyAccessFinder f) { key_access_ = f; }
+  // The keys ACL key rules check, with what the command does to each
+  // (every key read and written when no finder is set).
+  std::vector<std::pair<int, uint32_t>> key_access(const CommandSpec& spec, Args args) const;
 
  private:
   // Case-insensitive hashing and comparison, so lookups take the client's bytes
@@ -183,10 +212,15 @@ class CommandTable {
     using is_transparent = void;
     bool operator()(std::string_view a, std::string_view b) const;
   };
+  // Gives the spec and its subcommands their ids.
+  void number(CommandSpec& spec);
   std::unordered_map<std::string, std::unique_ptr<CommandSpec>, NameHash, NameEq> by_name_;
   std::vector<const CommandSpec*> ordered_;
   // Disabled by rename-command to "": kept alive, code may hold pointers.
   std::vector<std::unique_ptr<CommandSpec>> disabled_;
+  std::vector<const CommandSpec*> by_id_;
+  std::unordered_map<std::string, const CommandSpec*, NameHash, NameEq> by_fullname_;
+  KeyAccessFinder key_access_ = nullptr;
 };
 
 std::vector<std::string> flag_names(uint32_t flags);

@@ -199,6 +199,12 @@ class Config {
   // the engine is built. `command_exists`, when set, makes an unknown name
   // fail at its line, as in Redis.
   std::vector<std::pair<std::string, std::string>> command_renames;
+  // `user` lines (config only): the name, then the rules; the engine
+  // applies them at start-up (Engine::load_acl_at_startup).
+  std::vector<std::vector<std::string>> acl_user_lines;
+  // CONFIG REWRITE's `user` lines (set by the engine: every ACL user, or
+  // none when they live in an aclfile); existing `user` lines are replaced.
+  std::function<std::vector<std::string>()> user_lines;
   std::function<bool(std::string_view)> command_exists;
 
  private:

@@ -29,6 +29,8 @@
 
 namespace kvd::engine {
 
+class Acl;  // engine/acl.hpp
+struct AclUser;
 class BlockingRegistry;  // engine/blocking.hpp
 class ScriptRuntime;     // engine/scripting.hpp
 class FunctionStore;     // engine/functions.hpp
@@ -199,6 +201,33 @@ class Engine {
   // maxmemory-clients (engine/client_eviction.hpp).
   ClientEviction& client_eviction() { return client_eviction_; }
   ServerHooks* hooks() { return hooks_; }
+
+  // ACL users and the permission check (engine/acl.hpp; the engine's
+  // side is engine/acl/acl_engine.cpp).
+  Acl& acl() { return *acl_; }
+  const Acl& acl() const { return *acl_; }
+  // Refuses (NOPERM, logged in ACL LOG) a command the client's user may not
+  // run; EXEC's commands get the "rules changed" text. True when refused.
+  bool reject_by_acl(Client& c, const CommandSpec& spec, Args args, protocol::ReplyWriter& out);
+  // The error a script's redis.call gets for a command its caller's user
+  // may not run ("" when allowed); logged with context "lua".
+  std::string acl_script_refusal(Client& script_client, const CommandSpec& spec, Args args);
+  // Logs a failed AUTH or HELLO AUTH (`command` as the client typed it).
+  void log_auth_failure(const Client& c, std::string_view command, std::string_view username);
+  // ACL SETUSER's and ACL LOAD's effects on connected clients: the user's
+  // clients whose subscriptions the user's new channel rules refuse are
+  // disconnected.
+  // Called before `stored` takes the `staged` rules.
+  void drop_clients_of_lost_channels(const AclUser& stored, const AclUser& staged);
+  // ACL DELUSER and ACL LOAD: clients of a user that goes away are
+  // disconnected (after this command's reply, for the client running it).
+  void drop_clients_of(const AclUser& user, const Client* current);
+  // Users from the config file's `user` lines and from aclfile, once the
+  // config is read: "" or why the server must not start.
+  std::string load_acl_at_startup();
+  // ACL LOAD: every user from aclfile, or none when the file has an error
+  // ("" or Redis's error text).
+  std::string load_acl_file();
 
   // Client registry, for CLIENT LIST/KILL/INFO and INFO clients.
   void add_client(Client* c);
@@ -404,6 +433,8 @@ class Engine {
                               protocol::ReplyWriter& out);
   // A slow script is running: only allow-busy commands may run meanwhile.
   bool reject_busy(Client& c, const CommandSpec& spec, protocol::ReplyWriter& out);
+  // Creates the ACL registry and ties it to its config parameters.
+  void configure_acl();
   // Re-reads maxmemory-policy and the LFU settings into access_.
   void apply_access_config();
   // Key expired (lazily or actively) in database `db`: WATCH + "expired" event.
@@ -412,6 +443,7 @@ class Engine {
   Clock& clock_;
   Config& config_;
   CommandTable commands_;
+  std::unique_ptr<Acl> acl_;
   std::vector<std::unique_ptr<Database>> dbs_;
   LazyFreer freer_;
   AccessTracking access_;

@@ -117,6 +117,13 @@ bool run_command(lua_State* L, ScriptRuntime* rt, bool raise_errors) noexcept {
       refuse(L, engine, spec, "This Redis command is not allowed from script");
       return raise_errors;
     }
+    // The script runs with its caller's ACL user (and logs denials as Lua).
+    const std::string acl_error =
+        engine.acl_script_refusal(run->script_client, *spec, Args(args.data(), args.size()));
+    if (!acl_error.empty()) {
+      refuse(L, engine, spec, acl_error.c_str());
+      return raise_errors;
+    }
     if (run->read_only && (spec->flags & (kWrite | kMayReplicate))) {
       refuse(L, engine, spec, "Write commands are not allowed from read-only scripts.");
       return raise_errors;

@@ -192,6 +192,7 @@ void ScriptRuntime::start_run(Run& run, Client& caller, std::string name, uint32
   sc.resp = 2;  // scripts start in RESP2 and may switch with redis.setresp
   sc.authenticated = true;
   sc.user = caller.user;
+  sc.script_caller = &caller;
   sc.in_exec = true;  // blocking commands answer at once
   sc.script = true;
   sc.name = "lua";
