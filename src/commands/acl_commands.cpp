@@ -1,10 +1,6 @@
 // ACL: users, their rules, the ACL file and the ACL log (Redis 7.0's ACL
 // command and its replies). The model and the check are the engine's
 // (engine/acl.hpp); this file is the command surface.
-#include <unistd.h>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <random>
 
 #include "admin_helpers.hpp"
@@ -15,6 +11,7 @@
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/acl.hpp"
 #include "kvd/engine/client_info.hpp"
+#include "kvd/persist/files.hpp"
 
 namespace kvd::commands {
 namespace {
@@ -143,31 +140,21 @@ void cmd_acl_load(CommandContext& ctx) {
 // Written to a temporary file, then renamed over the old one: a crash never
 // leaves half a file.
 void cmd_acl_save(CommandContext& ctx) {
-  const std::string file = aclfile(ctx.engine);
+  const std::string file = ctx.engine.acl_file_path();
   if (file.empty()) {
     ctx.out.error(kNoAclFile);
     return;
   }
-  const std::string text = ctx.engine.acl().to_file_text();
-  const std::string tmp =
-      file + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(ctx.now_ms);
-  auto fail = [&](const char* what) {
-    if (ctx.engine.hooks())
-      ctx.engine.hooks()->log_warning(std::string(what) +
-                                      " ACL file for ACL SAVE: " + std::strerror(errno));
-    ::unlink(tmp.c_str());
+  const size_t slash = file.rfind('/');
+  const std::string error = persist::write_file_atomically(
+      file.substr(0, slash), file.substr(slash + 1), ctx.engine.acl().to_file_text());
+  if (!error.empty()) {
+    if (ctx.engine.hooks()) ctx.engine.hooks()->log_warning("ACL SAVE: " + error);
     ctx.out.error(
         "ERR There was an error trying to save the ACLs. Please check the server logs for more "
         "information");
-  };
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return fail("Opening temp");
-    out << text;
-    out.flush();
-    if (!out) return fail("Writing");
+    return;
   }
-  if (::rename(tmp.c_str(), file.c_str()) != 0) return fail("Renaming");
   ctx.out.ok();
 }
 

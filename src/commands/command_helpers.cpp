@@ -132,7 +132,10 @@ std::vector<int> keys_numkeys_at(Args args, int numkeys_idx, bool with_dst) {
   int64_t n;
   if (static_cast<int>(args.size()) <= numkeys_idx || !parse_int64(args[numkeys_idx], &n) || n < 0)
     return keys;
-  for (int64_t i = 0; i < n && numkeys_idx + 1 + i < static_cast<int64_t>(args.size()); ++i) {
+  // More keys than arguments: no keys at all, as Redis's key specs say for
+  // a command line that will fail anyway (the ACL check lets it through).
+  if (n > static_cast<int64_t>(args.size()) - numkeys_idx - 1) return {};
+  for (int64_t i = 0; i < n; ++i) {
     keys.push_back(static_cast<int>(numkeys_idx + 1 + i));
   }
   return keys;

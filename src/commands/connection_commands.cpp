@@ -176,13 +176,11 @@ void cmd_reset(CommandContext& ctx) {
   c.resp = 2;
   ctx.out.set_resp(2);
   c.name.clear();
-  // Back to the default user; a client that already was it stays
-  // authenticated, as in Redis.
+  // Back to the default user, authenticated only if it needs no password
+  // (Redis's clientSetDefaultAuth).
   Acl& acl = ctx.engine.acl();
-  if (c.user != &acl.default_user()) {
-    c.user = &acl.default_user();
-    c.authenticated = !acl.default_needs_auth();
-  }
+  c.user = &acl.default_user();
+  c.authenticated = !acl.default_needs_auth();
   c.no_evict = false;
   c.no_touch = false;
   ctx.out.simple("RESET");
@@ -203,9 +201,21 @@ bool hello_secret(Args args, size_t i) {
 
 }  // namespace
 
+// kvd runs as one node, like redis-server with cluster-enabled no: the
+// cluster connection commands exist (ACL rules and clients name them) and
+// say so.
+void cmd_cluster_disabled(CommandContext& ctx) {
+  ctx.out.error("ERR This instance has cluster support disabled");
+}
+
 void register_connection_commands(CommandTable& t) {
   Family f(t, "connection");
   f.add("ping", -1, kSubscribedOk | kFast, kNoKeys, cmd_ping);
+  for (const char* name : {"readonly", "readwrite"})
+    f.add(name, 1, kFast | kLoading | kStale, kNoKeys, cmd_cluster_disabled,
+          {.categories = kAclConnection, .group = "cluster"});
+  f.add("asking", 1, kFast, kNoKeys, cmd_cluster_disabled,
+        {.categories = kAclConnection, .group = "cluster"});
   f.add("echo", 2, kLoading | kStale | kFast, kNoKeys, cmd_echo);
   f.add("quit", -1,
         kNoQueue | kEndsMulti | kSubscribedOk | kNoscript | kLoading | kStale | kFast | kNoAuth |

@@ -93,7 +93,7 @@ TEST(ConnectionCommands, HelloErrors) {
 
 TEST(ConnectionCommands, HelloSetnameAndAuth) {
   EngineHarness h;
-  h.config().v().requirepass = "secret";
+  h.run({"CONFIG", "SET", "requirepass", "secret"});
   h.client().authenticated = false;
   std::string noauth =
       "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
@@ -158,7 +158,7 @@ TEST(ConnectionCommands, ResetRestoresFreshState) {
   EXPECT_FALSE(h.client().no_evict);
   EXPECT_TRUE(h.client().authenticated);
 
-  h.config().v().requirepass = "pw";
+  h.run({"CONFIG", "SET", "requirepass", "pw"});
   EXPECT_EQ(h.run({"RESET"}), simple("RESET"));
   EXPECT_FALSE(h.client().authenticated);
   EXPECT_EQ(h.run({"RESET"}), simple("RESET"));  // allowed without auth

@@ -11,6 +11,7 @@
 #include "declare.hpp"
 #include "families.hpp"
 #include "kvd/common/strings.hpp"
+#include "kvd/engine/acl.hpp"
 #include "kvd/engine/keyspace_events.hpp"
 
 namespace kvd::commands {
@@ -30,8 +31,20 @@ struct SortOptions {
   bool has_store = false;
 };
 
+// BY and GET read keys that no key spec names, so a user needs read access
+// to every key for them (Redis's rule); null is a script's or the AOF's
+// superuser.
+bool may_read_any_key(CommandContext& ctx) {
+  const engine::AclUser* user = ctx.client.user;
+  if (!user || user->unrestricted) return true;
+  const engine::CommandSpec* spec = ctx.engine.commands().find(ctx.args[0]);
+  return spec &&
+         ctx.engine.acl().unrestricted_key_access(*user, *spec, ctx.args, engine::kAclKeyRead);
+}
+
 bool parse_sort_options(CommandContext& ctx, bool readonly, SortOptions* o) {
   const auto& a = ctx.args;
+  const bool full_key_access = may_read_any_key(ctx);
   for (size_t j = 2; j < a.size(); ++j) {
     size_t left = a.size() - j - 1;
     if (iequals(a[j], "asc")) {
@@ -51,8 +64,17 @@ bool parse_sort_options(CommandContext& ctx, bool readonly, SortOptions* o) {
       o->by = a[++j];
       o->has_by = true;
       // A pattern without '*' names one key for every element: no sorting.
-      if (o->by.find('*') == std::string_view::npos) o->dontsort = true;
+      if (o->by.find('*') == std::string_view::npos) {
+        o->dontsort = true;
+      } else if (!full_key_access) {
+        ctx.out.error("ERR BY option of SORT denied due to insufficient ACL permissions.");
+        return false;
+      }
     } else if (iequals(a[j], "get") && left >= 1) {
+      if (!full_key_access) {
+        ctx.out.error("ERR GET option of SORT denied due to insufficient ACL permissions.");
+        return false;
+      }
       o->gets.push_back(a[++j]);
     } else {
       ctx.out.error(err::kSyntax);

@@ -631,6 +631,10 @@ std::string Config::load_text(const std::string& text, const std::string& origin
     }
     if (name == "user") {
       if (args.empty()) return fail("Bad directive or wrong number of arguments");
+      for (const auto& earlier : acl_user_lines)
+        if (earlier[0] == args[0])
+          return fail("Error in user declaration '" + args[0] +
+                      "': Duplicate user found. A user can only be defined once in config files");
       acl_user_lines.push_back(args);
       continue;
     }

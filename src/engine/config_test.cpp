@@ -306,7 +306,10 @@ TEST(ConfigCommand, RewriteKeepsCommentsAndUpdatesValues) {
             "maxmemory 2097152\n"
             // The harness starts with these two (immutable) ones off their defaults.
             "enable-protected-configs yes\n"
-            "enable-debug-command yes\n");
+            "enable-debug-command yes\n"
+            // Like redis-server, every ACL user is written (aclfile unset).
+            "user default on #f6bede6fb04d20d7bb40c565a1940b77b5ea0d2da1380b4a5308daf213522af3 ~* "
+            "&* +@all\n");
   engine::Config back;
   std::string cleaned = text;
   cleaned.erase(cleaned.find("include-me-not yes\n"), 19);

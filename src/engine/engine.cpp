@@ -193,6 +193,10 @@ ScriptRuntime* Engine::running_script() {
   return nullptr;
 }
 
+bool Engine::auth_required(const Client& c) const {
+  return !c.authenticated && acl_->default_needs_auth();
+}
+
 // A client starts as the default user, unauthenticated when that user needs
 // a password.
 void Engine::add_client(Client* c) {
@@ -407,6 +411,9 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     }
     spec = sub;
   }
+  // CLIENT LIST's cmd= (and so ACL LOG's client-info) names the command
+  // from here on, refused or not, as Redis's lastcmd does.
+  c.last_command = spec->fullname;
   if (!arity_ok(spec->arity, args.size())) {
     reject(c, out, spec, "ERR wrong number of arguments for '" + spec->fullname + "' command");
     return;
@@ -419,7 +426,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
            "option in the configuration file, and then restart the server.");
     return;
   }
-  if (!c.authenticated && !(spec->flags & kNoAuth) && acl_->default_needs_auth()) {
+  if (!(spec->flags & kNoAuth) && auth_required(c)) {
     reject(c, out, spec, err::kNoAuth);
     return;
   }
@@ -469,7 +476,6 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   if (running_command_ == 0 && tracking_->tracking_clients() > 0)
     tracking_->limit_table(static_cast<uint64_t>(config_.v().tracking_table_max_keys));
   if (queue_in_multi(c, *spec, flags, args, out)) return;
-  c.last_command = spec->fullname;
   // The master's commands see keys as the master has them (nothing expires
   // under them); restored after, since EXEC and scripts nest.
   struct MasterScope {

@@ -90,6 +90,11 @@ RequestParser::Status RequestParser::parse_inline(const char* data, size_t len) 
   return Status::kCommand;
 }
 
+namespace {
+constexpr int64_t kMaxUnauthenticatedArgs = 10;
+constexpr int64_t kMaxUnauthenticatedBulk = 16384;
+}  // namespace
+
 RequestParser::Status RequestParser::parse_multibulk(const char* data, size_t len) {
   if (multibulk_len_ == 0) {
     // Header: *<count>\r\n
@@ -102,6 +107,8 @@ RequestParser::Status RequestParser::parse_multibulk(const char* data, size_t le
     if (!parse_int64(std::string_view(data + 1, crlf - data - 1), &count) || count > INT_MAX) {
       return fail("Protocol error: invalid multibulk length");
     }
+    if (count > kMaxUnauthenticatedArgs && auth_required_)
+      return fail("Protocol error: unauthenticated multibulk length");
     pos_ = crlf - data + 2;
     if (count <= 0) {
       consumed_ = pos_;
@@ -128,6 +135,8 @@ RequestParser::Status RequestParser::parse_multibulk(const char* data, size_t le
           blen < 0 || blen > limits_.max_bulk_len) {
         return fail("Protocol error: invalid bulk length");
       }
+      if (blen > kMaxUnauthenticatedBulk && auth_required_)
+        return fail("Protocol error: unauthenticated bulk length");
       bulk_len_ = blen;
       pos_ = crlf - data + 2;
     }

@@ -115,6 +115,32 @@ TEST(RequestParser, BulkLongerThanProtoMaxBulkLen) {
   EXPECT_EQ(e, "Protocol error: invalid bulk length");
 }
 
+TEST(RequestParser, UnauthenticatedClientsSendSmallRequests) {
+  RequestParser p;
+  p.set_auth_required(true);
+  std::string e;
+  auto cmds = feed(p,
+                   {"*10\r\n" + std::string("$1\r\na\r\n") + "$1\r\na\r\n$1\r\na\r\n" +
+                    "$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n" +
+                    "$1\r\na\r\n$16384\r\n" + std::string(16384, 'x') + "\r\n"},
+                   &e);
+  EXPECT_EQ(e, "");
+  ASSERT_EQ(cmds.size(), 1u);
+  feed(p, {"*11\r\n"}, &e);
+  EXPECT_EQ(e, "Protocol error: unauthenticated multibulk length");
+  RequestParser q;
+  q.set_auth_required(true);
+  e.clear();
+  feed(q, {"*1\r\n$16385\r\n"}, &e);
+  EXPECT_EQ(e, "Protocol error: unauthenticated bulk length");
+  // Once authenticated, the usual limits apply.
+  RequestParser r;
+  r.set_auth_required(false);
+  e.clear();
+  feed(r, {"*11\r\n$16385\r\n"}, &e);
+  EXPECT_EQ(e, "");
+}
+
 TEST(RequestParser, RecoversAfterReset) {
   RequestParser p;
   std::string e;

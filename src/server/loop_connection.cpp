@@ -181,6 +181,7 @@ void LoopConnection::process_input() {
       if (prefetched > 1) eng.prefetch(client_, cmds, prefetched);
     }
     if (prefetched > 0) --prefetched;
+    parser_.set_auth_required(eng.auth_required(client_));
     auto st = parser_.parse(in_.unparsed(), in_.used());
     if (st == protocol::RequestParser::Status::kNeedMore) break;
     if (st == protocol::RequestParser::Status::kError) {

@@ -45,6 +45,7 @@ ThreadedConnection::~ThreadedConnection() {
 
 void ThreadedConnection::start() {
   server_.engine().add_client(&client_);
+  auth_required_.store(server_.engine().auth_required(client_), std::memory_order_release);
   thread_.send({self(), IoJob::Kind::kStart});
 }
 
@@ -130,6 +131,7 @@ void ThreadedConnection::run_batch() {
   next_command_ = 0;
   batch_.clear();
   main_has_batch_ = false;
+  auth_required_.store(eng.auth_required(client_), std::memory_order_release);
   if (close_requested_) {
     main_close(IoJob::Kind::kClose);
     return;
@@ -374,7 +376,11 @@ void ThreadedConnection::dispatch() {
     paused_ = true;  // flush() resumes once the client has read its replies
     return;
   }
-  while (!input_done_ && !in_.drained()) {
+  // Until the client authenticates, one command per batch: the main thread
+  // says after each whether the next may be large (Redis checks per command).
+  const bool auth_required = auth_required_.load(std::memory_order_acquire);
+  parser_.set_auth_required(auth_required);
+  while (!input_done_ && !in_.drained() && !(auth_required && !batch_.empty())) {
     auto st = parser_.parse(in_.unparsed(), in_.used());
     if (st == protocol::RequestParser::Status::kNeedMore) break;
     if (st == protocol::RequestParser::Status::kError) {

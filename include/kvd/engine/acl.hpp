@@ -139,6 +139,11 @@ class Acl {
   // Whether `user` may run this command with these arguments; on a key or
   // channel refusal *pos is the argument's index.
   AclDenied check(const AclUser& user, const CommandSpec& spec, Args args, int* pos) const;
+  // Whether one selector that allows this command line also allows every
+  // key for `perms` (allkeys, or a "*" pattern): SORT's BY and GET read
+  // keys no key spec names.
+  bool unrestricted_key_access(const AclUser& user, const CommandSpec& spec, Args args,
+                               uint32_t perms) const;
   // Whether a channel (a pattern, literally, when is_pattern) is allowed.
   bool channel_allowed(const AclUser& user, std::string_view channel, bool is_pattern) const;
 

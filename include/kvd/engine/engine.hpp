@@ -206,6 +206,9 @@ class Engine {
   // side is engine/acl/acl_engine.cpp).
   Acl& acl() { return *acl_; }
   const Acl& acl() const { return *acl_; }
+  // The client has not authenticated and the default user needs a password
+  // (Redis's authRequired): only AUTH, HELLO and friends may run.
+  bool auth_required(const Client& c) const;
   // Refuses (NOPERM, logged in ACL LOG) a command the client's user may not
   // run; EXEC's commands get the "rules changed" text. True when refused.
   bool reject_by_acl(Client& c, const CommandSpec& spec, Args args, protocol::ReplyWriter& out);
@@ -228,6 +231,8 @@ class Engine {
   // ACL LOAD: every user from aclfile, or none when the file has an error
   // ("" or Redis's error text).
   std::string load_acl_file();
+  // aclfile, a relative name resolved in `dir`; "" when unset.
+  std::string acl_file_path() const;
 
   // Client registry, for CLIENT LIST/KILL/INFO and INFO clients.
   void add_client(Client* c);

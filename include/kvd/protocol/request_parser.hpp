@@ -31,6 +31,10 @@ class RequestParser {
   explicit RequestParser(Limits limits) : limits_(limits) {}
 
   void set_max_bulk_len(int64_t n) { limits_.max_bulk_len = n; }
+  // A client that still has to authenticate may send at most 10 arguments
+  // of at most 16 KiB each, as in Redis: an anonymous peer cannot make the
+  // server buffer a large request.
+  void set_auth_required(bool required) { auth_required_ = required; }
 
   // Parses one command from data[0, len). On kCommand, args() holds views into
   // `data` (or into parser-owned storage for inline commands) valid until the next
@@ -62,6 +66,7 @@ class RequestParser {
   Status fail(std::string msg);
 
   Limits limits_;
+  bool auth_required_ = false;
   // Multibulk progress, relative to the command start.
   int64_t multibulk_len_ = 0;  // arguments still to read; 0 = header not read yet
   int64_t bulk_len_ = -1;      // length of the bulk being read, -1 = header not read

@@ -124,6 +124,8 @@ class ThreadedConnection final : public Connection {
   std::atomic<size_t> qbuf_used_{0};
   std::atomic<size_t> qbuf_free_{0};
   std::atomic<int64_t> last_read_ms_{0};
+  // Whether the client still has to authenticate (set by the main thread).
+  std::atomic<bool> auth_required_{false};
 
   // I/O thread.
   Socket socket_;

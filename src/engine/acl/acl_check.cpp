@@ -92,6 +92,20 @@ AclDenied Acl::check(const AclUser& user, const CommandSpec& spec, Args args, in
   return relevant;
 }
 
+bool Acl::unrestricted_key_access(const AclUser& user, const CommandSpec& spec, Args args,
+                                  uint32_t perms) const {
+  if (user.unrestricted) return true;
+  KeyCache cache;
+  for (const auto& s : user.selectors) {
+    int at = 0;
+    if (check_selector(commands_, s, spec, args, &at, cache) != AclDenied::kOk) continue;
+    if (s.all_keys) return true;
+    for (const auto& rule : s.keys)
+      if ((rule.perms & perms) && rule.pattern == "*") return true;
+  }
+  return false;
+}
+
 bool Acl::channel_allowed(const AclUser& user, std::string_view channel, bool is_pattern) const {
   for (const auto& s : user.selectors)
     if (s.all_channels || channel_in(s.channels, channel, is_pattern)) return true;

@@ -86,9 +86,16 @@ std::string Engine::load_acl_at_startup() {
   return "";
 }
 
+std::string Engine::acl_file_path() const {
+  std::string file = config_.get("aclfile").value_or("");
+  // Redis resolves it in `dir`, where it has chdir'ed to.
+  if (!file.empty() && file[0] != '/') file = config_.v().dir + "/" + file;
+  return file;
+}
+
 std::string Engine::load_acl_file() {
   const std::string file = config_.get("aclfile").value_or("");
-  std::ifstream in(file);
+  std::ifstream in(acl_file_path());
   if (!in) return "Error loading ACLs, opening file '" + file + "': " + std::strerror(errno);
   std::stringstream text;
   text << in.rdbuf();

@@ -13,11 +13,11 @@
 #include <cstring>
 
 #include "base_writer.hpp"
-#include "files.hpp"
 #include "fsync_thread.hpp"
 #include "kvd/common/strings.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/persist/child_info.hpp"
+#include "kvd/persist/files.hpp"
 #include "kvd/persist/snapshot.hpp"
 #include "kvd/protocol/command_encoder.hpp"
 #include "loader.hpp"
@@ -83,7 +83,7 @@ std::string Aof::load(bool* found) {
   manifest_ = std::make_unique<Manifest>();
   const std::string mpath = file_path(v.appendfilename + ".manifest");
   std::string text;
-  int rd = aof::read_file(mpath, &text);
+  int rd = persist::read_file(mpath, &text);
   if (rd != 0 && rd != ENOENT) {
     std::string err = "Fatal error: can't open the AOF manifest file " + mpath +
                       " for reading: " + std::strerror(rd);
@@ -175,7 +175,7 @@ std::string Aof::upgrade_if_old() {
                            manifest_->base.name == v.appendfilename &&
                            ::stat(file_path(v.appendfilename).c_str(), &nb) != 0;
   if (dir_exists && !manifest_->empty() && !interrupted) return "";
-  std::string err = aof::make_dir(dir_path());
+  std::string err = persist::make_dir(dir_path());
   if (!err.empty()) {
     spdlog::warn("{}", err);
     return err;
@@ -192,7 +192,7 @@ std::string Aof::upgrade_if_old() {
     spdlog::warn("{}", err);
     return err;
   }
-  aof::fsync_dir(dir_path());
+  persist::fsync_dir(dir_path());
   spdlog::info("Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
                v.appendfilename, v.appenddirname);
   return "";
@@ -202,7 +202,7 @@ std::string Aof::upgrade_if_old() {
 
 std::string Aof::persist_manifest(const Manifest& m) {
   const std::string name = e_.config().v().appendfilename + ".manifest";
-  std::string err = aof::write_file_atomically(dir_path(), name, m.format());
+  std::string err = persist::write_file_atomically(dir_path(), name, m.format());
   if (!err.empty()) spdlog::warn("{}", err);
   return err;
 }
@@ -237,7 +237,7 @@ std::string Aof::write_base_now(const std::string& name) {
 
 std::string Aof::open_on_start() {
   const auto& v = e_.config().v();
-  std::string err = aof::make_dir(dir_path());
+  std::string err = persist::make_dir(dir_path());
   if (!err.empty()) {
     spdlog::warn("{}", err);
     return err;
@@ -453,7 +453,7 @@ std::string Aof::rewrite_command() {
 std::string Aof::start_rewrite() {
   if (child_ > 0 || e_.snapshot_state().child > 0) return "another child process is active";
   const auto& v = e_.config().v();
-  std::string err = aof::make_dir(dir_path());
+  std::string err = persist::make_dir(dir_path());
   if (!err.empty()) {
     info_.last_bgrewrite_ok = false;
     return err;
@@ -611,7 +611,7 @@ void Aof::rewrite_done(Done status, int signal) {
     spdlog::info("Successfully renamed the temporary AOF incr file {} into {}", temp_incr_name(),
                  incr);
   }
-  aof::fsync_dir(dir_path());
+  persist::fsync_dir(dir_path());
   // The incr files the base now covers become history; with the AOF off
   // that is all of them.
   next.retire_incrs_but_last();
@@ -693,7 +693,7 @@ void Aof::reread_manifest() {
   // next sequence numbers; its files become history after the rewrite.
   manifest_ = std::make_unique<Manifest>();
   std::string text;
-  if (aof::read_file(file_path(e_.config().v().appendfilename + ".manifest"), &text) == 0) {
+  if (persist::read_file(file_path(e_.config().v().appendfilename + ".manifest"), &text) == 0) {
     int line_no;
     std::string line;
     if (!aof::parse_manifest(text, manifest_.get(), &line_no, &line).empty())

@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "files.hpp"
 #include "kvd/engine/functions.hpp"
 #include "kvd/persist/child_info.hpp"
 #include "kvd/persist/dump_payload.hpp"
+#include "kvd/persist/files.hpp"
 #include "kvd/persist/snapshot.hpp"
 
 namespace kvd::persist::aof {

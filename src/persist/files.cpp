@@ -1,4 +1,4 @@
-#include "files.hpp"
+#include "kvd/persist/files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace kvd::persist::aof {
+namespace kvd::persist {
 
 int read_file(const std::string& path, std::string* out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -77,4 +77,4 @@ std::string write_file_atomically(const std::string& dir, const std::string& nam
   return "";
 }
 
-}  // namespace kvd::persist::aof
+}  // namespace kvd::persist

@@ -2,10 +2,10 @@
 
 #include <string>
 
-// Crash-safe file helpers for the AOF: a file is written under a temp name,
-// fsynced, renamed over the real one, and the directory fsynced, so a crash
-// leaves either the old file or the new one, never half of one.
-namespace kvd::persist::aof {
+// Crash-safe file helpers for the AOF, the ACL file and the like: a file is written under a temp
+// name, fsynced, renamed over the real one, and the directory fsynced, so a crash leaves either the
+// old file or the new one, never half of one.
+namespace kvd::persist {
 
 // Reads a whole file: 0, or the errno of the failure (ENOENT: missing).
 int read_file(const std::string& path, std::string* out);
@@ -17,4 +17,4 @@ std::string write_file_atomically(const std::string& dir, const std::string& nam
 // fsync of a directory, so a rename in it survives a crash.
 bool fsync_dir(const std::string& dir);
 
-}  // namespace kvd::persist::aof
+}  // namespace kvd::persist
