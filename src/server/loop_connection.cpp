@@ -31,6 +31,7 @@ void LoopConnection::start() {
 void LoopConnection::close() {
   if (closed_) return;
   closed_ = true;
+  if (tls_) tls_->shutdown();
   std::error_code ec;
   socket_.cancel(ec);
   socket_.close(ec);
@@ -55,6 +56,17 @@ void LoopConnection::wait_readable() {
   // its arguments point into).
   if (reading_ || closed_ || paused_ || close_after_write_ || processing_) return;
   reading_ = true;
+  if (tls_) {
+    // TLS reads go through OpenSSL, never Asio's read; a handshake step
+    // that must write first waits for writability instead.
+    const auto kind = tls_->wants_write() ? Socket::wait_write : Socket::wait_read;
+    socket_.async_wait(kind, [self = self()](const std::error_code& ec) {
+      self->reading_ = false;
+      if (ec || self->closed_) return;
+      self->on_readable();
+    });
+    return;
+  }
   if (in_.size() == 0) {
     // No buffer (a new connection, or one idle long enough to give it
     // back): wait for readiness without one, then read by hand. Asio re-arms
@@ -126,7 +138,7 @@ bool LoopConnection::accept_input(size_t n) {
 QueryBuffer::Read LoopConnection::read_once() {
   in_.prepare(parser_.bytes_expected());
   size_t n;
-  QueryBuffer::Read r = in_.read_from(fd(), &n);
+  QueryBuffer::Read r = read_socket(fd(), in_, &n);
   if (r == QueryBuffer::Read::kClosed) {
     close();
   } else if (n > 0 && !accept_input(n)) {
@@ -254,7 +266,7 @@ void LoopConnection::flush() {
     return;
   if (!out_.empty() && !closed_) {
     uint64_t written;
-    WriteResult r = write_out(fd(), out_, &written);
+    WriteResult r = write_socket(fd(), out_, &written);
     server_.engine().stats().net_output_bytes += written;
     ++server_.engine().stats().total_writes_processed;
     if (r == WriteResult::kWouldBlock) {

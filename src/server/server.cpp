@@ -1,5 +1,7 @@
 #include "kvd/server/server.hpp"
 
+#include "listeners.hpp"
+
 #include "kvd/commands/registry.hpp"
 #include "kvd/engine/acl.hpp"
 #include "kvd/engine/memory.hpp"
@@ -46,17 +48,6 @@ void send_and_close(asio::generic::stream_protocol::socket& s, std::string_view 
 
 }  // namespace
 
-struct Server::TcpListener {
-  explicit TcpListener(asio::io_context& io) : acceptor(io) {}
-  asio::ip::tcp::acceptor acceptor;
-};
-
-struct Server::UnixListener {
-  explicit UnixListener(asio::io_context& io) : acceptor(io) {}
-  asio::local::stream_protocol::acceptor acceptor;
-  std::string path;
-};
-
 Server::Server(engine::Config& config, std::string executable)
     : config_(config),
       executable_(std::move(executable)),
@@ -78,7 +69,13 @@ Server::Server(engine::Config& config, std::string executable)
   // Runtime CONFIG SET port / bind: the new sockets open first, so a port in
   // use fails the command (and rolls it back) with the old ones still serving.
   config_.on_apply("port", [this] { return rebind("Unable to listen on this port"); });
-  config_.on_apply("bind", [this] { return rebind("Failed to bind to specified addresses."); });
+  config_.on_apply("bind", [this] {
+    std::string e = rebind("Failed to bind to specified addresses.");
+    return e.empty() ? rebind_tls() : e;
+  });
+  config_.on_apply("tls-port", [this] { return rebind_tls(); });
+  for (size_t i = 0; i < kTlsContextSettingCount; ++i)
+    config_.on_apply(kTlsContextSettings[i], [this] { return reconfigure_tls(); });
   for (const char* name : {"oom-score-adj", "oom-score-adj-values"})
     config_.on_apply(name, [this] { return apply_oom_score(); });
 }
@@ -153,7 +150,8 @@ bool Server::listen() {
     l->path = v.unixsocket;
     unix_listeners_.push_back(std::move(l));
   }
-  if (tcp_listeners_.empty() && unix_listeners_.empty()) {
+  if (!listen_tls()) return false;
+  if (tcp_listeners_.empty() && unix_listeners_.empty() && tls_listeners_.empty()) {
     spdlog::warn("Configured to not listen anywhere, exiting.");
     return false;
   }
@@ -256,7 +254,7 @@ void Server::accept_tcp(TcpListener& l) {
       if (!e_peer && refuse_protected(peer)) {
         send_and_close(g, kProtectedModeMessage);
       } else {
-        admit(std::move(g), false);
+        admit(std::move(g), false, l.tls);
       }
     } else if (ec == asio::error::operation_aborted) {
       return;
@@ -296,11 +294,20 @@ bool Server::refuse_protected(const asio::ip::tcp::endpoint& peer) const {
   return true;
 }
 
-void Server::admit(asio::generic::stream_protocol::socket socket, bool unix_socket) {
+void Server::admit(asio::generic::stream_protocol::socket socket, bool unix_socket, bool tls) {
   ++engine_.stats().total_connections;
   if (static_cast<int64_t>(connections_.size()) >= config_.v().maxclients) {
     ++engine_.stats().rejected_connections;
     send_and_close(socket, "-ERR max number of clients reached\r\n");
+    return;
+  }
+  // The session is made on the socket now; its handshake is driven by the
+  // connection's first reads, on the thread that serves the socket.
+  std::unique_ptr<TlsStream> stream;
+  if (tls && !(stream = tls_.accept(socket.native_handle()))) {
+    spdlog::warn("Error accepting a client connection: could not create a TLS session");
+    std::error_code ec;
+    socket.close(ec);
     return;
   }
   std::shared_ptr<Connection> c;
@@ -309,6 +316,7 @@ void Server::admit(asio::generic::stream_protocol::socket socket, bool unix_sock
   } else {
     c = std::make_shared<LoopConnection>(*this, std::move(socket), unix_socket);
   }
+  if (stream) c->attach_tls(std::move(stream));
   connections_[c.get()] = c;
   c->start();
 }

@@ -307,7 +307,9 @@ void ThreadedConnection::wait_readable() {
   // the EAGAIN recv() that a pending Asio read tries on every request. The
   // re-arm (EPOLL_CTL_MOD) reports bytes that are already there.
   reading_ = true;
-  socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
+  // A TLS handshake step that must write first waits for writability.
+  const auto kind = tls_ && tls_->wants_write() ? Socket::wait_write : Socket::wait_read;
+  socket_.async_wait(kind, [self = self()](const std::error_code& ec) {
     self->reading_ = false;
     if (ec || self->io_closed_) return;
     self->on_readable();
@@ -361,7 +363,7 @@ QueryBuffer::Read ThreadedConnection::read_once() {
   // While the batch is away the parser is idle: plain chunks will do.
   in_.prepare(batch_out_ ? 0 : parser_.bytes_expected());
   size_t n;
-  QueryBuffer::Read r = in_.read_from(fd_, &n);
+  QueryBuffer::Read r = read_socket(fd_, in_, &n);
   if (r == QueryBuffer::Read::kClosed) {
     io_close();
   } else if (n > 0 && !accept_input(n)) {
@@ -410,7 +412,7 @@ void ThreadedConnection::flush() {
   bool wrote = false;
   if (!out_.empty() && !io_closed_) {
     uint64_t written;
-    WriteResult r = write_out(fd_, out_, &written);
+    WriteResult r = write_socket(fd_, out_, &written);
     if (written > 0) {
       thread_.output_bytes.fetch_add(written, std::memory_order_relaxed);
       wrote = true;
@@ -461,6 +463,7 @@ void ThreadedConnection::wait_writable() {
 void ThreadedConnection::io_close() {
   if (io_closed_) return;
   io_closed_ = true;
+  if (tls_) tls_->shutdown();
   std::error_code ec;
   socket_.cancel(ec);
   socket_.close(ec);

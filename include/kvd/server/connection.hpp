@@ -8,6 +8,7 @@
 #include "kvd/engine/client.hpp"
 #include "kvd/engine/config.hpp"
 #include "kvd/server/output_limits.hpp"
+#include "kvd/server/tls.hpp"
 
 namespace kvd::server {
 
@@ -43,6 +44,11 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   std::string local_address() const override;
   bool is_unix_socket() const override { return unix_; }
 
+  // A connection accepted on tls-port reads and writes through this session
+  // (set by the server before start()).
+  void attach_tls(std::unique_ptr<TlsStream> tls) { tls_ = std::move(tls); }
+  bool is_tls() const { return tls_ != nullptr; }
+
  protected:
   Connection(Server& server, bool unix_socket) : server_(server), unix_(unix_socket) {}
 
@@ -56,8 +62,18 @@ class Connection : public std::enable_shared_from_this<Connection>, public engin
   // dropped. The caller drops it. Main thread.
   bool output_limit_exceeded(const engine::Client& client, size_t used, int64_t now_ms);
 
+  // One read into `in`'s room, plain or through TLS.
+  QueryBuffer::Read read_socket(int fd, QueryBuffer& in, size_t* got) {
+    return tls_ ? tls_->read_into(in, got) : in.read_from(fd, got);
+  }
+  // Writes `out` to the socket, plain or through TLS.
+  WriteResult write_socket(int fd, protocol::OutputBuffer& out, uint64_t* written) {
+    return tls_ ? tls_->write_out(out, written) : server::write_out(fd, out, written);
+  }
+
   Server& server_;
   bool unix_;
+  std::unique_ptr<TlsStream> tls_;
   std::string peer_;
   OutputLimitWatch output_limit_;
 };

@@ -13,6 +13,7 @@
 #include "kvd/server/loop_meter.hpp"
 #include "kvd/server/migrate_links.hpp"
 #include "kvd/server/process.hpp"
+#include "kvd/server/tls.hpp"
 
 namespace kvd::persist {
 class Aof;
@@ -87,7 +88,12 @@ class Server final : public engine::ServerHooks {
   // oom-score-adj as configured now (CONFIG SET and start-up).
   void accept_tcp(TcpListener& l);
   void accept_unix(UnixListener& l);
-  void admit(asio::generic::stream_protocol::socket socket, bool unix_socket);
+  void admit(asio::generic::stream_protocol::socket socket, bool unix_socket, bool tls = false);
+  // TLS (tls/tls_listeners.cpp): the context and the tls-port listeners at
+  // start-up, and CONFIG SET of tls-port and the tls-* settings.
+  bool listen_tls();
+  std::string rebind_tls();
+  std::string reconfigure_tls();
   bool refuse_protected(const asio::ip::tcp::endpoint& peer) const;
   void schedule_cron();
   void on_cron();
@@ -125,6 +131,9 @@ class Server final : public engine::ServerHooks {
   int rdb_stream_db_ = 0;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::vector<std::unique_ptr<UnixListener>> unix_listeners_;
+  TlsContext tls_;
+  std::vector<std::unique_ptr<TcpListener>> tls_listeners_;
+  int64_t tls_listening_port_ = 0;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   asio::steady_timer cron_timer_;
   asio::steady_timer block_timer_;
