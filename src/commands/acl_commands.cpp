@@ -357,6 +357,21 @@ bool setuser_secret(Args, size_t i) {
 
 constexpr uint32_t kAclFlags = kNoscript | kLoading | kStale | kSentinel;
 
+uint32_t acl_perms_of_key_flags(uint32_t flags) {
+  uint32_t perms = 0;
+  if (flags & kKeyAccess) perms |= kAclKeyRead;
+  if (flags & (kKeyInsert | kKeyDelete | kKeyUpdate)) perms |= kAclKeyWrite;
+  return perms;
+}
+
+// SET writes its key, and reads it too with GET (as its key spec's
+// variable flags say).
+uint32_t set_key_perms(Args args) {
+  for (size_t i = 3; i < args.size(); ++i)
+    if (iequals(args[i], "get")) return kAclKeyRead | kAclKeyWrite;
+  return kAclKeyWrite;
+}
+
 }  // namespace
 
 std::vector<std::pair<int, uint32_t>> acl_key_access(const CommandSpec& spec, Args args,
@@ -364,12 +379,32 @@ std::vector<std::pair<int, uint32_t>> acl_key_access(const CommandSpec& spec, Ar
   std::vector<std::pair<int, uint32_t>> out;
   for (const auto& [pos, flags] : keys_and_flags(spec, args, positions)) {
     if (flags & kKeyNotKey) continue;  // shard channels are not keys
-    uint32_t perms = 0;
-    if (flags & kKeyAccess) perms |= kAclKeyRead;
-    if (flags & (kKeyInsert | kKeyDelete | kKeyUpdate)) perms |= kAclKeyWrite;
-    out.emplace_back(pos, perms);
+    out.emplace_back(pos, acl_perms_of_key_flags(flags));
   }
   return out;
+}
+
+void set_acl_key_perms(CommandTable& t) {
+  t.update_all([](CommandSpec& s) {
+    if (s.key_finder || s.first_key <= 0 || s.key_step <= 0) return;
+    if (s.fullname == "set") {
+      s.acl_key_perms_of = set_key_perms;
+      return;
+    }
+    // Commands whose flags depend on their options, or whose keys are
+    // not all alike, keep the general path.
+    if (s.fullname == "bitfield" || s.fullname == "sort" || s.fullname == "sort_ro") return;
+    const std::vector<KeySpec>* specs = find_key_specs(s.fullname);
+    if (!specs || specs->empty()) return;
+    uint32_t perms = 0;
+    for (const KeySpec& k : *specs) {
+      if (k.flags & (kKeyNotKey | kKeyIncomplete | kKeyVariableFlags)) return;
+      const uint32_t p = acl_perms_of_key_flags(k.flags);
+      if (perms != 0 && p != perms) return;
+      perms = p;
+    }
+    s.acl_key_perms = perms;
+  });
 }
 
 void register_acl_commands(CommandTable& t) {

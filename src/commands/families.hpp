@@ -8,6 +8,9 @@ namespace kvd::commands {
 
 void register_connection_commands(engine::CommandTable& t);
 void register_acl_commands(engine::CommandTable& t);
+// Once every family is in: each command's ACL key permissions, where they
+// are the same for all its keys (the permission check's fast path).
+void set_acl_key_perms(engine::CommandTable& t);
 void register_server_commands(engine::CommandTable& t);
 void register_debug_commands(engine::CommandTable& t);
 void register_config_commands(engine::CommandTable& t);

@@ -159,6 +159,13 @@ struct CommandSpec {
   FlagsFinder flags_finder = nullptr;
   ChannelArgs channels = ChannelArgs::kNone;
   std::vector<CommandSpec> subcommands;
+  // What an ACL key rule must allow for every key of this command (AclKeyPerm
+  // bits) when that is the same for all its keys: the permission check then
+  // walks first_key/last_key/key_step without asking the key specs. 0: ask
+  // them (CommandTable::key_access). acl_key_perms_of: the same when the
+  // arguments decide it (SET ... GET reads too).
+  uint32_t acl_key_perms = 0;
+  uint32_t (*acl_key_perms_of)(Args args) = nullptr;
 
   // Filled in by the table.
   uint32_t id = 0;       // dense, for ACL command bitmaps
@@ -193,6 +200,12 @@ class CommandTable {
   // By declared full name ("get", "config|get"), case-insensitive.
   const CommandSpec* find_declared(std::string_view fullname) const;
   void set_key_access(KeyAccessFinder f) { key_access_ = f; }
+  // Lets the commands layer complete every declaration once the table is
+  // built (the ACL key permissions above).
+  template <class F>
+  void update_all(F f) {
+    for (const CommandSpec* s : by_id_) f(const_cast<CommandSpec&>(*s));
+  }
   // The keys ACL key rules check, with what the command does to each
   // (every key read and written when no finder is set).
   std::vector<std::pair<int, uint32_t>> key_access(const CommandSpec& spec, Args args) const;

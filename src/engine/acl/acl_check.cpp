@@ -34,7 +34,26 @@ AclDenied check_selector(const CommandTable& table, const AclSelector& s, const 
     for (const auto& arg : it->second) allowed = allowed || iequals(arg, args[at]);
     if (!allowed) return AclDenied::kCommand;
   }
-  if (!s.all_keys && (spec.first_key > 0 || spec.key_finder)) {
+  const uint32_t uniform = spec.acl_key_perms_of ? spec.acl_key_perms_of(args) : spec.acl_key_perms;
+  if (!s.all_keys && uniform != 0) {
+    // Every key needs the same: walk the declared positions, no allocation.
+    const int argc = static_cast<int>(args.size());
+    const int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+    for (int at = spec.first_key; at <= last && at < argc; at += spec.key_step) {
+      bool ok = false;
+      for (const auto& rule : s.keys) {
+        if ((rule.perms & uniform) == uniform &&
+            glob_match(rule.pattern, args[static_cast<size_t>(at)])) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) {
+        *pos = at;
+        return AclDenied::kKey;
+      }
+    }
+  } else if (!s.all_keys && (spec.first_key > 0 || spec.key_finder)) {
     if (!cache.found) {
       cache.keys = table.key_access(spec, args);
       cache.found = true;
