@@ -192,6 +192,27 @@ TEST_F(Tls, RedisCliAndRedisBenchmarkSpeakToIt) {
   EXPECT_EQ(std::string(r->str, r->len), "yes");
 }
 
+TEST_F(Tls, ReplicaSyncsOverTls) {
+  auto plain = kvd_->connect();
+  KvdProcess::command(plain.get(), {"SET", "before", "sync"});
+  KvdProcess replica({"--tls-replication", "yes", "--replicaof", "127.0.0.1",
+                      std::to_string(tls_port_), "--tls-cert-file", file("client.crt"),
+                      "--tls-key-file", file("client.key"), "--tls-ca-cert-file", file("ca.crt")});
+  auto rc = replica.connect();
+  ASSERT_TRUE(wait_until([&] { return info_field(rc.get(), "master_link_status") == "up"; }))
+      << replica.log_text();
+  KvdProcess::command(plain.get(), {"SET", "after", "sync"});
+  auto value = [&](const std::string& key) {
+    auto r = KvdProcess::command(rc.get(), {"GET", key});
+    return r && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : "";
+  };
+  EXPECT_TRUE(wait_until([&] { return value("before") == "sync" && value("after") == "sync"; }));
+  // The master sees its replica on the TLS port.
+  auto roles = KvdProcess::command(plain.get(), {"INFO", "replication"});
+  ASSERT_TRUE(roles && roles->type == REDIS_REPLY_STRING);
+  EXPECT_NE(std::string(roles->str).find("connected_slaves:1"), std::string::npos);
+}
+
 TEST(TlsStartup, MissingCertificateStopsTheServer) {
   TempDir dir("kvd-tls-start");
   const std::string log = dir.path + "/kvd.log";

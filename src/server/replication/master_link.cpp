@@ -161,6 +161,59 @@ void MasterLink::on_connected() {
   spdlog::info("Non blocking connect for SYNC fired the event.");
   std::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  use_tls_ = repl_.server().config().get("tls-replication").value_or("no") == "yes";
+  if (use_tls_) {
+    start_tls();
+    return;
+  }
+  on_link_ready();
+}
+
+// The replica's side of a TLS link, as Redis sets it up: the master's
+// certificate verified against tls-ca-cert-file/dir, and our certificate
+// tls-client-cert-file (or tls-cert-file when that is unset).
+void MasterLink::start_tls() {
+  const auto& config = repl_.server().config();
+  auto get = [&](const char* name) { return config.get(name).value_or(""); };
+  std::string cert = get("tls-client-cert-file"), key = get("tls-client-key-file");
+  std::string pass = get("tls-client-key-file-pass");
+  if (cert.empty()) {
+    cert = get("tls-cert-file");
+    key = get("tls-key-file");
+    pass = get("tls-key-file-pass");
+  }
+  std::error_code ec;
+  tls_.reset();
+  tls_ctx_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  tls_ctx_->set_verify_mode(asio::ssl::verify_peer, ec);
+  if (!get("tls-ca-cert-file").empty()) tls_ctx_->load_verify_file(get("tls-ca-cert-file"), ec);
+  if (!ec && !get("tls-ca-cert-dir").empty()) tls_ctx_->add_verify_path(get("tls-ca-cert-dir"), ec);
+  if (!ec && !pass.empty())
+    tls_ctx_->set_password_callback(
+        [pass](size_t, asio::ssl::context::password_purpose) { return pass; }, ec);
+  if (!ec && !cert.empty()) tls_ctx_->use_certificate_chain_file(cert, ec);
+  if (!ec && !key.empty()) tls_ctx_->use_private_key_file(key, asio::ssl::context::pem, ec);
+  if (ec) {
+    spdlog::warn("Unable to configure TLS for the link to MASTER: {}", ec.message());
+    lost("");
+    return;
+  }
+  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_ctx_);
+  tls_->async_handshake(
+      asio::ssl::stream_base::client,
+      [self = shared_from_this(), gen = generation_](const std::error_code& e) {
+        if (self->stopped_ || gen != self->generation_ || self->state_ != State::kConnecting)
+          return;
+        if (e) {
+          spdlog::warn("Unable to connect to MASTER: TLS handshake: {}", e.message());
+          self->lost("");
+          return;
+        }
+        self->on_link_ready();
+      });
+}
+
+void MasterLink::on_link_ready() {
   last_io_ms_ = repl_.engine().clock().now_ms();
   state_ = State::kHandshake;
   step_ = Step::kPing;
@@ -177,28 +230,31 @@ void MasterLink::read_more() {
   const size_t old = in_.size();
   in_.resize(old + kReadChunk);
   reading_ = true;
-  socket_.async_read_some(
-      asio::buffer(in_.data() + old, kReadChunk),
-      [self = shared_from_this(), old, gen = generation_](const std::error_code& ec, size_t n) {
-        if (self->stopped_ || gen != self->generation_) return;
-        self->reading_ = false;
-        self->in_.resize(old + (ec ? 0 : n));
-        if (ec) {
-          if (ec != asio::error::operation_aborted && self->state_ != State::kIdle)
-            self->lost(ec == asio::error::eof ? "connection lost" : ec.message());
-          return;
-        }
-        self->repl_.server().meter().begin_work();
-        self->last_io_ms_ = self->repl_.engine().clock().now_ms();
-        self->repl_.engine().stats().net_input_bytes += n;
-        self->on_data();
-        if (self->stopped_ || self->state_ == State::kIdle) return;
-        if (self->hold_reading()) {
-          self->read_held_ = true;  // continue_stream_load reads again
-        } else {
-          self->read_more();
-        }
-      });
+  auto on_read = [self = shared_from_this(), old, gen = generation_](const std::error_code& ec,
+                                                                     size_t n) {
+    if (self->stopped_ || gen != self->generation_) return;
+    self->reading_ = false;
+    self->in_.resize(old + (ec ? 0 : n));
+    if (ec) {
+      if (ec != asio::error::operation_aborted && self->state_ != State::kIdle)
+        self->lost(ec == asio::error::eof ? "connection lost" : ec.message());
+      return;
+    }
+    self->repl_.server().meter().begin_work();
+    self->last_io_ms_ = self->repl_.engine().clock().now_ms();
+    self->repl_.engine().stats().net_input_bytes += n;
+    self->on_data();
+    if (self->stopped_ || self->state_ == State::kIdle) return;
+    if (self->hold_reading()) {
+      self->read_held_ = true;  // continue_stream_load reads again
+    } else {
+      self->read_more();
+    }
+  };
+  if (use_tls_ && tls_)
+    tls_->async_read_some(asio::buffer(in_.data() + old, kReadChunk), std::move(on_read));
+  else
+    socket_.async_read_some(asio::buffer(in_.data() + old, kReadChunk), std::move(on_read));
 }
 
 void MasterLink::send(std::string_view bytes) {
@@ -217,13 +273,16 @@ void MasterLink::write_pending() {
   writing_ = true;
   sending_.swap(out_);
   out_.clear();
-  asio::async_write(socket_, asio::buffer(sending_),
-                    [self = shared_from_this()](const std::error_code& ec, size_t) {
-                      self->writing_ = false;
-                      self->sending_.clear();
-                      if (self->stopped_ || ec) return;
-                      self->write_pending();
-                    });
+  auto done = [self = shared_from_this()](const std::error_code& ec, size_t) {
+    self->writing_ = false;
+    self->sending_.clear();
+    if (self->stopped_ || ec) return;
+    self->write_pending();
+  };
+  if (use_tls_ && tls_)
+    asio::async_write(*tls_, asio::buffer(sending_), std::move(done));
+  else
+    asio::async_write(socket_, asio::buffer(sending_), std::move(done));
 }
 
 bool MasterLink::take_line(std::string* line) {

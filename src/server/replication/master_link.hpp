@@ -1,6 +1,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -108,6 +109,15 @@ class MasterLink final : public std::enable_shared_from_this<MasterLink>,
   bool stopped_ = false;
   asio::ip::tcp::resolver resolver_;
   asio::ip::tcp::socket socket_;
+  // tls-replication yes: the link runs over TLS (the context and the stream
+  // over socket_; kept until the next connection, so that operations still
+  // completing after a close find them).
+  std::unique_ptr<asio::ssl::context> tls_ctx_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  bool use_tls_ = false;
+  // Starts the TLS handshake on the connected socket (tls-replication yes).
+  void start_tls();
+  void on_link_ready();
   std::string in_;
   size_t in_pos_ = 0;
   std::string out_;
