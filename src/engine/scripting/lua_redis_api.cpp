@@ -13,6 +13,7 @@
 
 #include "kvd/common/sha1.hpp"
 #include "kvd/common/version.hpp"
+#include "kvd/engine/acl.hpp"
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/scripting.hpp"
@@ -287,18 +288,24 @@ int redis_acl_check_cmd(lua_State* L) {
     return raise(L, "redis.acl_check_cmd can only be called inside a script invocation");
   bool known = false;
   bool bad_args = false;
+  bool allowed = false;
   {
     std::vector<std::string_view> args;
     std::vector<std::string> numbers;
     if (lua_gettop(L) == 0 || !collect_args(L, args, numbers)) {
       bad_args = true;
-    } else {
-      known = find_command(rt->engine(), args) != nullptr;
+    } else if (const CommandSpec* spec = find_command(rt->engine(), args)) {
+      known = true;
+      // The user the script runs as (its caller's), as ACL DRYRUN would
+      // judge this command line; arity is not checked, as in Redis.
+      const AclUser* user = rt->current_run()->script_client.user;
+      allowed = !user || rt->engine().acl().check(*user, *spec, Args(args.data(), args.size()),
+                                                  nullptr) == AclDenied::kOk;
     }
   }
   if (bad_args) return raise(L, "Lua redis lib command arguments must be strings or integers");
   if (!known) return raise(L, "Invalid command passed to redis.acl_check_cmd()");
-  lua_pushboolean(L, 1);  // no ACL users yet: the default user may run everything
+  lua_pushboolean(L, allowed ? 1 : 0);
   return 1;
 }
 
