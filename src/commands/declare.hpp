@@ -72,7 +72,8 @@ class Family {
 // @dangerous, @pubsub, @fast or @slow, @blocking) plus `explicit_categories`.
 uint32_t derive_acl_categories(uint32_t flags, uint32_t explicit_categories);
 
-// The ACL category of a COMMAND DOCS group ("string" -> @string), 0 if none.
+// The ACL category of a COMMAND DOCS group ("string" -> @string), 0 if none
+// (or when, like pubsub, the category comes from a flag).
 uint32_t group_category(std::string_view group);
 
 }  // namespace kvd::commands

@@ -59,6 +59,9 @@ AclDenied check_selector(const CommandTable& table, const AclSelector& s, const 
       cache.found = true;
     }
     for (const auto& [at, need] : cache.keys) {
+      // A key finder may name a position past a short command line
+      // (redis.acl_check_cmd does not check arity): no key there.
+      if (static_cast<size_t>(at) >= args.size()) continue;
       bool ok = false;
       for (const auto& rule : s.keys) {
         if ((rule.perms & need) != need) continue;

@@ -27,9 +27,10 @@ void Engine::configure_acl() {
   acl_ = std::make_unique<Acl>(commands_);
   auto apply_settings = [this] {
     acl_->pubsub_default_all = config_.get("acl-pubsub-default").value_or("") == "allchannels";
+    // A shorter limit trims the log only when the next entry is added, as
+    // in Redis: ACL LOG still shows the older entries until then.
     acl_->log_max_len =
         static_cast<size_t>(std::stoll(config_.get("acllog-max-len").value_or("128")));
-    while (acl_->log().size() > acl_->log_max_len) acl_->log().pop_back();
   };
   apply_settings();
   acl_->set_default_password(config_.v().requirepass);
