@@ -8,6 +8,7 @@ namespace kvd::commands {
 
 void register_connection_commands(engine::CommandTable& t);
 void register_acl_commands(engine::CommandTable& t);
+void register_cluster_commands(engine::CommandTable& t);
 // Once every family is in: each command's ACL key permissions, where they
 // are the same for all its keys (the permission check's fast path).
 void set_acl_key_perms(engine::CommandTable& t);

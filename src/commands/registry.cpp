@@ -41,6 +41,7 @@ engine::CommandTable all_commands() {
   register_function_commands(t);
   register_persistence_commands(t);
   register_replication_commands(t);
+  register_cluster_commands(t);
   set_acl_key_perms(t);
   return t;
 }
