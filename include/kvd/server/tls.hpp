@@ -23,6 +23,10 @@ struct ssl_ctx_st;
 // the peer's bytes arrive, so it never blocks the loop.
 namespace kvd::server {
 
+// OpenSSL's latest error as text ("unknown error" when it has none), and
+// its error queue emptied.
+std::string openssl_error_text();
+
 // One TLS session over a connected socket (server side).
 class TlsStream {
  public:

@@ -35,15 +35,6 @@ const size_t kTlsContextSettingCount = sizeof(kTlsContextSettings) / sizeof(kTls
 
 namespace {
 
-std::string openssl_error() {
-  unsigned long e = ERR_peek_last_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
-
 std::string setting(const engine::Config& c, const char* name) {
   return c.get(name).value_or("");
 }
@@ -131,7 +122,7 @@ std::string TlsContext::configure(const engine::Config& config) {
 
   ERR_clear_error();
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (!ctx) return "Failed to create TLS context: " + openssl_error();
+  if (!ctx) return "Failed to create TLS context: " + openssl_error_text();
   auto fail = [&](const std::string& why) {
     SSL_CTX_free(ctx);
     return why;
@@ -164,24 +155,24 @@ std::string TlsContext::configure(const engine::Config& config) {
   SSL_CTX_set_default_passwd_cb(ctx, key_password);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, const_cast<std::string*>(&key_pass));
   if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) <= 0)
-    return fail("Failed to load certificate: " + cert + ": " + openssl_error());
+    return fail("Failed to load certificate: " + cert + ": " + openssl_error_text());
   if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) <= 0)
-    return fail("Failed to load private key: " + key + ": " + openssl_error());
+    return fail("Failed to load private key: " + key + ": " + openssl_error_text());
   SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
   if (SSL_CTX_check_private_key(ctx) <= 0)
-    return fail("Private key does not match the certificate: " + openssl_error());
+    return fail("Private key does not match the certificate: " + openssl_error_text());
 
   if ((!ca_file.empty() || !ca_dir.empty()) &&
       SSL_CTX_load_verify_locations(ctx, ca_file.empty() ? nullptr : ca_file.c_str(),
                                     ca_dir.empty() ? nullptr : ca_dir.c_str()) <= 0)
-    return fail("Failed to configure CA certificate(s) file/directory: " + openssl_error());
+    return fail("Failed to configure CA certificate(s) file/directory: " + openssl_error_text());
 
   if (!dh.empty()) {
     EVP_PKEY* params = load_dh_params(dh);
-    if (!params) return fail("Failed to load " + dh + ": " + openssl_error());
+    if (!params) return fail("Failed to load " + dh + ": " + openssl_error_text());
     if (SSL_CTX_set0_tmp_dh_pkey(ctx, params) <= 0) {
       EVP_PKEY_free(params);
-      return fail("Failed to load DH params file: " + dh + ": " + openssl_error());
+      return fail("Failed to load DH params file: " + dh + ": " + openssl_error_text());
     }
   } else {
     SSL_CTX_set_dh_auto(ctx, 1);

@@ -4,23 +4,21 @@
 // kError mean the connection is over.
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 #include <sys/uio.h>
 
 #include "kvd/server/tls.hpp"
 
 namespace kvd::server {
-namespace {
 
-std::string last_openssl_error() {
-  unsigned long e = ERR_get_error();
+std::string openssl_error_text() {
+  const unsigned long e = ERR_peek_last_error();
   ERR_clear_error();
-  if (e == 0) return "";
+  if (e == 0) return "unknown error";
   char buf[256];
   ERR_error_string_n(e, buf, sizeof buf);
   return buf;
 }
-
-}  // namespace
 
 TlsStream::~TlsStream() {
   SSL_free(ssl_);
@@ -43,11 +41,14 @@ bool TlsStream::would_block(int ret) {
   if (e == SSL_ERROR_ZERO_RETURN) {
     error_ = "connection closed by peer";
   } else if (e == SSL_ERROR_SYSCALL) {
-    error_ = ret == 0 ? "unexpected EOF" : last_openssl_error();
+    error_ = ret == 0 ? "unexpected EOF" : openssl_error_text();
   } else {
-    error_ = last_openssl_error();  // a plain-text client, a bad certificate ...
+    error_ = openssl_error_text();  // a plain-text client, a bad certificate ...
   }
   ERR_clear_error();
+  // Redis logs a failed handshake at verbose level (a port scanner, a
+  // plain-text client, a certificate the CA did not sign).
+  if (!SSL_is_init_finished(ssl_)) spdlog::debug("Error accepting a client connection: {}", error_);
   return false;
 }
 
