@@ -22,9 +22,10 @@ class Tls : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(make_test_certs(dir_.path)) << "openssl could not make the test certificates";
     tls_port_ = free_port();
-    kvd_ = std::make_unique<KvdProcess>(std::vector<std::string>{
-        "--tls-port", std::to_string(tls_port_), "--tls-cert-file", file("server.crt"),
-        "--tls-key-file", file("server.key"), "--tls-ca-cert-file", file("ca.crt")});
+    kvd_ = std::make_unique<KvdProcess>(
+        std::vector<std::string>{"--dir", dir_.path, "--tls-port", std::to_string(tls_port_),
+                                 "--tls-cert-file", file("server.crt"), "--tls-key-file",
+                                 file("server.key"), "--tls-ca-cert-file", file("ca.crt")});
   }
   std::string file(const std::string& name) const { return dir_.path + "/" + name; }
   std::unique_ptr<TlsClient> client(bool with_cert = true) {
@@ -195,8 +196,11 @@ TEST_F(Tls, RedisCliAndRedisBenchmarkSpeakToIt) {
 TEST_F(Tls, ReplicaSyncsOverTls) {
   auto plain = kvd_->connect();
   KvdProcess::command(plain.get(), {"SET", "before", "sync"});
-  KvdProcess replica({"--tls-replication", "yes", "--replicaof", "127.0.0.1",
-                      std::to_string(tls_port_), "--tls-cert-file", file("client.crt"),
+  // The replica writes the snapshot it receives: into a directory of the
+  // test's own, not the working directory later tests start servers in.
+  TempDir replica_dir("kvd-tls-replica");
+  KvdProcess replica({"--dir", replica_dir.path, "--tls-replication", "yes", "--replicaof",
+                      "127.0.0.1", std::to_string(tls_port_), "--tls-cert-file", file("client.crt"),
                       "--tls-key-file", file("client.key"), "--tls-ca-cert-file", file("ca.crt")});
   auto rc = replica.connect();
   ASSERT_TRUE(wait_until([&] { return info_field(rc.get(), "master_link_status") == "up"; }))
