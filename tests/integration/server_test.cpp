@@ -239,7 +239,9 @@ TEST(Server, ConfigFileWithIncludeAndFlagsOverrideIt) {
     std::ofstream f(base + ".conf");
     f << "# comment\nmaxclients 500\ninclude " << base << "-inc.conf\nhz 20\n";
   }
-  KvdProcess kvd({"--hz", "15"}, base + ".conf");
+  // No save points: a server stopped with them writes dump.rdb into the
+  // working directory, where later tests' servers would load it.
+  KvdProcess kvd({"--hz", "15", "--save", ""}, base + ".conf");
   auto c = kvd.connect();
   auto r = KvdProcess::command(c.get(), {"CONFIG", "GET", "maxclients"});
   ASSERT_EQ(r->type, REDIS_REPLY_ARRAY);
