@@ -21,12 +21,6 @@
 namespace kvd::itest {
 namespace {
 
-std::string resp(const std::vector<std::string>& args) {
-  std::string s = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) s += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return s;
-}
-
 // A reply as text: a status, error or string as it is, "<nil>", ":<n>" for
 // an integer, "" for an array.
 std::string text(const ReplyPtr& r) {

@@ -9,12 +9,6 @@
 namespace kvd::itest {
 namespace {
 
-std::string resp(const std::vector<std::string>& args) {
-  std::string s = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) s += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return s;
-}
-
 int64_t blocked_clients(redisContext* c) {
   auto r = KvdProcess::command(c, {"INFO", "clients"});
   if (!r || r->type != REDIS_REPLY_STRING) return -1;

@@ -41,6 +41,13 @@ inline bool wait_until(const std::function<bool()>& cond,
   return cond();
 }
 
+// A command as RESP bytes, for tests that write to raw sockets.
+inline std::string resp(const std::vector<std::string>& args) {
+  std::string s = "*" + std::to_string(args.size()) + "\r\n";
+  for (const auto& a : args) s += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  return s;
+}
+
 // A fresh directory under /tmp, removed with what is in it.
 struct TempDir {
   std::string path;

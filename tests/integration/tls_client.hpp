@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "kvd_process.hpp"
+
 namespace kvd::itest {
 
 // A CA, a server certificate for 127.0.0.1 and a client certificate, all
@@ -87,11 +89,6 @@ class TlsClient {
   // handshake has finished: a refusal shows on the first read instead.
   SSL* ssl() { return ssl_; }
 
-  static std::string encode(const std::vector<std::string>& args) {
-    std::string out = "*" + std::to_string(args.size()) + "\r\n";
-    for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-    return out;
-  }
   bool send_raw(const std::string& bytes) {
     size_t off = 0;
     while (off < bytes.size()) {
@@ -101,7 +98,7 @@ class TlsClient {
     }
     return true;
   }
-  bool send(const std::vector<std::string>& args) { return send_raw(encode(args)); }
+  bool send(const std::vector<std::string>& args) { return send_raw(resp(args)); }
 
   // The next reply as hiredis parses it, or null when the connection ends.
   std::unique_ptr<redisReply, void (*)(void*)> read_reply() {

@@ -67,7 +67,7 @@ TEST_F(Tls, PipelinedCommandsAnswerInOrder) {
   ASSERT_TRUE(c->ok());
   std::string batch;
   const int n = 2000;
-  for (int i = 0; i < n; ++i) batch += TlsClient::encode({"INCR", "counter"});
+  for (int i = 0; i < n; ++i) batch += resp({"INCR", "counter"});
   ASSERT_TRUE(c->send_raw(batch));
   for (int i = 1; i <= n; ++i) {
     auto r = c->read_reply();
