@@ -20,7 +20,7 @@ Entry* lookup_read(CommandContext& ctx, std::string_view key) {
 }
 
 Entry* lookup_write(CommandContext& ctx, std::string_view key) {
-  Entry* e = ctx.db.find(key, ctx.now_ms);
+  Entry* e = ctx.db.find_for_write(key, ctx.now_ms);
   if (e) ctx.engine.access_tracking().touch(e, ctx.now_ms);
   return e;
 }

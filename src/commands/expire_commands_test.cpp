@@ -391,5 +391,35 @@ TEST(ExpireCommands, CommandMetadata) {
   EXPECT_EQ(ttl->first_key, 1);
 }
 
+// A writable replica keeps its master's expired keys until the master's DEL,
+// but expires on its cron the keys its own clients gave a TTL (Redis's
+// expireSlaveKeys), and a write of its own replaces an expired key.
+TEST(ExpireCommands, WritableReplicaExpiresOnlyItsOwnKeys) {
+  EngineHarness h;
+  auto& repl = h.engine().repl();
+  repl.role_replica = true;
+  repl.read_only = false;  // replica-read-only no (the server layer sets it)
+  repl.applying_master = true;  // as if these came down the master link
+  put_ttl(h, "from-master", 10);
+  put_ttl(h, "counter", 10);
+  repl.applying_master = false;
+  EXPECT_EQ(h.run({"SET", "own", "1", "PX", "10"}), simple("OK"));
+  h.clock().advance_ms(11);
+  h.engine().cron();
+  EXPECT_EQ(h.engine().db(0).size(), 2u);  // "own" expired, the master's kept
+  EXPECT_EQ(h.run({"GET", "from-master"}), kNil);
+  EXPECT_EQ(h.engine().db(0).size(), 2u);  // a read keeps it
+  EXPECT_EQ(h.run({"INCR", "counter"}), integer(1));
+  EXPECT_EQ(h.run({"TTL", "counter"}), integer(-1));
+  EXPECT_EQ(h.engine().db(0).size(), 2u);  // replaced, not added beside
+  EXPECT_EQ(h.run({"SET", "from-master", "x"}), simple("OK"));
+  EXPECT_EQ(h.engine().db(0).size(), 2u);
+  EXPECT_EQ(h.run({"TTL", "from-master"}), integer(-1));
+  EXPECT_EQ(h.run({"EXISTS", "from-master"}), integer(1));
+  EXPECT_EQ(h.run({"GET", "from-master"}), bulk("x"));
+  repl.role_replica = false;
+  repl.read_only = true;
+}
+
 }  // namespace
 }  // namespace kvd::test

@@ -3,6 +3,9 @@
 // one MULTI/EXEC).
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -49,6 +52,20 @@ TEST_F(PropagationTest, PlainWritesPropagateAsSentAndReadsOrNoOpsDoNot) {
   h.run({"EXPIRE", "missing", "10"});
   h.run({"PERSIST", "k"});
   EXPECT_EQ(sink.units.size(), n);
+}
+
+// A save resets the change counter; the command that saved (SAVE here,
+// SHUTDOWN on a server) changed nothing and must not reach replicas.
+TEST_F(PropagationTest, CommandsThatSaveDoNotPropagate) {
+  char dir[] = "/tmp/kvd-propagation-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  ASSERT_EQ(h.run({"CONFIG", "SET", "dir", dir}), test::kOk);
+  h.run({"SET", "k", "v"});
+  const size_t n = sink.units.size();
+  ASSERT_EQ(h.run({"SAVE"}), test::kOk);
+  EXPECT_EQ(h.engine().stats().dirty, 0u);
+  EXPECT_EQ(sink.units.size(), n);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(PropagationTest, RelativeExpiriesBecomeAbsolute) {

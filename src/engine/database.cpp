@@ -30,6 +30,32 @@ Entry* Database::find(std::string_view key, int64_t now_ms) {
   return e;
 }
 
+Entry* Database::find_for_write(std::string_view key, int64_t now_ms) {
+  Entry* e = dict_.find(key);
+  if (e && is_expired(e, now_ms)) {
+    if (!(expiry_paused_ && *expiry_paused_)) expire_entry(e);
+    return nullptr;
+  }
+  return e;
+}
+
+size_t Database::expire_replica_written_keys(int64_t now_ms) {
+  size_t deleted = 0;
+  for (auto it = replica_written_.begin(); it != replica_written_.end();) {
+    Entry* e = dict_.find(*it);
+    if (e && e->has_ttl && ttl_.get(e, kNoExpire) <= now_ms) {
+      expire_entry(e);
+      ++deleted;
+      it = replica_written_.erase(it);
+    } else if (!e || !e->has_ttl) {
+      it = replica_written_.erase(it);  // deleted or persisted meanwhile
+    } else {
+      ++it;
+    }
+  }
+  return deleted;
+}
+
 // Deletes an expired key and tells the listener; the key is copied first since
 // it lives in the entry being freed.
 void Database::expire_entry(Entry* e) {
@@ -58,6 +84,12 @@ static bool worth_lazy_free(const Value& v) {
 }
 
 Entry* Database::add(std::string_view key, Value v) {
+  // A replica keeps expired keys until its master's DEL; a write of its own
+  // client replaces one (the command found it missing) rather than adding a
+  // second entry under the same name.
+  if (replica_own_write()) {
+    if (Entry* old = dict_.find(key)) expire_entry(old);
+  }
   Entry* e = Entry::create(key, v);
   e->lru = lru_now();
   dict_.insert(e);
@@ -79,7 +111,7 @@ void Database::replace_value(Entry* e, Value v) {
 Entry* Database::set(std::string_view key, Value v, bool keep_ttl) {
   // An expired key is deleted first (and counted as expired), so the write
   // creates a fresh key instead of inheriting a TTL that already passed.
-  Entry* e = clock_ ? find(key, clock_->now_ms()) : dict_.find(key);
+  Entry* e = clock_ ? find_for_write(key, clock_->now_ms()) : dict_.find(key);
   if (!e) return add(key, v);
   replace_value(e, v);
   // A new value starts a new idle time; under LFU the key keeps its counter,
@@ -124,6 +156,7 @@ void Database::attach(Entry* e, int64_t expire_at) {
 void Database::set_expire(Entry* e, int64_t when_ms) {
   ttl_.set(e, when_ms);
   e->has_ttl = 1;
+  if (replica_own_write()) replica_written_.emplace(e->key());
 }
 
 void Database::persist(Entry* e) {
@@ -134,6 +167,7 @@ void Database::persist(Entry* e) {
 
 void Database::clear(LazyFreer* freer) {
   ttl_.clear();
+  replica_written_.clear();
   if (freer && dict_.size() > 0) {
     auto* old = new Dict();
     old->swap(dict_);
@@ -146,6 +180,7 @@ void Database::clear(LazyFreer* freer) {
 void Database::swap(Database& other) {
   dict_.swap(other.dict_);
   ttl_.swap(other.ttl_);
+  replica_written_.swap(other.replica_written_);
 }
 
 size_t Database::active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mono_us)()) {

@@ -528,8 +528,10 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   }
   if (propagating) {
     // A command that changed data and did not say otherwise propagates as
-    // it was sent; a blocked one propagates when it is served.
-    if (propagation_.close_frame() && stats_.dirty != dirty_before && !c.blocked)
+    // it was sent; a blocked one propagates when it is served. A save resets
+    // the counter: SAVE, SHUTDOWN and DEBUG RELOAD lower it, and must not
+    // reach the replicas (a replica that ran its master's SHUTDOWN would stop).
+    if (propagation_.close_frame() && stats_.dirty > dirty_before && !c.blocked)
       propagation_.emit(db_before, std::vector<std::string>(args.begin(), args.end()));
     if (running_command_ == 0) {
       propagation_.end_unit();
@@ -658,6 +660,10 @@ void Engine::cron() {
     cron_db_ = (cron_db_ + 1) % db_count();
     if (latency_monitor_on())
       note_latency("expire-cycle", (clock_.monotonic_us() - cycle_start) / 1000);
+  } else if (active_expire_enabled) {
+    // Keys a writable replica's own clients gave a TTL: its master will not
+    // delete them.
+    for (auto& d : dbs_) d->expire_replica_written_keys(now);
   }
   for (auto& d : dbs_) {
     d->dict().shrink_if_sparse();

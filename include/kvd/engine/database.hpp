@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "kvd/engine/dict.hpp"
@@ -36,6 +38,11 @@ class Database {
   // reported missing. Counts into *expired when it deletes one. While a
   // CLIENT PAUSE is in force the key is reported missing but kept.
   Entry* find(std::string_view key, int64_t now_ms);
+  // The same for a key about to be written: on a replica an expired key is
+  // deleted here too (Redis 7's forced expiry on write lookups), so that a
+  // writable replica's own client creates a fresh key instead of writing
+  // into one that has lived past its TTL.
+  Entry* find_for_write(std::string_view key, int64_t now_ms);
   // Finds without expiring (used where Redis does too, e.g. SCAN filtering).
   Entry* find_raw(std::string_view key) { return dict_.find(key); }
   // While the AOF loads, nothing is expired: a key whose deadline passed
@@ -78,6 +85,14 @@ class Database {
   // the number of deleted keys.
   size_t active_expire(int64_t now_ms, int64_t deadline_us, int64_t (*mono_us)());
 
+  // A writable replica's own clients may give keys a TTL; its master never
+  // sends a DEL for those, so the replica expires them itself, as Redis's
+  // expireSlaveKeys does: the keys are remembered when their TTL is set and
+  // checked on the cron. Returns the number deleted.
+  size_t expire_replica_written_keys(int64_t now_ms);
+  size_t replica_written_keys() const { return replica_written_.size(); }
+  void forget_replica_written_keys() { replica_written_.clear(); }
+
   // Sum of remaining TTLs of a sample, for INFO's avg_ttl.
   int64_t avg_ttl(int64_t now_ms) const;
 
@@ -110,6 +125,12 @@ class Database {
   void free_entry(Entry* e);
   uint32_t lru_now() const;
   void expire_entry(Entry* e);
+  // True while a replica's own client (not its master's stream, not a load)
+  // runs a command.
+  bool replica_own_write() const {
+    return replica_ && *replica_ && !(master_applying_ && *master_applying_) &&
+           !(loading_ && *loading_);
+  }
 
   int id_;
   Dict dict_;
@@ -125,6 +146,7 @@ class Database {
   const bool* master_applying_ = nullptr;
   KeyListener on_expired_;
   KeyListener on_added_;
+  std::unordered_set<std::string> replica_written_;  // see expire_replica_written_keys
 };
 
 }  // namespace kvd::engine

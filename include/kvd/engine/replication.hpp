@@ -75,6 +75,10 @@ struct ReplicaLink {
   // Its diskless payload went out: it goes online with its first ACK (it
   // loads the image first), as Redis 7 does.
   bool online_on_ack = false;
+  // Its ACK came while the master was still reaping the snapshot child: it
+  // has loaded the whole image already, so it goes online as soon as the
+  // transfer is finished here, not a second later at its next ACK.
+  bool acked_in_transfer = false;
 };
 
 // FAILOVER's request, as the command parsed it.

@@ -79,6 +79,7 @@ bool Replication::start_diskless_sync() {
     if (l.state != ReplicaSyncState::kWaitBgsave || l.forked) continue;
     l.sync_offset = offset;
     l.forked = true;
+    l.acked_in_transfer = false;
     l.pending.clear();
     // The payload follows at once: the replica's state is "send_bulk".
     l.state = ReplicaSyncState::kSendBulk;
@@ -174,11 +175,14 @@ void Replication::finish_diskless() {
       drop(*c);
       continue;
     }
-    c->replica->online_on_ack = true;
     spdlog::info(
         "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from "
         "replica to enable streaming",
         replica_name(*c));
+    if (c->replica->acked_in_transfer)
+      online_after_ack(*c);
+    else
+      c->replica->online_on_ack = true;
   }
   diskless_receivers_.clear();
   diskless_eof_ = false;
@@ -188,6 +192,7 @@ void Replication::finish_diskless() {
 void Replication::online_after_ack(Client& c) {
   ReplicaLink& l = *c.replica;
   l.online_on_ack = false;
+  l.acked_in_transfer = false;
   l.state = ReplicaSyncState::kOnline;
   if (!l.pending.empty()) write_to(c, l.pending);
   std::string().swap(l.pending);

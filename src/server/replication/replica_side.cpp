@@ -326,6 +326,7 @@ void Replication::ack(Client& c, int64_t offset) {
   if (offset > l.ack_offset) l.ack_offset = offset;
   l.ack_ms = engine_.clock().now_ms();
   if (l.online_on_ack) online_after_ack(c);
+  if (l.state == ReplicaSyncState::kSendBulk && l.diskless) l.acked_in_transfer = true;
   refresh_good_replicas(l.ack_ms);
   if (!waiters_.empty()) serve_waiters(l.ack_ms);
 }
