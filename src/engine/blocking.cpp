@@ -61,11 +61,12 @@ void wake(Client& c) {
 }
 
 // Ends a wait without serving it: a null array (timeout) or an UNBLOCKED error.
-void end_wait(BlockingRegistry& r, Client& c, bool error) {
+void end_wait(BlockingRegistry& r, Client& c, bool error,
+              const char* message = "UNBLOCKED client unblocked via CLIENT UNBLOCK") {
   detach_waiter(r, c);
   if (c.writer) {
     if (error)
-      c.writer->error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+      c.writer->error(message);
     else
       c.writer->null_array();
   }
@@ -224,6 +225,24 @@ bool unblock_client(Engine& e, Client& c, bool error) {
   end_wait(e.blocking(), c, error);
   if (error && c.writer) e.count_error(c.writer->last_error_code());
   return true;
+}
+
+size_t unblock_all_for_role_change(Engine& e) {
+  BlockingRegistry& r = e.blocking();
+  std::vector<Client*> clients;
+  for (const auto& [id, c] : r.blocked) clients.push_back(c);
+  for (Client* c : clients) {
+    const CommandSpec* spec = e.commands().find(c->block->argv[0]);
+    if (spec) {
+      e.track_latency(*spec, c->block->exec_us);
+      ++spec->stats.failed_calls;
+    }
+    end_wait(r, *c, true,
+             "UNBLOCKED force unblock from blocking operation, instance state changed (master -> "
+             "replica?)");
+    if (c->writer) e.count_error(c->writer->last_error_code());
+  }
+  return clients.size();
 }
 
 // --- Engine hooks -----------------------------------------------------------

@@ -180,6 +180,26 @@ TEST(Blocking, ClientUnblock) {
   EXPECT_EQ(h.run({"CLIENT", "UNBLOCK", "abc"}), kNotInt);
 }
 
+// Turning into a replica ends every wait with Redis's error: the new
+// master's pushes must not be popped by this server's own clients.
+TEST(Blocking, RoleChangeUnblocksEveryWaiter) {
+  EngineHarness h;
+  OtherClient a(h), b(h);
+  a.run({"BLPOP", "k", "0"});
+  b.run({"BZPOPMIN", "z", "0"});
+  EXPECT_EQ(engine::unblock_all_for_role_change(h.engine()), 2u);
+  const std::string why =
+      "UNBLOCKED force unblock from blocking operation, instance state changed (master -> "
+      "replica?)";
+  EXPECT_EQ(a.take(), error(why));
+  EXPECT_EQ(b.take(), error(why));
+  EXPECT_FALSE(a.client().blocked);
+  h.run({"RPUSH", "k", "v"});
+  EXPECT_EQ(a.take(), "");
+  EXPECT_EQ(h.run({"LLEN", "k"}), integer(1));
+  EXPECT_EQ(engine::unblock_all_for_role_change(h.engine()), 0u);
+}
+
 TEST(Blocking, InExecBehavesAsNonBlocking) {
   EngineHarness h;
   h.client().in_exec = true;  // as EXEC sets it

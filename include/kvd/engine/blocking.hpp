@@ -99,6 +99,13 @@ size_t blocked_client_count(Engine& e);
 // Ends a client's wait as if it timed out (null array) or, with `error`, with
 // "-UNBLOCKED client unblocked via CLIENT UNBLOCK". False if it was not blocked.
 bool unblock_client(Engine& e, Client& c, bool error);
+// REPLICAOF host port on a server with clients blocked on keys: each gets
+// Redis's "-UNBLOCKED force unblock from blocking operation, instance state
+// changed (master -> replica?)", as Redis answers it (Redis also closes the
+// connection after it; here it stays open). Left waiting, it would pop what
+// the new master's stream pushes, and the replica's data would part from its
+// master's. Returns how many.
+size_t unblock_all_for_role_change(Engine& e);
 
 // The engine-wide registry behind the API above (kept in Engine::blocking()).
 class BlockingRegistry {

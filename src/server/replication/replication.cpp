@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kvd/common/strings.hpp"
+#include "kvd/engine/blocking.hpp"
 #include "kvd/engine/engine.hpp"
 #include "kvd/server/logging.hpp"
 #include "kvd/server/server.hpp"
@@ -97,6 +98,7 @@ std::string Replication::switch_master(const std::string& host, int64_t port,
         "master: I may be able to synchronize with the new master with just a partial transfer.");
   }
   r.set_master(host, port);
+  engine::unblock_all_for_role_change(engine_);
   set_log_role(true);
   r.link_up = false;
   r.sync_in_progress = false;
