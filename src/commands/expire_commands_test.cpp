@@ -398,7 +398,7 @@ TEST(ExpireCommands, WritableReplicaExpiresOnlyItsOwnKeys) {
   EngineHarness h;
   auto& repl = h.engine().repl();
   repl.role_replica = true;
-  repl.read_only = false;  // replica-read-only no (the server layer sets it)
+  repl.read_only = false;       // replica-read-only no (the server layer sets it)
   repl.applying_master = true;  // as if these came down the master link
   put_ttl(h, "from-master", 10);
   put_ttl(h, "counter", 10);
@@ -419,6 +419,22 @@ TEST(ExpireCommands, WritableReplicaExpiresOnlyItsOwnKeys) {
   EXPECT_EQ(h.run({"GET", "from-master"}), bulk("x"));
   repl.role_replica = false;
   repl.read_only = true;
+}
+
+// A read-only replica keeps an expired key even where a command looks it up
+// for write (PFCOUNT, which caches its count): only its master deletes.
+TEST(ExpireCommands, ReadOnlyReplicaKeepsExpiredKeysOnWriteLookups) {
+  EngineHarness h;
+  ASSERT_EQ(h.run({"PFADD", "hll", "a", "b"}), integer(1));
+  ASSERT_EQ(h.run({"PEXPIRE", "hll", "10"}), integer(1));
+  auto& repl = h.engine().repl();
+  repl.role_replica = true;
+  h.clock().advance_ms(11);
+  EXPECT_EQ(h.run({"PFCOUNT", "hll"}), integer(0));
+  EXPECT_EQ(h.engine().db(0).size(), 1u);
+  repl.role_replica = false;
+  EXPECT_EQ(h.run({"PFCOUNT", "hll"}), integer(0));
+  EXPECT_EQ(h.engine().db(0).size(), 0u);
 }
 
 }  // namespace

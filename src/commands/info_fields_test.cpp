@@ -275,5 +275,20 @@ TEST(InfoFields, DynamicLinesAppearWithData) {
   EXPECT_NE(s.find("db0:keys=1,expires=0,avg_ttl=0"), std::string::npos);
 }
 
+// CONFIG RESETSTAT zeroes the replication sync counters too, as Redis's
+// resetServerStats does (tests compare them before and after a resync).
+TEST(InfoFields, ResetstatZeroesSyncCounters) {
+  EngineHarness h;
+  auto& repl = h.engine().repl();
+  repl.sync_full = 2;
+  repl.sync_partial_ok = 3;
+  repl.sync_partial_err = 4;
+  ASSERT_EQ(h.run({"CONFIG", "RESETSTAT"}), kOk);
+  auto s = h.run({"INFO", "stats"});
+  EXPECT_NE(s.find("sync_full:0\r\n"), std::string::npos);
+  EXPECT_NE(s.find("sync_partial_ok:0\r\n"), std::string::npos);
+  EXPECT_NE(s.find("sync_partial_err:0\r\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kvd::test

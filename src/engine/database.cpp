@@ -33,7 +33,9 @@ Entry* Database::find(std::string_view key, int64_t now_ms) {
 Entry* Database::find_for_write(std::string_view key, int64_t now_ms) {
   Entry* e = dict_.find(key);
   if (e && is_expired(e, now_ms)) {
-    if (!(expiry_paused_ && *expiry_paused_)) expire_entry(e);
+    const bool read_only_replica =
+        replica_ && *replica_ && replica_read_only_ && *replica_read_only_;
+    if (!(expiry_paused_ && *expiry_paused_) && !read_only_replica) expire_entry(e);
     return nullptr;
   }
   return e;

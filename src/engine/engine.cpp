@@ -130,7 +130,7 @@ std::unique_ptr<Database> Engine::make_db(int index) {
   db->set_access_tracking(&access_);
   db->set_expiry_pause(pause_.active_flag());
   db->set_loading_flag(&loading_);
-  db->set_replica_flags(&repl_.role_replica, &repl_.applying_master);
+  db->set_replica_flags(&repl_.role_replica, &repl_.applying_master, &repl_.read_only);
   return db;
 }
 
@@ -244,6 +244,9 @@ void Engine::reset_stats() {
   stats_.error_codes.clear();
   stats_.errorstats_enabled = true;
   stats_.peak_memory = 0;
+  repl_.sync_full = 0;
+  repl_.sync_partial_ok = 0;
+  repl_.sync_partial_err = 0;
   freer_.reset_freed();
   for (const CommandSpec* c : commands_.all()) {
     c->stats = CommandStats{};

@@ -86,6 +86,14 @@ void ReplicationState::set_id_and_offset(std::string replid, int64_t offset) {
   }
 }
 
+void ReplicationState::continue_after_restart(std::string old_replid, int64_t offset) {
+  replid2_ = std::move(old_replid);
+  second_offset_ = offset + 1;
+  offset_ += offset;
+  history_discarded_ = false;
+  change_replid();
+}
+
 void ReplicationState::adopt_new_master_replid(std::string replid) {
   if (replid == replid_) return;
   replid2_ = replid_;

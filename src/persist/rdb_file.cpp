@@ -263,7 +263,10 @@ RdbRecordReader::Result RdbRecordReader::next(rdb::Reader& r, std::string* err) 
   }
   if (stats_) stats_->bytes_read = offset_base_ + r.position();
   if (expire_ms_ >= 0 && expire_ms_ < now_ms_) {
-    if (stats_) ++stats_->keys_expired;
+    if (stats_) {
+      ++stats_->keys_expired;
+      if (stats_->on_expired) stats_->on_expired(db_, key);
+    }
     v.destroy();
   } else {
     if (stats_) ++stats_->keys_loaded;

@@ -360,6 +360,7 @@ std::string load_snapshot_file(engine::Engine& e, const std::string& path,
 std::string load_snapshot_image(engine::Engine& e, std::string_view data, const std::string& path,
                                 const LoadOptions& opts, size_t* consumed) {
   RdbLoadStats stats;
+  stats.on_expired = opts.on_expired;
   const int64_t key_load_delay = e.config().v().key_load_delay;
   const int64_t t0 = e.clock().monotonic_us();
   std::string duplicate;

@@ -20,6 +20,17 @@ std::string Server::load_data() {
     opts.repl_stream_db = &rdb_stream_db_;
     // A replica keeps keys whose deadline passed: its master's DEL removes them.
     opts.keep_expired = !config_.get("replicaof").value_or("").empty();
+    if (!opts.keep_expired) {
+      // A master puts the DELs of the keys it finds expired in its backlog,
+      // as Redis 7.0 does: replicas that continue its history (the file's
+      // replication ID and offset) must drop them too. Without that history
+      // Replication::start frees the backlog again.
+      engine_.start_repl_stream();
+      const bool lazy = config_.get("lazyfree-lazy-expire").value_or("no") == "yes";
+      opts.on_expired = [this, lazy](int db, std::string_view key) {
+        engine_.repl().consume({engine::Effect{db, {lazy ? "UNLINK" : "DEL", std::string(key)}}});
+      };
+    }
     return persist::load_snapshot(engine_, opts);
   }
   // With the AOF on, it alone is the dataset, as in Redis (the RDB file is

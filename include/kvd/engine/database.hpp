@@ -38,10 +38,11 @@ class Database {
   // reported missing. Counts into *expired when it deletes one. While a
   // CLIENT PAUSE is in force the key is reported missing but kept.
   Entry* find(std::string_view key, int64_t now_ms);
-  // The same for a key about to be written: on a replica an expired key is
-  // deleted here too (Redis 7's forced expiry on write lookups), so that a
-  // writable replica's own client creates a fresh key instead of writing
-  // into one that has lived past its TTL.
+  // The same for a key about to be written: on a writable replica an
+  // expired key is deleted here too (Redis 7's forced expiry on write
+  // lookups), so that its own client creates a fresh key instead of writing
+  // into one that has lived past its TTL. A read-only replica keeps it (a
+  // PFCOUNT there looks up for write, to cache its count).
   Entry* find_for_write(std::string_view key, int64_t now_ms);
   // Finds without expiring (used where Redis does too, e.g. SCAN filtering).
   Entry* find_raw(std::string_view key) { return dict_.find(key); }
@@ -112,9 +113,10 @@ class Database {
   void set_loading_flag(const bool* loading) { loading_ = loading; }
   // A replica reports an expired key missing but keeps it until its
   // master's DEL (Redis 7); its master's own commands see it as it is.
-  void set_replica_flags(const bool* replica, const bool* master_applying) {
+  void set_replica_flags(const bool* replica, const bool* master_applying, const bool* read_only) {
     replica_ = replica;
     master_applying_ = master_applying;
+    replica_read_only_ = read_only;
   }
   void set_listeners(KeyListener on_expired, KeyListener on_added) {
     on_expired_ = std::move(on_expired);
@@ -144,6 +146,7 @@ class Database {
   const bool* loading_ = nullptr;
   const bool* replica_ = nullptr;
   const bool* master_applying_ = nullptr;
+  const bool* replica_read_only_ = nullptr;
   KeyListener on_expired_;
   KeyListener on_added_;
   std::unordered_set<std::string> replica_written_;  // see expire_replica_written_keys

@@ -122,6 +122,11 @@ class ReplicationState final : public EffectSink {
   // Set after a full sync (+FULLRESYNC <id> <offset>) or a load with the
   // ID and offset of an RDB file's aux fields.
   void set_id_and_offset(std::string replid, int64_t offset);
+  // A master restarted from a snapshot that names its replication ID and
+  // offset: that history stays valid as replid2 up to `offset`, so its
+  // replicas continue with a partial resync; what the load itself fed (the
+  // DELs of keys found expired) comes after it, as in Redis 7.0.
+  void continue_after_restart(std::string old_replid, int64_t offset);
   // A full sync from a new master starts replacing the data: what we hold no
   // longer is our ID's history up to our offset. Until the load completes
   // (set_id_and_offset) the next PSYNC asks for a full sync, and the backlog

@@ -69,6 +69,9 @@ struct RdbLoadStats {
   uint64_t keys_loaded = 0;
   uint64_t keys_expired = 0;  // had a deadline already past: skipped
   uint64_t bytes_read = 0;    // of the image so far (up to the current key)
+  // Told each key skipped for its deadline (a master puts their DELs in its
+  // replication backlog).
+  std::function<void(int db, std::string_view key)> on_expired;
 };
 
 // Reads a whole snapshot and hands each live key to `on_key(db, key, value,

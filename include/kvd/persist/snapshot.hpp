@@ -54,6 +54,8 @@ struct LoadOptions {
   // Keys whose deadline passed are loaded too (a replica keeps them until
   // its master's DEL); otherwise they are skipped, as a master does.
   bool keep_expired = false;
+  // Otherwise each skipped key is told here.
+  std::function<void(int db, std::string_view key)> on_expired;
   // The replication aux fields found in the file (repl-id, repl-offset,
   // repl-stream-db), for whoever loads it to continue that history.
   std::string* repl_id = nullptr;

@@ -550,8 +550,12 @@ void MasterLink::cron(int64_t now_ms) {
   parse_int64(repl_.engine().config().get("repl-timeout").value_or("60"), &timeout_s);
   switch (state_) {
     case State::kIdle:
-      // Reconnect about once a second, as Redis's replication cron does.
-      if (now_ms - state_since_ms_ >= 1000) connect();
+      // Reconnect on the next tick of a once-a-second cron, as Redis's
+      // replication cron does: 0 to 1 s after the loss, not always 1 s
+      // after it. (A fixed delay made a replica's reconnection, and its
+      // replicas' loss of their link, land exactly on the second-by-second
+      // polls of anyone watching a restarted master.)
+      if (now_ms / 1000 != state_since_ms_ / 1000) connect();
       break;
     case State::kConnecting:
     case State::kHandshake:

@@ -39,10 +39,12 @@ void Replication::start(const std::string& rdb_replid, int64_t rdb_offset, int r
     } else {
       // A restarted master: its old ID stays valid as replid2 up to the
       // saved offset, so its replicas can continue with it.
-      r.set_id_and_offset(rdb_replid, rdb_offset);
-      r.shift_replid();
       engine_.start_repl_stream();
+      r.continue_after_restart(rdb_replid, rdb_offset);
     }
+  } else if (!replica) {
+    // No history to continue: the backlog the load fed is of no use.
+    engine_.stop_repl_stream();
   }
   if (!replica) return;
   int64_t port = 0;
