@@ -145,11 +145,15 @@ TEST(WriteDenied, RefusesWritesNotReadsUntilCleared) {
   EXPECT_EQ(h.run({"SET", "k", "w"}),
             "-MISCONF Errors writing to the AOF file: No space left on device\r\n");
   EXPECT_EQ(h.run({"GET", "k"}), "$1\r\nv\r\n");
+  // PING too, as Redis: a health check (Sentinel's) must see the error.
+  EXPECT_EQ(h.run({"PING"}),
+            "-MISCONF Errors writing to the AOF file: No space left on device\r\n");
   h.run({"MULTI"});
   h.run({"SET", "k", "w"});
   EXPECT_EQ(h.run({"EXEC"}).substr(0, 10), "-EXECABORT");
   h.engine().set_write_denied("");
   EXPECT_EQ(h.run({"SET", "k", "w"}), "+OK\r\n");
+  EXPECT_EQ(h.run({"PING"}), "+PONG\r\n");
 }
 
 // As Redis replays them: GETDEL as DEL, LMPOP/ZMPOP/BZMPOP as the plain pop

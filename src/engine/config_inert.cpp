@@ -282,7 +282,7 @@ const Directive kDirectives[] = {
     yes_no("lazyfree-lazy-expire", false),
     yes_no("lazyfree-lazy-server-del", false),
     yes_no("dynamic-hz", true),
-    yes_no("jemalloc-bg-thread", true),
+    yes_no("jemalloc-bg-thread", true),  // acted on by main.cpp, which owns the allocator
     // Active defragmentation
     yes_no("activedefrag", false, 0, nullptr, check_no_defrag),
     bytes("active-defrag-ignore-bytes", "104857600", 1, kLLongMax),

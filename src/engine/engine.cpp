@@ -454,8 +454,11 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
       spec->flags_finder ? spec->flags_finder(*this, args, spec->flags) : spec->flags;
   if (reject_oom(c, *spec, flags, out)) return;
   // A disk error of the AOF: writes would be acknowledged without being
-  // persisted, so they are refused until it writes again.
-  if ((flags & kWrite) && (!write_denied_.empty() || !snapshot_state_.last_bgsave_ok)) {
+  // persisted, so they are refused until it writes again. PING is refused
+  // too, as Redis does, so that a health check (Sentinel's) sees the error;
+  // not from our master, whose PINGs only keep the link alive.
+  const bool disk_checked = (flags & kWrite) || (!c.master_link && spec->name == "ping");
+  if (disk_checked && (!write_denied_.empty() || !snapshot_state_.last_bgsave_ok)) {
     // stop-writes-on-bgsave-error: with save points set, a failed save
     // refuses writes until one succeeds (checked first, as Redis does).
     if (!snapshot_state_.last_bgsave_ok && config_.v().stop_writes_on_bgsave_error &&

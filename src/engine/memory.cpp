@@ -37,6 +37,18 @@ void set_thread_net_probe(ThreadNetProbe probe) {
   g_thread_net = probe;
 }
 
+namespace {
+ThreadMemoryRelease g_thread_memory_release = nullptr;
+}  // namespace
+
+void set_thread_memory_release(ThreadMemoryRelease release) {
+  g_thread_memory_release = release;
+}
+
+void release_thread_memory() {
+  if (g_thread_memory_release) g_thread_memory_release();
+}
+
 void publish_thread_allocations() {
   // What this thread published so far: it adds only the change since.
   thread_local int64_t published = 0;

@@ -26,6 +26,17 @@ IoThread::IoThread(int index)
   });
 }
 
+void IoThread::release_memory_soon() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  // After the jobs already queued: one flush for all the connections a cron
+  // tick trimmed, not one each.
+  asio::post(io_, [this] {
+    flush_posted_ = false;
+    engine::release_thread_memory();
+  });
+}
+
 IoThread::~IoThread() {
   stop();
 }

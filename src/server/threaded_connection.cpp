@@ -240,7 +240,13 @@ void ThreadedConnection::on_io_job(IoJob::Kind kind) {
     // No pending operation holds the buffer: reads are made by hand.
     if (!batch_out_ && in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) in_.release();
     out_.release_if_empty();
+    {
+      // The block replies are handed over in stays for reuse too.
+      std::lock_guard<std::mutex> lock(out_mu_);
+      handoff_.release_if_empty();
+    }
     publish_io_sizes();
+    thread_.release_memory_soon();
     return;
   }
   if (kind == IoJob::Kind::kWrite) write_job_pending_.store(false, std::memory_order_release);

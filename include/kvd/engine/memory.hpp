@@ -48,6 +48,14 @@ void set_thread_net_probe(ThreadNetProbe probe);
 // allocates and another frees shows up only once both have published.
 void publish_thread_allocations();
 
+// Gives what the calling thread's allocator holds free back to the OS: its
+// cache of freed blocks and its arena's free pages (jemalloc:
+// thread.tcache.flush, arena.<i>.purge). For an I/O thread whose
+// connections went idle. A no-op unless the binary sets it.
+using ThreadMemoryRelease = void (*)();
+void set_thread_memory_release(ThreadMemoryRelease release);
+void release_thread_memory();
+
 // What maxmemory is checked against before every command. The allocator-wide
 // figure (used_memory_for_limit) costs about 30 us with jemalloc, too much per
 // command, so it is taken on refresh() (the cron, 10 times a second) and the

@@ -51,6 +51,10 @@ class IoThread {
   void send(IoJob job) { inbox_.push(std::move(job)); }
   // Lets queued jobs run, then ends the thread and waits for it.
   void stop();
+  // On the I/O thread, after idle connections gave their buffers back: this
+  // thread's allocator would keep them (and their pages) for its next
+  // allocations, which an idle thread never makes; return them soon.
+  void release_memory_soon();
 
   int index() const { return index_; }
   std::atomic<int> clients{0};
@@ -65,6 +69,7 @@ class IoThread {
   asio::io_context io_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   Mailbox<IoJob> inbox_;
+  bool flush_posted_ = false;  // touched on the I/O thread only
   std::thread thread_;
 };
 
