@@ -1,7 +1,11 @@
 #include "kvd/persist/child_info.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include <spdlog/spdlog.h>
 
@@ -103,9 +107,17 @@ bool child_info_open(engine::Engine& e) {
   return true;
 }
 
-void child_info_after_fork(engine::Engine& e, int pid) {
+void child_info_after_fork(engine::Engine& e, int pid, int parent_pid) {
   engine::ChildProgress& p = progress(e);
   if (pid == 0) {
+#if defined(__linux__)
+    // A child whose parent was killed (kill -9, the OOM killer) would write
+    // for no one, holding memory and disk: it dies with it, as Redis's does.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent_pid) ::_exit(1);  // it died before the line above
+#else
+    (void)parent_pid;
+#endif
     close_fd(p.read_fd);
     p.cow_measured_ms = e.clock().now_ms();  // the first reading a second in
     return;

@@ -176,8 +176,9 @@ std::string start_background_save(engine::Engine& e) {
   if (st.child > 0) return "ERR Background save already in progress";
   const int64_t t0 = e.clock().monotonic_us();
   child_info_open(e);
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
-  child_info_after_fork(e, pid);
+  child_info_after_fork(e, pid, parent);
   if (pid < 0) {
     st.last_bgsave_ok = false;
     return std::string("ERR Can't BGSAVE: fork failed: ") + std::strerror(errno);
@@ -209,8 +210,9 @@ std::string start_socket_save(engine::Engine& e, int* read_fd) {
     return std::string("ERR Can't create the pipe for a diskless sync: ") + std::strerror(errno);
   const int64_t t0 = e.clock().monotonic_us();
   child_info_open(e);
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
-  child_info_after_fork(e, pid);
+  child_info_after_fork(e, pid, parent);
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);

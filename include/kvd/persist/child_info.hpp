@@ -17,8 +17,9 @@ enum class ChildKind { kRdb, kAof };
 // False (and the child simply reports nothing) if no pipe could be made.
 bool child_info_open(engine::Engine& e);
 // Right after fork(), in each process: the parent keeps the read end, the
-// child the write end. `pid` is fork()'s result (<0: the fork failed).
-void child_info_after_fork(engine::Engine& e, int pid);
+// child the write end. `pid` is fork()'s result (<0: the fork failed) and
+// `parent_pid` the forking process's: the child dies with it (Linux).
+void child_info_after_fork(engine::Engine& e, int pid, int parent_pid);
 
 // In the child, once per key written: every 1024 keys it sends the count,
 // and its copy-on-write size when the last reading is a second old.

@@ -488,8 +488,9 @@ std::string Aof::start_rewrite() {
   ++info_.rewrites;
   const int64_t t0 = e_.clock().monotonic_us();
   child_info_open(e_);
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
-  child_info_after_fork(e_, pid);
+  child_info_after_fork(e_, pid, parent);
   if (pid < 0) {
     info_.last_bgrewrite_ok = false;
     std::string why =
