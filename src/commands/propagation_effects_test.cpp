@@ -19,6 +19,9 @@ using test::EngineHarness;
 
 // Records every unit as lines "db:ARG ARG ...".
 struct RecordingSink : engine::EffectSink {
+  explicit RecordingSink(uint8_t t = engine::kToAll) : kind(t) {}
+  uint8_t target() const override { return kind; }
+  uint8_t kind;
   std::vector<std::vector<std::string>> units;
   void consume(const std::vector<engine::Effect>& unit) override {
     std::vector<std::string> lines;
@@ -66,6 +69,30 @@ TEST_F(PropagationTest, CommandsThatSaveDoNotPropagate) {
   EXPECT_EQ(h.engine().stats().dirty, 0u);
   EXPECT_EQ(sink.units.size(), n);
   std::filesystem::remove_all(dir);
+}
+
+// redis.set_repl: the AOF and the replicas each get only what the script
+// meant for them, and the next script starts with both again.
+TEST(PropagationTargets, ScriptsChooseWhereTheirCallsGo) {
+  EngineHarness h;
+  RecordingSink aof(engine::kToAof), replicas(engine::kToReplicas);
+  h.engine().propagation().add_sink(&aof);
+  h.engine().propagation().add_sink(&replicas);
+  h.run({"EVAL",
+         "redis.call('set','a','1'); redis.set_repl(redis.REPL_NONE); redis.call('set','b','2'); "
+         "redis.set_repl(redis.REPL_AOF); redis.call('set','c','3'); "
+         "redis.set_repl(redis.REPL_REPLICA); redis.call('set','e','5'); "
+         "redis.set_repl(redis.REPL_ALL); redis.call('set','d','4')",
+         "0"});
+  // (a script's calls propagate as it spelled them)
+  EXPECT_EQ(aof.last(), (std::vector<std::string>{"0:set a 1", "0:set c 3", "0:set d 4"}));
+  EXPECT_EQ(replicas.last(), (std::vector<std::string>{"0:set a 1", "0:set e 5", "0:set d 4"}));
+  h.run({"EVAL", "redis.set_repl(redis.REPL_NONE)", "0"});
+  h.run({"SET", "f", "6"});
+  EXPECT_EQ(aof.last(), (std::vector<std::string>{"0:SET f 6"}));
+  EXPECT_EQ(replicas.last(), (std::vector<std::string>{"0:SET f 6"}));
+  h.engine().propagation().remove_sink(&aof);
+  h.engine().propagation().remove_sink(&replicas);
 }
 
 TEST_F(PropagationTest, RelativeExpiriesBecomeAbsolute) {

@@ -26,7 +26,7 @@ bool Propagation::close_frame() {
 
 void Propagation::emit(int db, std::vector<std::string> argv) {
   if (sinks_.empty()) return;
-  pending_.push_back(Effect{db, std::move(argv)});
+  pending_.push_back(Effect{db, std::move(argv), targets_});
   if (frames_.empty()) end_unit();
 }
 
@@ -41,7 +41,19 @@ void Propagation::suppress() {
 
 void Propagation::end_unit() {
   if (pending_.empty()) return;
-  for (EffectSink* s : sinks_) s->consume(pending_);
+  const bool everywhere = std::all_of(pending_.begin(), pending_.end(),
+                                      [](const Effect& e) { return e.targets == kToAll; });
+  for (EffectSink* s : sinks_) {
+    if (everywhere) {
+      s->consume(pending_);
+      continue;
+    }
+    // A script chose (redis.set_repl): each sink gets what was meant for it.
+    std::vector<Effect> mine;
+    for (const Effect& e : pending_)
+      if (e.targets & s->target()) mine.push_back(e);
+    if (!mine.empty()) s->consume(mine);
+  }
   pending_.clear();
 }
 

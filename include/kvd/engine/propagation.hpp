@@ -7,10 +7,15 @@
 
 namespace kvd::engine {
 
+// Where an effect goes: Redis's PROPAGATE_AOF and PROPAGATE_REPL, which a
+// script picks with redis.set_repl (REPL_AOF = 1, REPL_REPLICA = 2).
+enum : uint8_t { kToAof = 1, kToReplicas = 2, kToAll = kToAof | kToReplicas };
+
 // One deterministic effect of a write: a command to run in database `db`.
 struct Effect {
   int db = 0;
   std::vector<std::string> argv;
+  uint8_t targets = kToAll;
 };
 
 // A consumer of the stream (the AOF today, replicas later). `unit` is what
@@ -21,6 +26,9 @@ class EffectSink {
  public:
   virtual ~EffectSink() = default;
   virtual void consume(const std::vector<Effect>& unit) = 0;
+  // Which of kToAof / kToReplicas this sink is: effects not meant for it are
+  // left out of the units it gets.
+  virtual uint8_t target() const = 0;
 };
 
 // The single stream of effects every write produces. The dispatcher opens a
@@ -53,6 +61,9 @@ class Propagation {
   void suppress();
   // Delivers what the outermost frame collected.
   void end_unit();
+  // Where the effects emitted from now on go (redis.set_repl inside a
+  // script; a script's run starts and ends with kToAll).
+  void set_targets(uint8_t targets) { targets_ = targets; }
 
  private:
   struct Frame {
@@ -62,6 +73,7 @@ class Propagation {
   std::vector<EffectSink*> sinks_;
   std::vector<Frame> frames_;
   std::vector<Effect> pending_;
+  uint8_t targets_ = kToAll;
 };
 
 // Helpers for the common rewrites.

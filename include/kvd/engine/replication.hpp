@@ -164,6 +164,7 @@ class ReplicationState final : public EffectSink {
   // EffectSink: a master encodes and feeds the unit. A replica ignores it;
   // its stream comes from its master.
   void consume(const std::vector<Effect>& unit) override;
+  uint8_t target() const override { return kToReplicas; }
 
   // Who receives the stream (the server layer: online replicas, and the
   // buffers of replicas waiting for their snapshot).

@@ -71,6 +71,7 @@ class Aof : public engine::Extension, public engine::EffectSink {
 
   // engine::EffectSink: appends the unit's commands to the buffer.
   void consume(const std::vector<engine::Effect>& unit) override;
+  uint8_t target() const override { return engine::kToAof; }
 
   // Called when the buffer goes from empty to holding data, so the server
   // arranges a flush at the end of this loop iteration.

@@ -279,7 +279,9 @@ int redis_set_repl(lua_State* L) {
   if (flags & ~3)
     return raise(L,
                  "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
-  return 0;  // no replication or AOF yet: nothing to choose between
+  // The script's calls from here on reach only these (until its end).
+  runtime(L)->engine().propagation().set_targets(static_cast<uint8_t>(flags));
+  return 0;
 }
 
 int redis_acl_check_cmd(lua_State* L) {

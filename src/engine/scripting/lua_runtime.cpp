@@ -234,9 +234,11 @@ void ScriptRuntime::call(Client& caller, const FunctionInfo& fn, Args keys, Args
 void ScriptRuntime::invoke(Run& run, int nargs, protocol::ReplyWriter& out) {
   lua_State* L = lua_;
   run_ = &run;
+  engine_.propagation().set_targets(kToAll);  // redis.set_repl starts over
   lua_sethook(L, count_hook, LUA_MASKCOUNT, kHookInstructions);
   const int failed = lua_pcall(L, nargs, 1, -(nargs + 2));
   lua_sethook(L, nullptr, 0, 0);
+  engine_.propagation().set_targets(kToAll);
   run_ = nullptr;
   if (++runs_since_gc_ >= kGcPeriod) {
     lua_gc(L, LUA_GCSTEP, kGcPeriod);
