@@ -252,7 +252,10 @@ int main(int argc, char** argv) {
   }
 
   const auto& v = config.v();
-  std::string log_error = kvd::server::init_logging(v.logfile, v.loglevel, syslog_options(config));
+  // Relative ones are in `dir`, as redis-server has them.
+  const std::string logfile = kvd::server::path_in_dir(v.dir, v.logfile);
+  const std::string pidfile = kvd::server::path_in_dir(v.dir, v.pidfile);
+  std::string log_error = kvd::server::init_logging(logfile, v.loglevel, syslog_options(config));
   if (!log_error.empty()) {
     std::cerr << log_error << std::endl;
     return 1;
@@ -290,7 +293,7 @@ int main(int argc, char** argv) {
 #ifndef KVD_WITH_ASAN
   // Under AddressSanitizer its own report on these signals says more.
   if (config.get("crash-log-enabled").value_or("yes") == "yes")
-    kvd::server::install_crash_report(v.logfile);
+    kvd::server::install_crash_report(logfile);
 #endif
 
   std::string executable;
@@ -326,12 +329,12 @@ int main(int argc, char** argv) {
   kvd::server::Server server(config, executable);
   if (!server.listen()) return 1;
   server.apply_proc_title(nullptr);
-  if (!v.pidfile.empty() && !kvd::server::write_pidfile(v.pidfile)) {
+  if (!pidfile.empty() && !kvd::server::write_pidfile(pidfile)) {
     spdlog::warn("Failed to write PID file: {}", strerror(errno));
   }
   kvd::server::log_banner(v.always_show_logo, static_cast<long>(v.port));
   int rc = server.run();
-  kvd::server::remove_pidfile(v.pidfile);
+  kvd::server::remove_pidfile(pidfile);
   // A failed start ends on its reason, as redis-server's does.
   if (rc == 0) spdlog::warn("kvd is now ready to exit, bye bye...");
   return rc;

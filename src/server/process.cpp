@@ -30,6 +30,10 @@ bool daemonize() {
   return true;
 }
 
+std::string path_in_dir(const std::string& dir, const std::string& path) {
+  return path.empty() || path.front() == '/' || dir.empty() ? path : dir + "/" + path;
+}
+
 bool write_pidfile(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "w");
   if (!f) return false;

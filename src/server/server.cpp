@@ -440,7 +440,7 @@ std::string Server::request_shutdown(const Shutdown& how) {
     // is part of the file, and saving it would lose the rest. Exit at once
     // without saving, as Redis does.
     spdlog::warn("User requested shutdown...");
-    remove_pidfile(config_.v().pidfile);
+    remove_pidfile(path_in_dir(config_.v().dir, config_.v().pidfile));
     spdlog::warn("kvd is now ready to exit, bye bye...");
     spdlog::default_logger()->flush();
     std::fflush(nullptr);

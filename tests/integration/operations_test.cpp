@@ -189,6 +189,17 @@ TEST(ProcTitle, OffLeavesTheCommandLine) {
   EXPECT_EQ(cmdline(kvd.pid()), std::string(KVD_BINARY));
 }
 
+// As redis-server, which changes into `dir` while reading its config: a
+// relative logfile (Redis's own Sentinel tests use `logfile log.txt`) is
+// written in `dir`, not in the directory the server was started from.
+TEST(LogFile, ARelativePathIsInDir) {
+  TempDir dir("kvd-ops-itest");
+  const std::string name = "kvd-relative-" + std::to_string(::getpid()) + ".log";
+  KvdProcess kvd({"--dir", dir.path, "--logfile", name});
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir.path + "/" + name); }));
+  EXPECT_FALSE(std::filesystem::exists(name));
+}
+
 TEST(LogFile, SighupReopensItAfterARotation) {
   TempDir dir("kvd-ops-itest");
   const std::string log = dir.path + "/kvd.log";

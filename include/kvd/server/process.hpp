@@ -9,6 +9,10 @@ namespace kvd::server {
 // any thread starts. Returns false on failure.
 bool daemonize();
 // Writes the pid file; returns false (and logs) on failure.
+// Redis changes into `dir` while it reads its configuration, so a relative
+// logfile or pidfile is in `dir`; kvd keeps its working directory and
+// resolves such a path there (`dir` is absolute once loaded).
+std::string path_in_dir(const std::string& dir, const std::string& path);
 bool write_pidfile(const std::string& path);
 void remove_pidfile(const std::string& path);
 // Raises the open-files limit to what `maxclients` clients need plus 32
