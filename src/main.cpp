@@ -10,8 +10,10 @@
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -117,6 +119,52 @@ void jemalloc_release_thread_memory() {
   if (mallctl("thread.arena", &arena, &len, nullptr, 0) != 0) return;
   const std::string purge = "arena." + std::to_string(arena) + ".purge";
   mallctl(purge.c_str(), nullptr, nullptr, nullptr, 0);
+}
+
+// DEBUG MALLCTL: a control's value as an integer. Controls are 8, 4 or 1
+// bytes wide (size_t, unsigned, bool) and mallctl says EINVAL for a wrong
+// width, so the widths are tried from the widest down.
+std::string jemalloc_integer(const std::string& name, const int64_t* write, int64_t* old) {
+  for (size_t width : {size_t{8}, size_t{4}, size_t{1}}) {
+    unsigned char before[8] = {}, after[8] = {};
+    if (write) std::memcpy(after, write, width);  // little-endian: the low bytes
+    size_t len = width;
+    int rc = mallctl(name.c_str(), before, &len, write ? after : nullptr, write ? width : 0);
+    if (rc == EPERM && write) {  // write-only: just write
+      rc = mallctl(name.c_str(), nullptr, nullptr, after, width);
+      if (rc == 0) return "OK";
+    }
+    if (rc == EINVAL) continue;
+    if (rc != 0) return std::strerror(rc);
+    int64_t v = 0;
+    std::memcpy(&v, before, width);
+    *old = width == 1 ? static_cast<int64_t>(before[0]) : v;
+    return "";
+  }
+  return std::strerror(EINVAL);
+}
+
+// DEBUG MALLCTL-STR: a control whose value is a string.
+std::string jemalloc_text(const std::string& name, const std::string* write, std::string* old,
+                          bool* wrote) {
+  const char* before = nullptr;
+  size_t len = sizeof before;
+  const int read_rc = mallctl(name.c_str(), &before, &len, nullptr, 0);
+  if (read_rc != 0 && !(read_rc == EPERM && write)) return std::strerror(read_rc);
+  int write_rc = 0;
+  if (write) {
+    const char* value = write->c_str();
+    const bool none = *write == "VOID";
+    write_rc =
+        mallctl(name.c_str(), nullptr, nullptr, none ? nullptr : &value, none ? 0 : sizeof value);
+  }
+  if (read_rc == 0) {
+    *old = before ? before : "";
+    return "";
+  }
+  if (write_rc != 0) return std::strerror(write_rc);
+  *wrote = true;
+  return "";
 }
 
 void set_jemalloc_bg_thread(bool on) {
@@ -284,6 +332,7 @@ int main(int argc, char** argv) {
   kvd::engine::set_thread_net_probe(jemalloc_thread_net);
   kvd::engine::set_allocator_stats_probe(jemalloc_stats);
   kvd::engine::set_thread_memory_release(jemalloc_release_thread_memory);
+  kvd::engine::set_allocator_controls({jemalloc_integer, jemalloc_text});
   // After daemonize: the thread must not be lost to the fork.
   set_jemalloc_bg_thread(config.get("jemalloc-bg-thread").value_or("yes") == "yes");
   config.on_change("jemalloc-bg-thread", [&config] {

@@ -19,6 +19,7 @@
 #include "kvd/engine/blocking.hpp"
 #include "kvd/engine/engine.hpp"
 #include "kvd/engine/functions.hpp"
+#include "kvd/engine/memory.hpp"
 #include "kvd/engine/types/list.hpp"
 #include "kvd/persist/aof.hpp"
 #include "kvd/persist/rdb_format.hpp"
@@ -297,6 +298,37 @@ void debug_loadaof(CommandContext& ctx) {
   ctx.out.ok();
 }
 
+// DEBUG MALLCTL <name> [<integer>]: the allocator control's value (the old
+// one when a new one is written), as a Redis built with jemalloc answers.
+void debug_mallctl(CommandContext& ctx) {
+  int64_t value = 0, old = 0;
+  if (ctx.args.size() == 4 && !arg_int64(ctx, ctx.args[3], &value)) return;
+  const std::string err = engine::allocator_controls().integer(
+      std::string(ctx.args[2]), ctx.args.size() == 4 ? &value : nullptr, &old);
+  if (err == "OK")
+    ctx.out.ok();
+  else if (!err.empty())
+    ctx.out.error("ERR " + err);
+  else
+    ctx.out.integer(old);
+}
+
+// DEBUG MALLCTL-STR <name> [<string>|VOID]: the same for string controls;
+// VOID writes with no value (thread.tcache.flush).
+void debug_mallctl_str(CommandContext& ctx) {
+  const std::string value = ctx.args.size() == 4 ? std::string(ctx.args[3]) : std::string();
+  std::string old;
+  bool wrote = false;
+  const std::string err = engine::allocator_controls().text(
+      std::string(ctx.args[2]), ctx.args.size() == 4 ? &value : nullptr, &old, &wrote);
+  if (!err.empty())
+    ctx.out.error("ERR " + err);
+  else if (wrote)
+    ctx.out.ok();
+  else
+    ctx.out.bulk(old);
+}
+
 void cmd_debug(CommandContext& ctx) {
   const auto& a = ctx.args;
   std::string_view sub = a[1];
@@ -394,6 +426,12 @@ void cmd_debug(CommandContext& ctx) {
       r.feed(cmd);
     }
     ctx.out.ok();
+  } else if ((a.size() == 3 || a.size() == 4) && iequals(sub, "mallctl") &&
+             engine::allocator_controls().integer) {
+    debug_mallctl(ctx);
+  } else if ((a.size() == 3 || a.size() == 4) && iequals(sub, "mallctl-str") &&
+             engine::allocator_controls().text) {
+    debug_mallctl_str(ctx);
   } else if (a.size() == 2 && iequals(sub, "change-repl-id")) {
     ctx.engine.change_replication_id();
     spdlog::warn("Changing replication IDs after receiving DEBUG change-repl-id");

@@ -3,6 +3,7 @@
 // agree on what "the same data" is.
 #include <gtest/gtest.h>
 
+#include "kvd/engine/memory.hpp"
 #include "support/engine_harness.hpp"
 
 namespace kvd::test {
@@ -117,6 +118,37 @@ TEST(DebugCommands, DisableDenyScriptsLetsScriptsCallNoscriptCommands) {
             std::string::npos);
   EXPECT_EQ(h.run({"DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"}), simple("OK"));
   EXPECT_EQ(h.run({"EVAL", script, "0"})[0], ':');
+}
+
+// DEBUG MALLCTL / MALLCTL-STR go to the allocator's controls the binary
+// provides (jemalloc's in kvd); without them the subcommands do not exist,
+// as in a Redis built without jemalloc.
+TEST(DebugCommands, MallctlUsesTheAllocatorsControls) {
+  EngineHarness h;
+  EXPECT_EQ(h.run({"DEBUG", "MALLCTL", "arenas.page"}).substr(0, 26), "-ERR unknown subcommand or");
+  engine::AllocatorControls fake;
+  fake.integer = [](const std::string& name, const int64_t* write, int64_t* old) -> std::string {
+    if (name != "arenas.page") return "No such file or directory";
+    if (write) return "OK";
+    *old = 4096;
+    return "";
+  };
+  fake.text = [](const std::string& name, const std::string* write, std::string* old,
+                 bool* wrote) -> std::string {
+    if (write) {
+      *wrote = true;
+      return "";
+    }
+    *old = name == "version" ? "5.3.0" : "";
+    return "";
+  };
+  engine::set_allocator_controls(fake);
+  EXPECT_EQ(h.run({"DEBUG", "MALLCTL", "arenas.page"}), integer(4096));
+  EXPECT_EQ(h.run({"DEBUG", "MALLCTL", "nosuch"}), error("ERR No such file or directory"));
+  EXPECT_EQ(h.run({"DEBUG", "MALLCTL", "arenas.page", "x"}).substr(0, 5), "-ERR ");
+  EXPECT_EQ(h.run({"DEBUG", "MALLCTL-STR", "version"}), bulk("5.3.0"));
+  EXPECT_EQ(h.run({"DEBUG", "MALLCTL-STR", "thread.tcache.flush", "VOID"}), simple("OK"));
+  engine::set_allocator_controls({});
 }
 
 }  // namespace

@@ -45,6 +45,18 @@ void set_thread_memory_release(ThreadMemoryRelease release) {
   g_thread_memory_release = release;
 }
 
+namespace {
+AllocatorControls g_allocator_controls;
+}  // namespace
+
+void set_allocator_controls(AllocatorControls controls) {
+  g_allocator_controls = controls;
+}
+
+const AllocatorControls& allocator_controls() {
+  return g_allocator_controls;
+}
+
 void release_thread_memory() {
   if (g_thread_memory_release) g_thread_memory_release();
 }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 // Process memory figures for INFO memory and the peak tracking in cron.
 namespace kvd::engine {
@@ -53,6 +54,19 @@ void publish_thread_allocations();
 // thread.tcache.flush, arena.<i>.purge). For an I/O thread whose
 // connections went idle. A no-op unless the binary sets it.
 using ThreadMemoryRelease = void (*)();
+// DEBUG MALLCTL and MALLCTL-STR: the allocator's own controls (jemalloc's
+// mallctl namespace), read and, with a value, written. Each returns "" and
+// the old value, "OK" for a write-only control that was written (integer),
+// or the error text (strerror of what the allocator said).
+// Null when the binary's allocator has no such controls.
+struct AllocatorControls {
+  std::string (*integer)(const std::string& name, const int64_t* write, int64_t* old) = nullptr;
+  // `write` null: read only; "VOID": a control written with no value.
+  std::string (*text)(const std::string& name, const std::string* write, std::string* old,
+                      bool* wrote) = nullptr;
+};
+void set_allocator_controls(AllocatorControls controls);
+const AllocatorControls& allocator_controls();
 void set_thread_memory_release(ThreadMemoryRelease release);
 void release_thread_memory();
 
