@@ -85,14 +85,27 @@ void cmd_restore(CommandContext& ctx) {
       break;
   }
   bool deleted = o.replace && ctx.db.find(key, ctx.now_ms) && ctx.db.remove(key);
-  if (ttl > 0 && !o.absttl) ttl += ctx.now_ms;
+  const bool relative = ttl > 0 && !o.absttl;
+  if (relative) ttl += ctx.now_ms;
   if (ttl > 0 && ttl <= ctx.now_ms) {
-    // Already expired: the key ends up absent, as if restored and expired.
+    // Already expired: the key ends up absent, as if restored and expired;
+    // a replica or the AOF only needs to lose the key it replaced.
     v.destroy();
-    if (deleted) key_changed(ctx, 'g', "del", key);
+    if (deleted) {
+      key_changed(ctx, 'g', "del", key);
+      propagate_as(ctx, {"DEL", key});
+    }
     ctx.dirty = deleted ? 1 : 0;
     ctx.out.ok();
     return;
+  }
+  if (relative) {
+    // The deadline travels as an absolute time, as Redis rewrites it: the
+    // same arguments with the TTL replaced and ABSTTL added.
+    std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
+    argv[2] = std::to_string(ttl);
+    argv.emplace_back("ABSTTL");
+    propagate_as(ctx, std::move(argv));
   }
   Entry* e = ctx.db.add(key, v);
   if (ttl > 0) ctx.db.set_expire(e, ttl);

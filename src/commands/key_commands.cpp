@@ -404,8 +404,8 @@ void register_key_commands(CommandTable& t) {
   f.add("exists", -2, kReadonly | kFast, kAllKeys, cmd_exists);
   f.add("type", 2, kReadonly | kFast, kKey1, cmd_type);
   f.add("keys", 2, kReadonly, kNoKeys, cmd_keys, {.categories = kAclKeyspace | kAclDangerous});
-  f.add("scan", -2, kReadonly, kNoKeys, cmd_scan);
-  f.add("randomkey", 1, kReadonly, kNoKeys, cmd_randomkey);
+  f.add("scan", -2, kReadonly | kTouchesArbitraryKeys, kNoKeys, cmd_scan);
+  f.add("randomkey", 1, kReadonly | kTouchesArbitraryKeys, kNoKeys, cmd_randomkey);
   f.add("rename", 3, kWrite, {1, 2, 1}, cmd_rename);
   f.add("renamenx", 3, kWrite | kFast, {1, 2, 1}, cmd_renamenx);
   f.add("move", 3, kWrite | kFast, kKey1, cmd_move);

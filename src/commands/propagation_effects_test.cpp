@@ -95,6 +95,19 @@ TEST(PropagationTargets, ScriptsChooseWhereTheirCallsGo) {
   h.engine().propagation().remove_sink(&replicas);
 }
 
+// SCAN and RANDOMKEY may expire keys they were not asked about: each DEL
+// goes out on its own, not in a MULTI/EXEC (Redis's touches-arbitrary-keys).
+TEST_F(PropagationTest, LazyExpiriesOfScanAreNotOneUnit) {
+  h.run({"SET", "a", "1", "PX", "1"});
+  h.run({"SET", "b", "1", "PX", "1"});
+  h.clock().advance_ms(2);
+  const size_t n = sink.units.size();
+  h.run({"SCAN", "0"});
+  ASSERT_EQ(sink.units.size(), n + 2);
+  EXPECT_EQ(sink.units[n].size(), 1u);
+  EXPECT_EQ(sink.units[n + 1].size(), 1u);
+}
+
 TEST_F(PropagationTest, RelativeExpiriesBecomeAbsolute) {
   const std::string at = std::to_string(now() + 100'000);
   h.run({"SET", "k", "v", "EX", "100"});
@@ -110,6 +123,16 @@ TEST_F(PropagationTest, RelativeExpiriesBecomeAbsolute) {
   // A deadline already past deletes the key.
   h.run({"EXPIRE", "s", "-1"});
   EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:DEL s"}));
+  // RESTORE with a TTL: the absolute time and ABSTTL, the rest as sent.
+  const std::string reply = h.run({"DUMP", "k"});
+  const std::string payload =
+      reply.substr(reply.find("\r\n") + 2, reply.size() - reply.find("\r\n") - 4);
+  h.run({"RESTORE", "r", "100000", payload, "REPLACE"});
+  EXPECT_EQ(sink.last(),
+            (std::vector<std::string>{"0:RESTORE r " + at + " " + payload + " REPLACE ABSTTL"}));
+  // Restored already expired over an existing key: only the key's loss.
+  h.run({"RESTORE", "r", "1", payload, "REPLACE", "ABSTTL"});
+  EXPECT_EQ(sink.last(), (std::vector<std::string>{"0:DEL r"}));
 }
 
 TEST_F(PropagationTest, RandomAndComputedResultsPropagateAsWhatHappened) {

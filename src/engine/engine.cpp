@@ -540,7 +540,7 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
     if (propagation_.close_frame() && stats_.dirty > dirty_before && !c.blocked)
       propagation_.emit(db_before, std::vector<std::string>(args.begin(), args.end()));
     if (running_command_ == 0) {
-      propagation_.end_unit();
+      propagation_.end_unit((spec->flags & kTouchesArbitraryKeys) != 0);
       c.woff = repl_.master_repl_offset();
     }
   }

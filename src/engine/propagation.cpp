@@ -39,8 +39,17 @@ void Propagation::suppress() {
   if (!frames_.empty()) frames_.back().handled = true;
 }
 
-void Propagation::end_unit() {
+void Propagation::end_unit(bool one_by_one) {
   if (pending_.empty()) return;
+  if (one_by_one && pending_.size() > 1) {
+    std::vector<Effect> all;
+    all.swap(pending_);
+    for (Effect& e : all) {
+      pending_.push_back(std::move(e));
+      end_unit();
+    }
+    return;
+  }
   const bool everywhere = std::all_of(pending_.begin(), pending_.end(),
                                       [](const Effect& e) { return e.targets == kToAll; });
   for (EffectSink* s : sinks_) {

@@ -86,6 +86,10 @@ enum CommandFlag : uint32_t {
   kSubscribedOk = 1u << 27,
   // Refused unless enable-debug-command allows the client (DEBUG).
   kDebugGated = 1u << 28,
+  // May lazily expire keys it did not name (SCAN, RANDOMKEY): run directly,
+  // the DELs of those keys propagate one by one, not wrapped in MULTI/EXEC
+  // (Redis's hidden CMD_TOUCHES_ARBITRARY_KEYS).
+  kTouchesArbitraryKeys = 1u << 29,
 };
 
 // ACL categories, in the order Redis lists them (COMMAND INFO, ACL CAT).

@@ -59,8 +59,9 @@ class Propagation {
   void replace(int db, std::vector<std::string> argv);
   // The running command propagates nothing of its own.
   void suppress();
-  // Delivers what the outermost frame collected.
-  void end_unit();
+  // Delivers what the outermost frame collected; `one_by_one`: each effect
+  // as a unit of its own (lazy expiries of SCAN and RANDOMKEY).
+  void end_unit(bool one_by_one = false);
   // Where the effects emitted from now on go (redis.set_repl inside a
   // script; a script's run starts and ends with kToAll).
   void set_targets(uint8_t targets) { targets_ = targets; }
