@@ -212,36 +212,36 @@ size_t blocked_client_count(Engine& e) {
   return e.blocking().blocked.size() + e.client_pause().postponed_count();
 }
 
-bool unblock_client(Engine& e, Client& c, bool error) {
-  if (!c.blocked || !c.block) return false;
-  // The command ends here, as when served: its latency counts. Redis 7.0
-  // counts it as a failed call either way (TIMEOUT too); with ERROR the
-  // reply also counts in errorstats (UNBLOCKED).
+namespace {
+
+// Ends a blocked client's command early. It ends here, as when served: its
+// latency counts. Redis 7.0 counts it as a failed call either way (TIMEOUT
+// too); with an error the reply also counts in errorstats (UNBLOCKED).
+void end_blocked_command(Engine& e, Client& c, bool error, const char* message) {
   const CommandSpec* spec = e.commands().find(c.block->argv[0]);
   if (spec) {
     e.track_latency(*spec, c.block->exec_us);
     ++spec->stats.failed_calls;
   }
-  end_wait(e.blocking(), c, error);
+  end_wait(e.blocking(), c, error, message);
   if (error && c.writer) e.count_error(c.writer->last_error_code());
+}
+
+}  // namespace
+
+bool unblock_client(Engine& e, Client& c, bool error) {
+  if (!c.blocked || !c.block) return false;
+  end_blocked_command(e, c, error, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
   return true;
 }
 
 size_t unblock_all_for_role_change(Engine& e) {
-  BlockingRegistry& r = e.blocking();
   std::vector<Client*> clients;
-  for (const auto& [id, c] : r.blocked) clients.push_back(c);
-  for (Client* c : clients) {
-    const CommandSpec* spec = e.commands().find(c->block->argv[0]);
-    if (spec) {
-      e.track_latency(*spec, c->block->exec_us);
-      ++spec->stats.failed_calls;
-    }
-    end_wait(r, *c, true,
-             "UNBLOCKED force unblock from blocking operation, instance state changed (master -> "
-             "replica?)");
-    if (c->writer) e.count_error(c->writer->last_error_code());
-  }
+  for (const auto& [id, c] : e.blocking().blocked) clients.push_back(c);
+  for (Client* c : clients)
+    end_blocked_command(e, *c, true,
+                        "UNBLOCKED force unblock from blocking operation, instance state changed "
+                        "(master -> replica?)");
   return clients.size();
 }
 

@@ -27,6 +27,7 @@ bool Propagation::close_frame() {
 void Propagation::emit(int db, std::vector<std::string> argv) {
   if (sinks_.empty()) return;
   pending_.push_back(Effect{db, std::move(argv), targets_});
+  if (targets_ != kToAll) narrowed_ = true;
   if (frames_.empty()) end_unit();
 }
 
@@ -45,13 +46,14 @@ void Propagation::end_unit(bool one_by_one) {
     std::vector<Effect> all;
     all.swap(pending_);
     for (Effect& e : all) {
+      narrowed_ = e.targets != kToAll;
       pending_.push_back(std::move(e));
       end_unit();
     }
     return;
   }
-  const bool everywhere = std::all_of(pending_.begin(), pending_.end(),
-                                      [](const Effect& e) { return e.targets == kToAll; });
+  const bool everywhere = !narrowed_;
+  narrowed_ = false;
   for (EffectSink* s : sinks_) {
     if (everywhere) {
       s->consume(pending_);

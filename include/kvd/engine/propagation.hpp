@@ -75,6 +75,7 @@ class Propagation {
   std::vector<Frame> frames_;
   std::vector<Effect> pending_;
   uint8_t targets_ = kToAll;
+  bool narrowed_ = false;  // an effect in pending_ is not for every sink
 };
 
 // Helpers for the common rewrites.
