@@ -11,7 +11,7 @@ namespace kvd::server {
 
 IoThread::IoThread(int index)
     : index_(index), work_(asio::make_work_guard(io_)), inbox_(io_, [](IoJob& job) {
-        job.conn->on_io_job(job.kind);
+        job.conn->on_io_job(job);
         // Replies written free what the main thread allocated: count it.
         engine::publish_thread_allocations();
       }) {
@@ -49,7 +49,7 @@ void IoThread::stop() {
 }
 
 IoThreadGroup::IoThreadGroup(asio::io_context& main, int threads)
-    : main_inbox_(main, [](MainJob& job) { job.conn->on_main_job(job.kind); }) {
+    : poller_(main), main_inbox_(main, [this](MainJob& job) { on_main_job(job); }) {
   for (int i = 1; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(i));
 }
 
@@ -69,7 +69,40 @@ IoThread& IoThreadGroup::pick() {
 }
 
 void IoThreadGroup::stop() {
+  poller_.stop();
   for (auto& t : threads_) t->stop();
+}
+
+void IoThreadGroup::on_main_job(MainJob& job) {
+  if (job.kind != MainJob::Kind::kReadDone) {
+    job.conn->on_main_job(job);
+    return;
+  }
+  // Every read handed out answers exactly once, so the slot of each number
+  // below next_seq_ fills in the end and nothing waits forever.
+  const size_t slot = static_cast<size_t>(job.seq - next_run_);
+  if (done_.size() <= slot) done_.resize(slot + 1);
+  done_[slot] = std::move(job);
+  run_in_order();
+}
+
+void IoThreadGroup::run_in_order() {
+  if (done_.size() > waiting_peak_) waiting_peak_ = done_.size();
+  // Re-entrant: a batch may run a slow script that serves events, whose
+  // finished reads run from here too. The number moves on before the batch
+  // runs, so the nested call takes the next one.
+  while (!done_.empty() && done_.front().conn) {
+    MainJob next = std::move(done_.front());
+    done_.pop_front();
+    ++next_run_;
+    next.conn->on_main_job(next);
+  }
+}
+
+size_t IoThreadGroup::reads_waiting() const {
+  size_t n = 0;
+  for (const auto& j : done_) n += j.conn ? 1 : 0;
+  return n;
 }
 
 uint64_t IoThreadGroup::reads_processed() const {

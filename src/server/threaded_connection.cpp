@@ -1,5 +1,6 @@
 #include "kvd/server/threaded_connection.hpp"
 
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -18,18 +19,11 @@ ThreadedConnection::ThreadedConnection(Server& server, IoThreadGroup& group, Soc
     : Connection(server, unix_socket),
       group_(group),
       thread_(group.pick()),
-      protocol_(AF_UNIX, 0),
       writer_(staging_),
-      socket_(thread_.io()),
       parser_(protocol::RequestParser::Limits{server.config().v().proto_max_bulk_len}) {
   describe_and_tune(socket);
-  if (!unix_) {
-    std::error_code ec;
-    auto ep = socket.local_endpoint(ec);
-    protocol_ = asio::generic::stream_protocol(ec ? AF_INET : ep.data()->sa_family, IPPROTO_TCP);
-  }
-  // The socket moves to the I/O thread's reactor: the main loop lets go of it
-  // here and the I/O thread registers it in io_start().
+  // The main loop's reactor lets go of the socket: the client poller watches
+  // it and the I/O thread reads and writes it by hand.
   std::error_code ec;
   fd_ = socket.release(ec);
   init_client(client_, writer_);
@@ -37,8 +31,8 @@ ThreadedConnection::ThreadedConnection(Server& server, IoThreadGroup& group, Soc
 }
 
 ThreadedConnection::~ThreadedConnection() {
-  // Never handed to the I/O thread (stopped before it got to it): close here.
-  if (!socket_.is_open() && !io_closed_ && fd_ >= 0) ::close(fd_);
+  // Never closed by its I/O thread (stopped before it got to it): close here.
+  if (!io_closed_ && fd_ >= 0) ::close(fd_);
 }
 
 // ------------------------------------------------------------ main thread --
@@ -46,15 +40,72 @@ ThreadedConnection::~ThreadedConnection() {
 void ThreadedConnection::start() {
   server_.engine().add_client(&client_);
   auth_required_.store(server_.engine().auth_required(client_), std::memory_order_release);
-  thread_.send({self(), IoJob::Kind::kStart});
+  // Registered for input and output at once: epoll reports bytes already
+  // there on registration, and nothing is re-armed per request after it.
+  if (!group_.poller().add(fd_, client_.id, self())) {
+    spdlog::warn("Could not watch a client socket: {}", std::strerror(errno));
+    main_close(IoJob::Kind::kCloseNow);
+  }
 }
 
-void ThreadedConnection::on_main_job(MainJob::Kind kind) {
-  switch (kind) {
-    case MainJob::Kind::kBatch:
+void ThreadedConnection::on_poll(uint32_t events) {
+  // Every report carries EPOLLOUT while the socket has room: only a writer
+  // that waits takes it.
+  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+      wants_writable_.load(std::memory_order_relaxed) &&
+      wants_writable_.exchange(false, std::memory_order_acq_rel)) {
+    thread_.send({self(), IoJob::Kind::kWritable});
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_ready();
+}
+
+void ThreadedConnection::on_ready() {
+  if (main_closed_) return;
+  if (read_out_) {
+    ready_again_ = true;  // the read's answer sends the next one
+    return;
+  }
+  send_read();
+}
+
+void ThreadedConnection::send_read() {
+  if (read_out_) {
+    ready_again_ = true;
+    return;
+  }
+  read_out_ = true;
+  ready_again_ = false;
+  more_input_ = false;
+  thread_.send({self(), IoJob::Kind::kRead, group_.next_read_seq()});
+}
+
+void ThreadedConnection::on_read_done(const MainJob& job) {
+  read_out_ = false;
+  if (main_closed_) return;
+  more_input_ = job.more;
+  if (job.batch) {
+    run_batch();
+    return;
+  }
+  // Input left while the batch is held waits for the batch's end, which
+  // reads on; new readiness reads ahead now (it may be the peer's close).
+  if (ready_again_ || (more_input_ && !main_has_batch_)) send_read();
+}
+
+void ThreadedConnection::on_main_job(const MainJob& job) {
+  switch (job.kind) {
+    case MainJob::Kind::kReadDone:
+      on_read_done(job);
+      break;
+    case MainJob::Kind::kContinue:
       run_batch();
       break;
+    case MainJob::Kind::kWantRead:
+      on_ready();
+      break;
     case MainJob::Kind::kClosed:
+      // The socket is closed: nothing more comes from the poller.
+      group_.poller().remove(client_.id);
       if (main_closed_) return;
       main_closed_ = true;
       server_.engine().remove_client(&client_);
@@ -137,6 +188,9 @@ void ThreadedConnection::run_batch() {
     return;
   }
   hand_off(IoJob::Kind::kBatchDone);
+  // Input read ahead, or readiness seen meanwhile: the next read, numbered
+  // now, after every socket already seen ready.
+  if (ready_again_ || more_input_) send_read();
 }
 
 void ThreadedConnection::hand_off(IoJob::Kind kind) {
@@ -230,30 +284,49 @@ void ThreadedConnection::on_cron(int64_t now_ms) {
 
 // -------------------------------------------------------------- I/O thread --
 
-void ThreadedConnection::on_io_job(IoJob::Kind kind) {
-  if (kind == IoJob::Kind::kStart) {
-    io_start();
+void ThreadedConnection::on_io_job(const IoJob& job) {
+  const IoJob::Kind kind = job.kind;
+  if (io_closed_) {
+    // Every read answers, or the reads numbered after it would wait forever.
+    if (kind == IoJob::Kind::kRead) {
+      group_.send_to_main({self(), MainJob::Kind::kReadDone, job.seq});
+    }
     return;
   }
-  if (io_closed_) return;
-  if (kind == IoJob::Kind::kTrim) {
-    // No pending operation holds the buffer: reads are made by hand.
-    if (!batch_out_ && in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) in_.release();
-    out_.release_if_empty();
-    {
-      // The block replies are handed over in stays for reuse too.
-      std::lock_guard<std::mutex> lock(out_mu_);
-      handoff_.release_if_empty();
-    }
-    publish_io_sizes();
-    thread_.release_memory_soon();
-    return;
+  switch (kind) {
+    case IoJob::Kind::kRead:
+      io_read(job.seq);
+      return;
+    case IoJob::Kind::kWritable:
+      writing_ = false;
+      flush();
+      // A TLS handshake step that had to write first can read on now.
+      if (!io_closed_ && tls_ && !batch_out_) {
+        group_.send_to_main({self(), MainJob::Kind::kWantRead});
+      }
+      return;
+    case IoJob::Kind::kTrim:
+      if (!batch_out_ && in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) {
+        in_.release();
+      }
+      out_.release_if_empty();
+      {
+        // The block replies are handed over in stays for reuse too.
+        std::lock_guard<std::mutex> lock(out_mu_);
+        handoff_.release_if_empty();
+      }
+      publish_io_sizes();
+      thread_.release_memory_soon();
+      return;
+    default:
+      break;
   }
   if (kind == IoJob::Kind::kWrite) write_job_pending_.store(false, std::memory_order_release);
   take_handoff();
   switch (kind) {
     case IoJob::Kind::kBatchDone:
       batch_out_ = false;
+      release_big_input();  // a big command's buffer goes back once it ran
       break;
     case IoJob::Kind::kWriteThenContinue:
       continue_when_flushed_ = true;
@@ -277,29 +350,6 @@ void ThreadedConnection::on_io_job(IoJob::Kind kind) {
       break;
   }
   flush();
-  if (io_closed_ || kind != IoJob::Kind::kBatchDone) return;
-  // The batch is back: send the next one, reading first if reading had stopped
-  // (readiness edges seen while no wait was pending are not reported again).
-  if (reading_ || !want_read()) {
-    dispatch();
-    release_big_input();  // a big command's buffer goes back once it ran
-  } else {
-    on_readable();
-  }
-}
-
-void ThreadedConnection::io_start() {
-  std::error_code ec;
-  socket_.assign(protocol_, fd_, ec);
-  if (ec) {
-    spdlog::warn("Could not hand a client socket to an I/O thread: {}", ec.message());
-    ::close(fd_);
-    io_closed_ = true;
-    thread_.clients.fetch_sub(1, std::memory_order_relaxed);
-    group_.send_to_main({self(), MainJob::Kind::kClosed});
-    return;
-  }
-  on_readable();
 }
 
 bool ThreadedConnection::want_read() const {
@@ -307,39 +357,35 @@ bool ThreadedConnection::want_read() const {
   return !batch_out_ || in_.used() < kReadAheadBytes;
 }
 
-void ThreadedConnection::wait_readable() {
-  if (reading_ || !want_read()) return;
-  // As in LoopConnection: wait for readiness and read by hand, which spares
-  // the EAGAIN recv() that a pending Asio read tries on every request. The
-  // re-arm (EPOLL_CTL_MOD) reports bytes that are already there.
-  reading_ = true;
-  // A TLS handshake step that must write first waits for writability.
-  const auto kind = tls_ && tls_->wants_write() ? Socket::wait_write : Socket::wait_read;
-  socket_.async_wait(kind, [self = self()](const std::error_code& ec) {
-    self->reading_ = false;
-    if (ec || self->io_closed_) return;
-    self->on_readable();
-    engine::publish_thread_allocations();
-  });
-}
-
-void ThreadedConnection::on_readable() {
-  // A wait is pending: it reports the bytes there are.
-  if (reading_) {
-    dispatch();
-    return;
-  }
-  // Read until a short read: edge-triggered readiness would not report bytes
-  // left in the socket again.
+void ThreadedConnection::io_read(uint64_t seq) {
+  // Read until a short read: edge-triggered readiness reports only bytes
+  // that arrive after it, not the ones left in the socket.
+  bool dry = false;
   while (want_read()) {
-    QueryBuffer::Read r = read_once();
-    if (r == QueryBuffer::Read::kClosed) return;
-    if (r != QueryBuffer::Read::kFull) break;
+    size_t n = 0;
+    QueryBuffer::Read r = read_once(&n);
+    if (r == QueryBuffer::Read::kClosed) break;
+    // Through TLS a short read is one record, not an empty socket: only
+    // OpenSSL's want-read (no bytes) says the socket is dry.
+    if (r == QueryBuffer::Read::kDrained && !(tls_ && n > 0)) {
+      dry = true;
+      break;
+    }
   }
-  dispatch();
-  if (io_closed_) return;
-  release_big_input();
-  wait_readable();
+  bool batch = false;
+  bool left_input = false;
+  if (!io_closed_) {
+    batch = parse_batch(&left_input);
+    if (!batch) release_big_input();
+    // A TLS handshake step that must write first waits for writability.
+    if (tls_ && tls_->wants_write()) {
+      writing_ = true;
+      wants_writable_.store(true, std::memory_order_release);
+    }
+  }
+  // A pause resumes with kWantRead once the client read its replies.
+  const bool more = !io_closed_ && !paused_ && !input_done_ && (!dry || left_input);
+  group_.send_to_main({self(), MainJob::Kind::kReadDone, seq, batch, more});
 }
 
 void ThreadedConnection::release_big_input() {
@@ -365,10 +411,10 @@ bool ThreadedConnection::accept_input(size_t n) {
   return true;
 }
 
-QueryBuffer::Read ThreadedConnection::read_once() {
+QueryBuffer::Read ThreadedConnection::read_once(size_t* got) {
   // While the batch is away the parser is idle: plain chunks will do.
   in_.prepare(batch_out_ ? 0 : parser_.bytes_expected());
-  size_t n;
+  size_t& n = *got;
   QueryBuffer::Read r = read_socket(fd_, in_, &n);
   if (r == QueryBuffer::Read::kClosed) {
     io_close();
@@ -378,17 +424,26 @@ QueryBuffer::Read ThreadedConnection::read_once() {
   return r;
 }
 
-void ThreadedConnection::dispatch() {
-  if (io_closed_ || batch_out_) return;
+bool ThreadedConnection::parse_batch(bool* left_input) {
+  *left_input = false;
+  if (batch_out_) {
+    // Read ahead while the batch is held: parsed after it comes back.
+    *left_input = !in_.drained();
+    return false;
+  }
   if (out_.size() >= group_.pause_output_bytes.load(std::memory_order_relaxed)) {
     paused_ = true;  // flush() resumes once the client has read its replies
-    return;
+    return false;
   }
   // Until the client authenticates, one command per batch: the main thread
   // says after each whether the next may be large (Redis checks per command).
   const bool auth_required = auth_required_.load(std::memory_order_acquire);
   parser_.set_auth_required(auth_required);
-  while (!input_done_ && !in_.drained() && !(auth_required && !batch_.empty())) {
+  while (!input_done_ && !in_.drained()) {
+    if (auth_required && !batch_.empty()) {
+      *left_input = true;
+      break;
+    }
     auto st = parser_.parse(in_.unparsed(), in_.used());
     if (st == protocol::RequestParser::Status::kNeedMore) break;
     if (st == protocol::RequestParser::Status::kError) {
@@ -402,11 +457,11 @@ void ThreadedConnection::dispatch() {
   }
   in_.rewind_if_drained();
   publish_io_sizes();
-  if (batch_.empty()) return;
+  if (batch_.empty()) return false;
   batch_input_bytes_ = unreported_input_;
   unreported_input_ = 0;
   batch_out_ = true;
-  group_.send_to_main({self(), MainJob::Kind::kBatch});
+  return true;
 }
 
 void ThreadedConnection::take_handoff() {
@@ -416,25 +471,30 @@ void ThreadedConnection::take_handoff() {
 
 void ThreadedConnection::flush() {
   bool wrote = false;
-  if (!out_.empty() && !io_closed_) {
+  while (!out_.empty() && !io_closed_) {
     uint64_t written;
     WriteResult r = write_socket(fd_, out_, &written);
     if (written > 0) {
       thread_.output_bytes.fetch_add(written, std::memory_order_relaxed);
       wrote = true;
     }
-    if (r == WriteResult::kWouldBlock) {
-      publish_io_sizes();
-      wait_writable();
-      return;
-    }
     if (r == WriteResult::kError) {
       io_close();
+      return;
+    }
+    if (r == WriteResult::kDone) break;
+    if (!wait_writable()) {
+      publish_io_sizes();
       return;
     }
   }
   if (wrote) thread_.writes_processed.fetch_add(1, std::memory_order_relaxed);
   if (io_closed_) return;
+  if (writing_ && out_.empty()) {
+    // Drained on the retry: a wake-up still armed would find nothing to do.
+    writing_ = false;
+    wants_writable_.store(false, std::memory_order_relaxed);
+  }
   publish_io_sizes();
   if (close_when_flushed_) {
     io_close();
@@ -442,37 +502,30 @@ void ThreadedConnection::flush() {
   }
   if (continue_when_flushed_) {
     continue_when_flushed_ = false;
-    group_.send_to_main({self(), MainJob::Kind::kBatch});
+    group_.send_to_main({self(), MainJob::Kind::kContinue});
   }
   if (paused_) {
+    // The client read its replies: its input may be parsed again, in turn.
     paused_ = false;
-    if (!reading_ && want_read()) {
-      on_readable();
-    } else {
-      dispatch();
-    }
+    group_.send_to_main({self(), MainJob::Kind::kWantRead});
   }
 }
 
-void ThreadedConnection::wait_writable() {
-  if (writing_ || io_closed_) return;
+bool ThreadedConnection::wait_writable() {
+  if (writing_) return false;  // armed, and the retry below was made
+  // Armed before one more try: an EPOLLOUT edge that comes between the full
+  // write and the flag would be lost, and the replies with it.
   writing_ = true;
-  socket_.async_wait(Socket::wait_write, [self = self()](const std::error_code& ec) {
-    self->writing_ = false;
-    if (ec || self->io_closed_) return;
-    self->flush();
-    if (!self->io_closed_) self->wait_readable();
-    engine::publish_thread_allocations();
-  });
+  wants_writable_.store(true, std::memory_order_release);
+  return true;
 }
 
 void ThreadedConnection::io_close() {
   if (io_closed_) return;
   io_closed_ = true;
   if (tls_) tls_->shutdown();
-  std::error_code ec;
-  socket_.cancel(ec);
-  socket_.close(ec);
+  // Leaves the poller's epoll set with it.
+  ::close(fd_);
   out_.clear();
   in_.release();
   publish_io_sizes();

@@ -20,19 +20,23 @@ namespace kvd::server {
 
 // A client connection whose socket is served by an I/O thread (io-threads > 1).
 //
-// The I/O thread reads, parses complete commands into a RequestBatch and hands
-// the batch to the main thread; the main thread runs the commands, writes the
+// The main thread's ClientPoller reports the socket ready; the main thread
+// hands the I/O thread a read, numbered in the order readiness was seen. The
+// I/O thread reads, parses complete commands into a RequestBatch and answers;
+// the main thread runs the batches in the order of their numbers, writes the
 // replies into its staging buffer and hands them back; the I/O thread writes
-// them to the socket. A client has at most one batch with the main thread at a
-// time, so its commands run in the order sent, and while it is away the I/O
-// thread only reads ahead (a bounded amount) to notice a closed peer.
+// them to the socket. A client has at most one read and one batch out at a
+// time, so its own commands run in the order sent. While its batch is held (a
+// blocked command) the I/O thread only reads ahead, a bounded amount, to
+// notice a closed peer.
 //
 // State is split by owner. Main thread: client_, staging_, writer_, the batch
-// while it is away (batch_out_ on the I/O side says so), main_closed_. I/O
-// thread: the socket, the query buffer and parser, out_ (bytes being written).
-// handoff_ passes replies from one to the other under out_mu_. The atomics are
-// read across threads for CLIENT LIST, INFO and the idle timeout.
-class ThreadedConnection final : public Connection {
+// while it is away (batch_out_ on the I/O side says so), the read in flight,
+// main_closed_. I/O thread: the socket, the query buffer and parser, out_
+// (bytes being written). handoff_ passes replies from one to the other under
+// out_mu_. The atomics are read across threads for CLIENT LIST, INFO and the
+// idle timeout.
+class ThreadedConnection final : public Connection, public ClientPoller::Target {
  public:
   // Reading ahead stops at this many unparsed bytes while a batch is away.
   static constexpr size_t kReadAheadBytes = 4 * 1024 * 1024;
@@ -59,9 +63,12 @@ class ThreadedConnection final : public Connection {
   void schedule_flush() override;
   void resume() override;
 
+  // ClientPoller::Target, main thread.
+  void on_poll(uint32_t events) override;
+
   // Mailbox entry points.
-  void on_main_job(MainJob::Kind kind);  // main thread
-  void on_io_job(IoJob::Kind kind);      // I/O thread
+  void on_main_job(const MainJob& job);  // main thread
+  void on_io_job(const IoJob& job);      // I/O thread
 
  private:
   std::shared_ptr<ThreadedConnection> self() {
@@ -69,6 +76,10 @@ class ThreadedConnection final : public Connection {
   }
 
   // ---- main thread
+  // Input waits (the poller said so, or the I/O thread asks): hand out a read.
+  void on_ready();
+  void send_read();
+  void on_read_done(const MainJob& job);
   // Engine::prefetch for the next window of the batch.
   void prefetch_batch_keys();
   void run_batch();
@@ -78,20 +89,22 @@ class ThreadedConnection final : public Connection {
   bool output_limit_reached(int64_t now_ms);
 
   // ---- I/O thread
-  void io_start();
-  void wait_readable();
-  void on_readable();
+  // A read the main thread handed out: read, parse, answer with kReadDone.
+  void io_read(uint64_t seq);
   // Gives back a big query buffer once all of it is consumed.
   void release_big_input();
   // One non-blocking read into the query buffer (kClosed: the socket is closed).
-  QueryBuffer::Read read_once();
+  QueryBuffer::Read read_once(size_t* got);
   // Counts n bytes just read; false if the query buffer limit closed the socket.
   bool accept_input(size_t n);
-  // Parses what was read into the batch and sends it to the main thread.
-  void dispatch();
+  // Parses what was read into the batch; true if a batch is ready. Sets
+  // *left_input when complete commands may remain unparsed.
+  bool parse_batch(bool* left_input);
   void take_handoff();
   void flush();
-  void wait_writable();
+  // The socket is full: arm the wake-up on writability, without losing an
+  // edge that comes before the main thread can see the request.
+  bool wait_writable();
   void io_close();
   void publish_io_sizes();
   bool want_read() const;
@@ -99,7 +112,6 @@ class ThreadedConnection final : public Connection {
   IoThreadGroup& group_;
   IoThread& thread_;
   int fd_ = -1;
-  asio::generic::stream_protocol protocol_;
 
   // Main thread.
   engine::Client client_;
@@ -112,6 +124,9 @@ class ThreadedConnection final : public Connection {
   bool main_has_batch_ = false;   // the batch is with the main thread
   bool close_requested_ = false;  // QUIT or a protocol error: close once replies are out
   bool trimmed_ = false;
+  bool read_out_ = false;     // a read is with the I/O thread
+  bool ready_again_ = false;  // readiness seen while the read was out
+  bool more_input_ = false;   // the last read left input for the next one
 
   // Passed between threads.
   protocol::RequestBatch batch_;  // owned by whoever batch_out_ says
@@ -126,17 +141,18 @@ class ThreadedConnection final : public Connection {
   std::atomic<int64_t> last_read_ms_{0};
   // Whether the client still has to authenticate (set by the main thread).
   std::atomic<bool> auth_required_{false};
+  // The I/O thread waits for writability; the poller's next EPOLLOUT for the
+  // socket goes to it (whoever clears it sends the kWritable).
+  std::atomic<bool> wants_writable_{false};
 
   // I/O thread.
-  Socket socket_;
   protocol::RequestParser parser_;
   protocol::OutputBuffer out_;
   QueryBuffer in_;
   uint64_t unreported_input_ = 0;
   bool batch_out_ = false;   // the main thread has the batch
-  bool reading_ = false;     // a wait for readability is pending
-  bool writing_ = false;     // a wait for writability is pending
-  bool paused_ = false;      // too many reply bytes pending: not dispatching
+  bool writing_ = false;     // waiting for writability
+  bool paused_ = false;      // too many reply bytes pending: not parsing
   bool input_done_ = false;  // protocol error or closing: read no more
   bool close_when_flushed_ = false;
   bool continue_when_flushed_ = false;
