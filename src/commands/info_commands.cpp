@@ -361,6 +361,24 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   t.field("eventloop_duration_cmd_sum", s.command_usec);
   t.field("instantaneous_eventloop_cycles_per_sec", hi.instantaneous_eventloop_cycles_per_sec);
   t.field("instantaneous_eventloop_duration_usec", hi.instantaneous_eventloop_duration_usec);
+  // kvd's own: the loop-stall watchdog, the sockets' transport, the accept queue.
+  t.field("loop_stalls", e.stall_watch().stalls());
+  t.field("loop_stall_longest_ms", e.stall_watch().longest_stall_us() / 1000);
+  t.field("io_transport", hi.io_transport);
+  t.field("io_rounds", hi.io_rounds);
+  const uint64_t reads = s.total_reads_processed + hi.io_threaded_reads_processed;
+  const uint64_t writes = s.total_writes_processed + hi.io_threaded_writes_processed;
+  auto per_round = [&](uint64_t n) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f",
+                  hi.io_rounds ? static_cast<double>(n) / static_cast<double>(hi.io_rounds) : 0.0);
+    return std::string(buf);
+  };
+  t.field("io_reads_per_round", per_round(reads));
+  t.field("io_writes_per_round", per_round(writes));
+  t.field("accept_queue_length", hi.accept_queue_length);
+  t.field("accept_queue_backlog", hi.accept_queue_backlog);
+  t.field("accept_queue_drops", hi.accept_queue_drops);
 }
 
 void section_replication(CommandContext& ctx, InfoText& t) {

@@ -418,6 +418,10 @@ void Config::register_all() {
   by_name_[params_.back()->alias] = params_.back().get();
   boolean("latency-tracking", &v.latency_tracking);
   integer("latency-monitor-threshold", &v.latency_monitor_threshold, 0, LLONG_MAX);
+  integer("loop-stall-threshold-ms", &v.loop_stall_threshold_ms, 0, LLONG_MAX);
+  // kvd's own: not in CONFIG GET *, which lists redis-server's names exactly
+  // (tools compare the two); CONFIG GET by its name and CONFIG SET work.
+  params_.back()->hidden = true;
   {
     // Numbers in [0, 100], shown as "%f" without trailing zeros ("50 99
     // 99.9"); one argument holding them all (CONFIG SET) or one each (a

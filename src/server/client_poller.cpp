@@ -10,11 +10,11 @@
 
 namespace kvd::server {
 
-ClientPoller::ClientPoller(asio::io_context& main) : desc_(main) {
+ClientPoller::ClientPoller(asio::io_context& main) {
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   // The descriptor object does not own the fd: ~ClientPoller closes it.
-  desc_.assign(::dup(epfd_));
+  desc_.emplace(main, ::dup(epfd_));
   arm();
 }
 
@@ -27,8 +27,9 @@ void ClientPoller::stop() {
   if (stopped_) return;
   stopped_ = true;
   std::error_code ec;
-  desc_.cancel(ec);
-  desc_.close(ec);
+  desc_->cancel(ec);
+  desc_->close(ec);
+  desc_.reset();
   targets_.clear();
 }
 
@@ -42,7 +43,7 @@ bool ClientPoller::add(int fd, uint64_t token, std::shared_ptr<Target> target) {
 }
 
 void ClientPoller::arm() {
-  desc_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const std::error_code& ec) {
+  desc_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const std::error_code& ec) {
     if (ec || stopped_) return;
     poll_ready();
     if (!stopped_) arm();

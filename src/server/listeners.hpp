@@ -12,7 +12,8 @@ namespace kvd::server {
 struct Server::TcpListener {
   explicit TcpListener(asio::io_context& io) : acceptor(io) {}
   asio::ip::tcp::acceptor acceptor;
-  bool tls = false;  // a tls-port listener: its clients speak TLS
+  bool tls = false;         // a tls-port listener: its clients speak TLS
+  uint32_t drops_seen = 0;  // the kernel's overflow count at the last check
 };
 
 struct Server::UnixListener {

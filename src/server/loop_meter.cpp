@@ -10,12 +10,14 @@ int64_t LoopMeter::now_us() {
       .count();
 }
 
-void LoopMeter::end_cycle() {
-  if (cycle_start_us_ == 0) return;
+int64_t LoopMeter::end_cycle() {
+  if (cycle_start_us_ == 0) return -1;
   int64_t d = now_us() - cycle_start_us_;
+  if (d < 0) d = 0;
   ++cycles_;
-  duration_sum_us_ += static_cast<uint64_t>(d > 0 ? d : 0);
+  duration_sum_us_ += static_cast<uint64_t>(d);
   cycle_start_us_ = 0;
+  return d;
 }
 
 void LoopMeter::sample() {

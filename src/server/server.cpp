@@ -1,5 +1,7 @@
 #include "kvd/server/server.hpp"
 
+#include "kvd/server/accept_queue.hpp"
+
 #include "listeners.hpp"
 
 #include "kvd/commands/registry.hpp"
@@ -74,6 +76,10 @@ Server::Server(engine::Config& config, std::string executable)
     return e.empty() ? rebind_tls() : e;
   });
   config_.on_apply("tls-port", [this] { return rebind_tls(); });
+  engine_.stall_watch().set_threshold_ms(config_.v().loop_stall_threshold_ms);
+  config_.on_change("loop-stall-threshold-ms", [this] {
+    engine_.stall_watch().set_threshold_ms(config_.v().loop_stall_threshold_ms);
+  });
   for (size_t i = 0; i < kTlsContextSettingCount; ++i)
     config_.on_apply(kTlsContextSettings[i], [this] { return reconfigure_tls(); });
   for (const char* name : {"oom-score-adj", "oom-score-adj-values"})
@@ -107,6 +113,8 @@ std::string Server::apply_oom_score() {
 }
 
 Server::~Server() {
+  // The client poller's descriptor belongs to io_, which goes first.
+  if (io_threads_) io_threads_->stop();
   repl_.reset();
   for (auto& l : unix_listeners_) ::unlink(l->path.c_str());
 }
@@ -368,16 +376,31 @@ void Server::on_cron() {
   meter_.begin_work();
   sync_io_threads();
   meter_.sample();
-  engine_.cron();
-  persist::snapshot_cron(engine_);
-  repl_->cron();
-  aof_->cron();
+  check_accept_queues();
+  // With the stall watchdog on, each phase is timed so that a long tick is
+  // logged with the phase that took the time.
+  auto& watch = engine_.stall_watch();
+  auto phase = [&](const char* what, auto&& work) {
+    if (!watch.on()) {
+      work();
+      return;
+    }
+    const int64_t t0 = LoopMeter::now_us();
+    work();
+    watch.note(what, LoopMeter::now_us() - t0);
+  };
+  phase("cron: expiry, eviction and statistics", [&] { engine_.cron(); });
+  phase("cron: snapshot", [&] { persist::snapshot_cron(engine_); });
+  phase("cron: replication", [&] { repl_->cron(); });
+  phase("cron: append-only file", [&] { aof_->cron(); });
   int64_t now = clock_.now_ms();
   migrate_links_.close_idle(now / 1000);
-  std::vector<std::shared_ptr<Connection>> conns;
-  conns.reserve(connections_.size());
-  for (auto& [ptr, c] : connections_) conns.push_back(c);
-  for (auto& c : conns) c->on_cron(now);
+  phase("cron: client timeouts and buffers", [&] {
+    std::vector<std::shared_ptr<Connection>> conns;
+    conns.reserve(connections_.size());
+    for (auto& [ptr, c] : connections_) conns.push_back(c);
+    for (auto& c : conns) c->on_cron(now);
+  });
 }
 
 void Server::watch_signals() {
@@ -460,6 +483,34 @@ std::string Server::request_shutdown(const Shutdown& how) {
   return "";
 }
 
+void Server::check_accept_queues() {
+  uint64_t queued = 0;
+  uint64_t backlog = 0;
+  auto check = [&](TcpListener& l) {
+    if (!l.acceptor.is_open()) return;
+    AcceptQueue q = read_accept_queue(l.acceptor.native_handle());
+    if (!q.known) return;
+    queued += q.queued;
+    backlog = std::max<uint64_t>(backlog, q.backlog);
+    if (q.drops > l.drops_seen) {
+      const uint32_t dropped = q.drops - l.drops_seen;
+      accept_queue_drops_ += dropped;
+      std::error_code ec;
+      auto ep = l.acceptor.local_endpoint(ec);
+      spdlog::warn(
+          "The accept queue of {}:{} overflowed: the kernel dropped {} connection attempt{} "
+          "(backlog {}, {} waiting). Raise tcp-backlog and net.core.somaxconn.",
+          ec ? std::string("?") : ep.address().to_string(), ec ? 0 : ep.port(), dropped,
+          dropped == 1 ? "" : "s", q.backlog, q.queued);
+    }
+    l.drops_seen = q.drops;
+  };
+  for (auto& l : tcp_listeners_) check(*l);
+  for (auto& l : tls_listeners_) check(*l);
+  accept_queue_length_ = queued;
+  accept_queue_backlog_ = backlog;
+}
+
 void Server::sync_io_threads() {
   if (!io_threads_) return;
   engine_.stats().net_output_bytes += io_threads_->take_output_bytes();
@@ -502,6 +553,12 @@ engine::ServerHooks::Info Server::info() {
 #else
   i.multiplexing_api = "kqueue";
 #endif
+  check_accept_queues();  // two system calls per listener: fresh figures
+  i.accept_queue_length = accept_queue_length_;
+  i.accept_queue_backlog = accept_queue_backlog_;
+  i.accept_queue_drops = accept_queue_drops_;
+  i.io_transport = "epoll";
+  i.io_rounds = io_threads_ ? io_threads_->poller().rounds() : meter_.cycles();
   i.io_threads_active = io_threads_ ? 1 : 0;
   if (io_threads_) {
     i.io_threaded_reads_processed = io_threads_->reads_processed();
@@ -564,7 +621,11 @@ int Server::run() {
   while (io_.run_one() > 0) {
     for (int i = 0; i < kMaxHandlersPerCycle && io_.poll_one() > 0; ++i) {
     }
-    meter_.end_cycle();
+    const int64_t cycle_us = meter_.end_cycle();
+    if (cycle_us >= 0 && engine_.stall_watch().on()) {
+      std::string stall = engine_.stall_watch().end_round(cycle_us);
+      if (!stall.empty()) spdlog::warn("{}", stall);
+    }
   }
   if (io_threads_) io_threads_->stop();
   engine_.freer().drain();

@@ -18,6 +18,7 @@
 #include "kvd/engine/database.hpp"
 #include "kvd/engine/eviction.hpp"
 #include "kvd/engine/latency_monitor.hpp"
+#include "kvd/engine/stall_watch.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/migrate_link.hpp"
@@ -134,6 +135,13 @@ class ServerHooks {
     int64_t instantaneous_eventloop_cycles_per_sec = 0;
     int64_t instantaneous_eventloop_duration_usec = 0;
     size_t migrate_cached_sockets = 0;
+    // kvd: the listeners' accept queues (TCP_INFO), summed over listeners.
+    uint64_t accept_queue_length = 0;
+    uint64_t accept_queue_backlog = 0;
+    uint64_t accept_queue_drops = 0;
+    // kvd: how sockets are served ("epoll"), and the poller's rounds.
+    std::string io_transport;
+    uint64_t io_rounds = 0;
   };
   // Not const: the server folds counters kept by other threads into Stats first.
   virtual Info info() = 0;
@@ -301,6 +309,9 @@ class Engine {
   // Latency monitor (engine/latency_monitor.hpp). note_latency adds a sample
   // when latency-monitor-threshold is set and `ms` reached it.
   LatencyMonitor& latency() { return latency_; }
+  // The loop-stall watchdog's record of the current round (the server ends
+  // rounds and sets the threshold).
+  StallWatch& stall_watch() { return stall_watch_; }
   bool latency_monitor_on() const { return config_.v().latency_monitor_threshold > 0; }
   void note_latency(std::string_view event, int64_t ms) {
     const int64_t threshold = config_.v().latency_monitor_threshold;
@@ -482,6 +493,7 @@ class Engine {
   std::vector<Client*> monitors_;
   SlowLog slowlog_;
   LatencyMonitor latency_;
+  StallWatch stall_watch_;
   std::unique_ptr<ScriptRuntime> scripts_;
   std::unique_ptr<FunctionStore> functions_;
   SnapshotState snapshot_state_;

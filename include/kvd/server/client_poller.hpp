@@ -3,6 +3,7 @@
 #include <asio.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace kvd::server {
@@ -50,7 +51,8 @@ class ClientPoller {
   void poll_ready();
 
   int epfd_ = -1;
-  asio::posix::stream_descriptor desc_;
+  // Reset by stop(): it must go before the main io_context does.
+  std::optional<asio::posix::stream_descriptor> desc_;
   std::unordered_map<uint64_t, std::shared_ptr<Target>> targets_;
   uint64_t rounds_ = 0;
   uint64_t events_ = 0;

@@ -18,7 +18,8 @@ class LoopMeter {
   void begin_work() {
     if (cycle_start_us_ == 0) cycle_start_us_ = now_us();
   }
-  void end_cycle();
+  // Returns the cycle's duration in microseconds, -1 when no work ran.
+  int64_t end_cycle();
   // Called by cron: updates the instantaneous figures.
   void sample();
 

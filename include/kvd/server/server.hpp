@@ -104,6 +104,8 @@ class Server final : public engine::ServerHooks {
   void apply_runtime_config();
   // Refreshes the limits I/O threads read and folds their counters into Stats.
   void sync_io_threads();
+  // Reads the listeners' accept queues for INFO and logs an overflow.
+  void check_accept_queues();
   // Loads the AOF or the RDB snapshot, then opens the AOF when it is on.
   // "" or the fatal error.
   std::string load_data();
@@ -134,6 +136,10 @@ class Server final : public engine::ServerHooks {
   TlsContext tls_;
   std::vector<std::unique_ptr<TcpListener>> tls_listeners_;
   int64_t tls_listening_port_ = 0;
+  // The listeners' accept queues at the last cron tick (INFO).
+  uint64_t accept_queue_length_ = 0;
+  uint64_t accept_queue_backlog_ = 0;
+  uint64_t accept_queue_drops_ = 0;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   asio::steady_timer cron_timer_;
   asio::steady_timer block_timer_;
