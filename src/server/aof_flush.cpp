@@ -57,32 +57,16 @@ void Server::sync_aof_before_replies() {
 }
 
 void Server::schedule_before_sleep() {
-  if (before_sleep_posted_) return;
-  before_sleep_posted_ = true;
-  before_sleep_deferrals_ = 0;
-  held_at_last_look_ = held_.size();
-  // Posted work runs after the handlers already ready in this iteration of
-  // the loop, so one write (and one fsync) covers all of their commands:
-  // group commit.
-  asio::post(io_, [this] { before_sleep_when_settled(); });
+  // The main loop runs before_sleep() after the round's client sockets and
+  // Asio handlers, just before it waits again (Server::run), as Redis writes
+  // (and under `always` fsyncs) the AOF once per iteration: every client
+  // whose request was ready in the round shares that write and fsync.
+  before_sleep_pending_ = true;
 }
 
-void Server::before_sleep_when_settled() {
-  // Redis writes (and under `always` fsyncs) the AOF once per iteration, just
-  // before its loop would block, so every client whose request was ready
-  // shares that fsync. Asio has no such moment: its non-blocking poll for
-  // ready sockets queues their reads behind this handler. While such reads
-  // still add clients to the batch, yield once more so they share this
-  // fsync rather than wait for the next one. The cap bounds the wait of the
-  // clients already held when requests never stop coming.
-  constexpr int kMaxDeferrals = 8;
-  if (held_.size() > held_at_last_look_ && before_sleep_deferrals_ < kMaxDeferrals) {
-    held_at_last_look_ = held_.size();
-    ++before_sleep_deferrals_;
-    asio::post(io_, [this] { before_sleep_when_settled(); });
-    return;
-  }
-  before_sleep_posted_ = false;
+void Server::run_before_sleep() {
+  if (!before_sleep_pending_) return;
+  before_sleep_pending_ = false;
   before_sleep();
 }
 

@@ -1,6 +1,7 @@
 #include "kvd/server/client_poller.hpp"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -10,27 +11,37 @@
 
 namespace kvd::server {
 
-ClientPoller::ClientPoller(asio::io_context& main) {
+ClientPoller::ClientPoller() {
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
-  // The descriptor object does not own the fd: ~ClientPoller closes it.
-  desc_.emplace(main, ::dup(epfd_));
-  arm();
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeToken;
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl (wake-up)");
+  }
 }
 
 ClientPoller::~ClientPoller() {
-  stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
   if (epfd_ >= 0) ::close(epfd_);
 }
 
-void ClientPoller::stop() {
-  if (stopped_) return;
-  stopped_ = true;
-  std::error_code ec;
-  desc_->cancel(ec);
-  desc_->close(ec);
-  desc_.reset();
-  targets_.clear();
+void ClientPoller::wake() {
+  const uint64_t one = 1;
+  ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  (void)n;  // EAGAIN: the counter is full, the main thread wakes anyway
+}
+
+void ClientPoller::watch_reactor(int reactor_fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kReactorToken;
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, reactor_fd, &ev) != 0) {
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl (Asio's reactor)");
+  }
 }
 
 bool ClientPoller::add(int fd, uint64_t token, std::shared_ptr<Target> target) {
@@ -42,36 +53,50 @@ bool ClientPoller::add(int fd, uint64_t token, std::shared_ptr<Target> target) {
   return true;
 }
 
-void ClientPoller::arm() {
-  desc_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const std::error_code& ec) {
-    if (ec || stopped_) return;
-    poll_ready();
-    if (!stopped_) arm();
-  });
-}
-
-void ClientPoller::poll_ready() {
+bool ClientPoller::wait(int timeout_ms) {
   constexpr int kMax = 256;
   epoll_event evs[kMax];
-  int n;
-  do {
-    n = ::epoll_wait(epfd_, evs, kMax, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      spdlog::warn("epoll_wait on the client sockets failed: {}", std::strerror(errno));
-      return;
+  // Events the kernel already handed out are delivered once only (edge-
+  // triggered): a handler that serves events from inside (a slow script)
+  // calls wait() again, and that call must deliver the ones its caller had
+  // not reached, or they would wait for the script to end.
+  const bool outer = depth_ == 0;
+  ++depth_;
+  int n = ::epoll_wait(epfd_, evs, kMax, next_ < pending_.size() ? 0 : timeout_ms);
+  if (n < 0) {
+    if (errno != EINTR) spdlog::warn("epoll_wait failed: {}", std::strerror(errno));
+    n = 0;
+  }
+  ++rounds_;
+  events_ += static_cast<uint64_t>(n);
+  pending_.insert(pending_.end(), evs, evs + n);
+  bool reactor = n == 0 && timeout_ms != 0;  // a signal: let Asio look
+  while (next_ < pending_.size()) {
+    const epoll_event ev = pending_[next_++];
+    if (ev.data.u64 == kReactorToken) {
+      reactor = true;
+      continue;
     }
-    ++rounds_;
-    events_ += static_cast<uint64_t>(n);
-    for (int i = 0; i < n && !stopped_; ++i) {
-      auto it = targets_.find(evs[i].data.u64);
-      // Gone: the connection closed after this round was collected.
-      if (it == targets_.end()) continue;
-      // A reference held: the target may remove itself.
-      std::shared_ptr<Target> t = it->second;
-      t->on_poll(evs[i].events);
+    if (ev.data.u64 == kWakeToken) {
+      uint64_t count;
+      ssize_t r = ::read(wake_fd_, &count, sizeof count);
+      (void)r;
+      if (on_wake_) on_wake_();
+      continue;
     }
-  } while (n == kMax && !stopped_);
+    auto it = targets_.find(ev.data.u64);
+    // Gone: the connection closed after this round was collected.
+    if (it == targets_.end()) continue;
+    // A reference held: the target may remove itself.
+    std::shared_ptr<Target> t = it->second;
+    t->on_poll(ev.events);
+  }
+  --depth_;
+  if (outer) {
+    pending_.clear();
+    next_ = 0;
+  }
+  return reactor;
 }
 
 }  // namespace kvd::server

@@ -48,8 +48,12 @@ void IoThread::stop() {
   thread_.join();
 }
 
-IoThreadGroup::IoThreadGroup(asio::io_context& main, int threads)
-    : poller_(main), main_inbox_(main, [this](MainJob& job) { on_main_job(job); }) {
+IoThreadGroup::IoThreadGroup(asio::io_context& main, ClientPoller& poller, int threads)
+    : poller_(poller),
+      // The main thread sleeps in the poller, not in Asio: the poller wakes it.
+      main_inbox_(
+          main, [this](MainJob& job) { on_main_job(job); }, [&poller] { poller.wake(); }) {
+  poller_.set_wake_handler([this] { drain_main(); });
   for (int i = 1; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(i));
 }
 
@@ -69,7 +73,6 @@ IoThread& IoThreadGroup::pick() {
 }
 
 void IoThreadGroup::stop() {
-  poller_.stop();
   for (auto& t : threads_) t->stop();
 }
 

@@ -1,7 +1,11 @@
 #include "kvd/server/loop_connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstring>
 
 #include "kvd/engine/pubsub.hpp"
 #include "kvd/protocol/key_peek.hpp"
@@ -10,33 +14,57 @@
 namespace kvd::server {
 LoopConnection::LoopConnection(Server& server, Socket socket, bool unix_socket)
     : Connection(server, unix_socket),
-      socket_(std::move(socket)),
       parser_(protocol::RequestParser::Limits{server.config().v().proto_max_bulk_len}),
       writer_(out_) {
-  describe_and_tune(socket_);
+  describe_and_tune(socket);
+  // Asio lets go of the socket: the main loop's poller watches it and this
+  // connection reads and writes it by hand.
+  std::error_code ec;
+  fd_ = socket.release(ec);
   init_client(client_, writer_);
 }
 
-LoopConnection::~LoopConnection() = default;
+LoopConnection::~LoopConnection() {
+  if (!closed_ && fd_ >= 0) ::close(fd_);
+}
 
 int LoopConnection::fd() const {
-  return closed_ ? -1 : const_cast<Socket&>(socket_).native_handle();
+  return closed_ ? -1 : fd_;
 }
 
 void LoopConnection::start() {
   server_.engine().add_client(&client_);
-  wait_readable();
+  // Registered once for input and output; epoll reports bytes already there.
+  if (!server_.poller().add(fd_, client_.id, self())) {
+    spdlog::warn("Could not watch a client socket: {}", std::strerror(errno));
+    close();
+  }
 }
 
 void LoopConnection::close() {
   if (closed_) return;
   closed_ = true;
   if (tls_) tls_->shutdown();
-  std::error_code ec;
-  socket_.cancel(ec);
-  socket_.close(ec);
+  server_.poller().remove(client_.id);
+  ::close(fd_);  // leaves the poller's epoll set with it
   server_.engine().remove_client(&client_);
   server_.on_connection_closed(this);
+}
+
+void LoopConnection::on_poll(uint32_t events) {
+  server_.meter().begin_work();
+  if (closed_) return;
+  if (writing_ && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+    writing_ = false;
+    flush();
+    if (closed_) return;
+  }
+  // A TLS handshake step that had to write first goes on once it can.
+  const bool tls_step = tls_ && tls_->wants_write() && (events & EPOLLOUT);
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || tls_step) {
+    maybe_readable_ = true;
+    read_available();
+  }
 }
 
 void LoopConnection::drop_soon() {
@@ -50,68 +78,12 @@ void LoopConnection::close_soon() {
   server_.schedule_close(self());
 }
 
-void LoopConnection::wait_readable() {
+void LoopConnection::read_available() {
   // processing_: a slow script of this client serves events meanwhile; our
   // own reads wait until its command is done (they could move the buffer
   // its arguments point into).
-  if (reading_ || closed_ || paused_ || close_after_write_ || processing_) return;
-  reading_ = true;
-  if (tls_) {
-    // TLS reads go through OpenSSL, never Asio's read; a handshake step
-    // that must write first waits for writability instead.
-    const auto kind = tls_->wants_write() ? Socket::wait_write : Socket::wait_read;
-    socket_.async_wait(kind, [self = self()](const std::error_code& ec) {
-      self->reading_ = false;
-      if (ec || self->closed_) return;
-      self->on_readable();
-    });
-    return;
-  }
-  if (in_.size() == 0) {
-    // No buffer (a new connection, or one idle long enough to give it
-    // back): wait for readiness without one, then read by hand. Asio re-arms
-    // a wait with EPOLL_CTL_MOD, on which epoll re-checks the socket, so
-    // bytes that arrived before the wait are reported, not lost.
-    socket_.async_wait(Socket::wait_read, [self = self()](const std::error_code& ec) {
-      self->reading_ = false;
-      if (ec || self->closed_) return;
-      self->on_readable();
-    });
-    return;
-  }
-  // A connection that talks keeps its buffer: Asio reads into it when the
-  // socket becomes readable. After a short read its reactor knows the
-  // socket is dry and arms the next read with no system call at all, where
-  // a wait costs an epoll_ctl per request (Redis pays neither).
-  in_.prepare(parser_.bytes_expected());
-  read_pending_ = true;
-  socket_.async_read_some(asio::buffer(in_.room(), in_.free_space()),
-                          [self = self()](const std::error_code& ec, size_t n) {
-                            self->reading_ = false;
-                            self->read_pending_ = false;
-                            self->on_read(ec, n);
-                          });
-}
-
-void LoopConnection::on_read(const std::error_code& ec, size_t n) {
-  if (closed_) return;
-  server_.meter().begin_work();
-  if (ec == asio::error::operation_aborted) {
-    // Cron took the read back to free the buffer of an idle connection.
-    if (in_.drained() && !parser_.bytes_expected()) in_.release();
-    wait_readable();
-    return;
-  }
-  if (ec || n == 0) {  // end of stream, or the peer is gone
-    close();
-    return;
-  }
-  QueryBuffer::Read r = in_.commit(n);
-  if (!accept_input(n)) return;
-  // Our own slow script is running and serving events: its loop takes these
-  // bytes, and its end re-arms the read.
-  if (processing_) return;
-  serve(r);
+  if (!maybe_readable_ || closed_ || paused_ || close_after_write_ || processing_) return;
+  serve(read_once());
 }
 
 bool LoopConnection::accept_input(size_t n) {
@@ -139,6 +111,9 @@ QueryBuffer::Read LoopConnection::read_once() {
   in_.prepare(parser_.bytes_expected());
   size_t n;
   QueryBuffer::Read r = read_socket(fd(), in_, &n);
+  // Through TLS a short read is one record, not an empty socket: only
+  // OpenSSL's want-read (no bytes) says the socket is dry.
+  if (tls_ && r == QueryBuffer::Read::kDrained && n > 0) r = QueryBuffer::Read::kFull;
   if (r == QueryBuffer::Read::kClosed) {
     close();
   } else if (n > 0 && !accept_input(n)) {
@@ -147,29 +122,23 @@ QueryBuffer::Read LoopConnection::read_once() {
   return r;
 }
 
-void LoopConnection::on_readable() {
-  server_.meter().begin_work();
-  // A wait or read is pending: it reports the bytes there are.
-  if (reading_ || processing_) return;
-  serve(read_once());
-}
-
 void LoopConnection::serve(QueryBuffer::Read r) {
   // A read that fills the offered space may have left bytes in the socket, and
   // edge-triggered readiness would not report them again: keep reading until a
-  // short read (or backpressure pauses us).
+  // short read (or backpressure pauses us). Only a short read says the socket
+  // is dry: no read ends in EAGAIN.
   while (true) {
     if (r == QueryBuffer::Read::kClosed) return;
+    if (r == QueryBuffer::Read::kDrained) maybe_readable_ = false;
     process_input();
     if (closed_) return;
-    if (r != QueryBuffer::Read::kFull || paused_ || close_after_write_) break;
+    if (!maybe_readable_ || paused_ || close_after_write_ || processing_) break;
     r = read_once();
   }
   flush();
   if (closed_) return;
-  // No read is pending here: a big buffer a request grew can go back now.
+  // A big buffer a request grew can go back now.
   if (!parser_.bytes_expected() && in_.release_if_big()) parser_.release_memory();
-  wait_readable();
 }
 
 void LoopConnection::process_input() {
@@ -213,8 +182,7 @@ void LoopConnection::process_input() {
     // buffer or MULTI queue may have taken the clients past maxmemory-clients.
     if (eng.client_eviction().enabled()) eng.client_eviction().note(client_);
   }
-  // A pending read (a blocked client resumed) writes at the current end.
-  if (!read_pending_) in_.rewind_if_drained();
+  in_.rewind_if_drained();
   processing_ = false;
   if (client_.blocked) server_.arm_block_timer();
 }
@@ -240,7 +208,8 @@ void LoopConnection::resume() {
     self->process_input();
     if (self->closed_) return;
     self->flush();
-    if (!self->closed_) self->wait_readable();
+    // Bytes that came while the commands ran (or while blocked) are read now.
+    self->read_available();
   });
 }
 
@@ -270,13 +239,14 @@ void LoopConnection::flush() {
     server_.engine().stats().net_output_bytes += written;
     ++server_.engine().stats().total_writes_processed;
     if (r == WriteResult::kWouldBlock) {
-      wait_writable();
+      if (wait_writable()) flush();
       return;
     }
     if (r == WriteResult::kError) {
       close();
       return;
     }
+    writing_ = false;  // all written: the next full socket arms afresh
   }
   if (closed_) return;
   if (close_after_write_) {
@@ -291,21 +261,18 @@ void LoopConnection::flush() {
       flush();
       return;
     }
-    // Readiness edges may have passed while paused: read speculatively.
-    if (!closed_ && !paused_) on_readable();
+    // Input that waited while paused is read now.
+    read_available();
   }
 }
 
-void LoopConnection::wait_writable() {
-  if (writing_ || closed_) return;
+bool LoopConnection::wait_writable() {
+  if (writing_) return false;  // armed, and the retry was made
+  // The socket is registered for EPOLLOUT edges already; the flag makes the
+  // next one flush. One more write follows in flush(): an edge between the
+  // full write and the flag would otherwise be lost.
   writing_ = true;
-  socket_.async_wait(Socket::wait_write, [self = self()](const std::error_code& ec) {
-    self->writing_ = false;
-    if (ec || self->closed_) return;
-    self->server_.meter().begin_work();
-    self->flush();
-    if (!self->closed_) self->wait_readable();
-  });
+  return true;
 }
 
 void LoopConnection::on_cron(int64_t now_ms) {
@@ -322,17 +289,8 @@ void LoopConnection::on_cron(int64_t now_ms) {
   // Return buffers of connections idle for 2 s, as Redis does: an idle
   // connection should cost little more than its socket.
   if (now_ms - client_.last_interaction_ms > 2000) {
-    if (in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) {
-      if (!read_pending_) {
-        in_.release();
-      } else if (!writing_) {
-        // Asio's read holds the buffer: take it back (on_read frees the
-        // buffer and waits without one). Not while a wait for writability
-        // is pending: cancel() would end that too.
-        std::error_code ec;
-        socket_.cancel(ec);
-      }
-    }
+    // No read ever holds the buffer between requests: reads are made by hand.
+    if (in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) in_.release();
     out_.release_if_empty();
   }
 }

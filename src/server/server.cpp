@@ -1,6 +1,7 @@
 #include "kvd/server/server.hpp"
 
 #include "kvd/server/accept_queue.hpp"
+#include "kvd/server/asio_internals.hpp"
 
 #include "listeners.hpp"
 
@@ -59,8 +60,11 @@ Server::Server(engine::Config& config, std::string executable)
       signals_(io_) {
   engine_.set_hooks(this);
   repl_ = std::make_unique<Replication>(*this);
+  poller_ = std::make_unique<ClientPoller>();
+  poller_->watch_reactor(asio_reactor_fd(io_));
   if (config_.v().io_threads > 1) {
-    io_threads_ = std::make_unique<IoThreadGroup>(io_, static_cast<int>(config_.v().io_threads));
+    io_threads_ =
+        std::make_unique<IoThreadGroup>(io_, *poller_, static_cast<int>(config_.v().io_threads));
     sync_io_threads();
   }
   config_.on_change("loglevel", [this] { set_log_level(config_.v().loglevel); });
@@ -453,6 +457,7 @@ void Server::process_events_while_busy() {
   // it runs see the engine busy: commands get BUSY, and the timers below skip
   // their work (cron would expire keys under the script's feet). Jobs the I/O
   // threads sent along with the busy one are not behind a posted drain.
+  poller_->wait(0);
   if (io_threads_) io_threads_->drain_main();
   io_.poll();
 }
@@ -614,13 +619,26 @@ int Server::run() {
                           "MASTER <-> REPLICA sync\n"
                         : "STATUS=Ready to accept connections\n");
   notify_supervisor("READY=1\n");
-  // run_one() sleeps until work arrives and runs the first handler; poll_one()
-  // runs the ones ready after it. Together they are one cycle of the loop. The
-  // bound keeps a server under constant load from reporting one endless cycle
-  // (each poll may find newly arrived events).
-  while (io_.run_one() > 0) {
-    for (int i = 0; i < kMaxHandlersPerCycle && io_.poll_one() > 0; ++i) {
+  // One cycle of the loop: sleep in the poller until a client socket, Asio's
+  // reactor or a wake-up from an I/O thread is ready; serve the client
+  // sockets; then run Asio's ready handlers (timers, accepts, replication,
+  // and work the round posted) when there may be any: its reactor was
+  // ready, or the round gave it work (Asio's own wake-up for posted work
+  // only works when it sleeps in its reactor, which it never does here). A
+  // round of plain requests so costs one epoll_wait, as in Redis. The bound
+  // keeps a server under constant load from reporting one endless cycle;
+  // handlers left queued must not let the next wait sleep.
+  bool asio_busy = false;
+  while (!io_.stopped()) {
+    const long work_before = asio_outstanding_work(io_);
+    const bool reactor = poller_->wait(asio_busy ? 0 : -1);
+    if (reactor || asio_busy || asio_outstanding_work(io_) != work_before) {
+      meter_.begin_work();
+      int ran = 0;
+      while (ran < kMaxHandlersPerCycle && io_.poll_one() > 0) ++ran;
+      asio_busy = ran == kMaxHandlersPerCycle;
     }
+    run_before_sleep();
     const int64_t cycle_us = meter_.end_cycle();
     if (cycle_us >= 0 && engine_.stall_watch().on()) {
       std::string stall = engine_.stall_watch().end_round(cycle_us);
@@ -628,6 +646,7 @@ int Server::run() {
     }
   }
   if (io_threads_) io_threads_->stop();
+  poller_->stop();
   engine_.freer().drain();
   return 0;
 }

@@ -95,7 +95,7 @@ class IoThread {
 // threads read in parallel; only the running of commands is serialised.
 class IoThreadGroup {
  public:
-  IoThreadGroup(asio::io_context& main, int threads);
+  IoThreadGroup(asio::io_context& main, ClientPoller& poller, int threads);
   ~IoThreadGroup();
 
   // The thread with the fewest clients, for a new connection.
@@ -133,7 +133,7 @@ class IoThreadGroup {
   // Runs finished reads for as long as the next one in order is there.
   void run_in_order();
 
-  ClientPoller poller_;
+  ClientPoller& poller_;
   Mailbox<MainJob> main_inbox_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   // Main thread: reads finished out of order wait in done_[seq - next_run_].

@@ -9,6 +9,7 @@
 #include "kvd/protocol/output_buffer.hpp"
 #include "kvd/protocol/reply_writer.hpp"
 #include "kvd/protocol/request_parser.hpp"
+#include "kvd/server/client_poller.hpp"
 #include "kvd/server/connection.hpp"
 #include "kvd/server/socket_io.hpp"
 
@@ -22,7 +23,7 @@ class Server;
 // the kernel's send buffer is full, and stops reading while too many reply
 // bytes are pending (backpressure), so a client that never reads cannot grow
 // the server's memory without bound.
-class LoopConnection final : public Connection {
+class LoopConnection final : public Connection, public ClientPoller::Target {
  public:
   LoopConnection(Server& server, Socket socket, bool unix_socket);
   ~LoopConnection() override;
@@ -44,15 +45,17 @@ class LoopConnection final : public Connection {
   void drop_soon() override;
   void schedule_flush() override;
   void resume() override;
+
+  // ClientPoller::Target: the socket's readiness.
+  void on_poll(uint32_t events) override;
   // Writes the pending replies (Server::before_sleep calls it for replies
   // that waited for the AOF).
   void flush();
 
  private:
-  void wait_readable();
-  void on_readable();
-  // Asio's read into the query buffer completed.
-  void on_read(const std::error_code& ec, size_t n);
+  // Reads and serves what the socket holds, unless reading waits (paused,
+  // closing, our own command still running) or the socket is known dry.
+  void read_available();
   // Runs what a read brought, reads on while reads fill the room, replies,
   // and waits for the next request.
   void serve(QueryBuffer::Read r);
@@ -61,7 +64,8 @@ class LoopConnection final : public Connection {
   // One non-blocking read into the query buffer (kClosed: the client is closed).
   QueryBuffer::Read read_once();
   void process_input();
-  void wait_writable();
+  // Arms the flush on the next EPOLLOUT; false if it was armed already.
+  bool wait_writable();
   void protocol_error(const std::string& msg);
   bool output_limit_reached(int64_t now_ms);
 
@@ -69,7 +73,7 @@ class LoopConnection final : public Connection {
     return std::static_pointer_cast<LoopConnection>(shared_from_this());
   }
 
-  Socket socket_;
+  int fd_ = -1;
   engine::Client client_;
   protocol::RequestParser parser_;
   protocol::OutputBuffer out_;
@@ -77,11 +81,10 @@ class LoopConnection final : public Connection {
 
   QueryBuffer in_;
 
-  bool reading_ = false;       // an async wait for readability, or a read, is pending
-  bool read_pending_ = false;  // that is Asio's read into in_'s room
-  bool writing_ = false;       // an async wait for writability is pending
-  bool paused_ = false;        // not reading: too much output pending
-  bool processing_ = false;    // inside process_input (re-entrancy guard)
+  bool maybe_readable_ = false;  // readiness seen and no short read since
+  bool writing_ = false;         // the socket was full: the next EPOLLOUT flushes
+  bool paused_ = false;          // not reading: too much output pending
+  bool processing_ = false;      // inside process_input (re-entrancy guard)
   bool close_after_write_ = false;
   bool flush_scheduled_ = false;
   bool closed_ = false;

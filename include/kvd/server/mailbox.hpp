@@ -18,6 +18,10 @@ class Mailbox {
   using Handler = std::function<void(T&)>;
 
   Mailbox(asio::io_context& io, Handler handler) : io_(io), handler_(std::move(handler)) {}
+  // A consumer that does not sleep in Asio (the main thread sleeps in its
+  // ClientPoller): `notify` wakes it, from any thread, and it calls drain().
+  Mailbox(asio::io_context& io, Handler handler, std::function<void()> notify)
+      : io_(io), handler_(std::move(handler)), notify_(std::move(notify)) {}
   Mailbox(const Mailbox&) = delete;
   Mailbox& operator=(const Mailbox&) = delete;
 
@@ -28,7 +32,12 @@ class Mailbox {
       wake = items_.empty();
       items_.push_back(std::move(item));
     }
-    if (wake) asio::post(io_, [this] { drain(); });
+    if (!wake) return;
+    if (notify_) {
+      notify_();
+    } else {
+      asio::post(io_, [this] { drain(); });
+    }
   }
 
   // Runs the queued items now, on the consumer's thread. Re-entrant: a handler
@@ -76,6 +85,7 @@ class Mailbox {
  private:
   asio::io_context& io_;
   Handler handler_;
+  std::function<void()> notify_;
   std::mutex mu_;
   std::vector<T> items_;   // guarded by mu_
   std::vector<T> taking_;  // consumer thread only

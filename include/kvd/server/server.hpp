@@ -9,6 +9,7 @@
 #include "kvd/engine/clock.hpp"
 #include "kvd/engine/config.hpp"
 #include "kvd/engine/engine.hpp"
+#include "kvd/server/client_poller.hpp"
 #include "kvd/server/io_threads.hpp"
 #include "kvd/server/loop_meter.hpp"
 #include "kvd/server/migrate_links.hpp"
@@ -64,6 +65,8 @@ class Server final : public engine::ServerHooks {
   std::string request_shutdown(const Shutdown& how) override;
   Info info() override;
   void process_events_while_busy() override;
+  // The main loop's wait, for connections on the main loop.
+  ClientPoller& poller() { return *poller_; }
   void in_forked_child(const char* title) override;
   // oom-score-adj for our role now (REPLICAOF changes it).
   std::string apply_oom_score();
@@ -110,8 +113,9 @@ class Server final : public engine::ServerHooks {
   // "" or the fatal error.
   std::string load_data();
   void schedule_before_sleep();
-  // Runs before_sleep once no more held clients join the batch (see there).
-  void before_sleep_when_settled();
+  // The end of a loop round: the AOF write (and fsync) asked for in it, then
+  // the replies that waited for it.
+  void run_before_sleep();
   void before_sleep();
 
   engine::Config& config_;
@@ -120,6 +124,9 @@ class Server final : public engine::ServerHooks {
   // in handlers still queued on io_) hold sockets of its threads' contexts.
   // Created in the constructor body, once io_ exists.
   std::unique_ptr<IoThreadGroup> io_threads_;
+  // The main loop's wait: client sockets and Asio's reactor (ClientPoller).
+  // Destroyed before io_threads_, which only refers to it.
+  std::unique_ptr<ClientPoller> poller_;
   asio::io_context io_{1};
   engine::SystemClock clock_;
   engine::Engine engine_;
@@ -145,9 +152,7 @@ class Server final : public engine::ServerHooks {
   asio::steady_timer block_timer_;
   int64_t block_timer_deadline_ = -1;
   persist::Aof* aof_ = nullptr;
-  bool before_sleep_posted_ = false;
-  int before_sleep_deferrals_ = 0;
-  size_t held_at_last_look_ = 0;
+  bool before_sleep_pending_ = false;
   std::vector<std::shared_ptr<LoopConnection>> held_;
   asio::signal_set signals_;
   bool stopping_ = false;
