@@ -26,6 +26,7 @@ std::span<const std::string_view> RequestBatch::command(size_t i) {
 }
 
 void RequestBatch::clear() {
+  wire_bytes_ = 0;
   bytes_.clear();
   spans_.clear();
   command_ends_.clear();

@@ -115,9 +115,10 @@ void ThreadedConnection::on_main_job(const MainJob& job) {
 }
 
 size_t ThreadedConnection::query_buffer_used() const {
-  // Commands of a batch the main thread holds back (blocked client, output
-  // backpressure) are still unprocessed query bytes, as in Redis.
-  size_t held = main_has_batch_ && next_command_ < batch_.size() ? batch_.bytes() : 0;
+  // The batch the main thread runs (or holds back: a blocked client, output
+  // backpressure) is still in the query buffer as Redis counts it: Redis
+  // trims its buffer after the command, so the running command shows too.
+  size_t held = main_has_batch_ ? batch_.wire_bytes() : 0;
   return qbuf_used_.load(std::memory_order_relaxed) + held;
 }
 
@@ -252,7 +253,13 @@ size_t ThreadedConnection::output_pending() const {
 }
 
 size_t ThreadedConnection::output_allocated() const {
-  return staging_.allocated() + io_allocated_.load(std::memory_order_relaxed);
+  // Both sides keep one block for reuse: the main thread's staging buffer and
+  // the I/O thread's. Together they play the part of Redis's fixed 16 KB
+  // reply buffer, which CLIENT LIST's omem leaves out (client_info.cpp takes
+  // the first block off): the I/O side's first block is not counted twice.
+  const size_t io = io_allocated_.load(std::memory_order_relaxed);
+  const size_t io_fixed = std::min(io, protocol::OutputBuffer::kBlockSize);
+  return staging_.allocated() == 0 ? io : staging_.allocated() + io - io_fixed;
 }
 
 bool ThreadedConnection::output_limit_reached(int64_t now_ms) {
@@ -453,6 +460,7 @@ bool ThreadedConnection::parse_batch(bool* left_input) {
       break;
     }
     if (!parser_.args().empty()) batch_.add(parser_.args());
+    batch_.add_wire_bytes(parser_.consumed());
     in_.consume(parser_.consumed());
   }
   in_.rewind_if_drained();

@@ -26,6 +26,10 @@ class RequestBatch {
   size_t size() const { return command_ends_.size(); }
   bool empty() const { return command_ends_.empty() && error_.empty(); }
   size_t bytes() const { return bytes_.size(); }
+  // The commands' size on the wire (RESP framing included), as the parser
+  // consumed them: what Redis's query buffer holds while they run.
+  size_t wire_bytes() const { return wire_bytes_; }
+  void add_wire_bytes(size_t n) { wire_bytes_ += n; }
 
   // The arguments of command i, valid until the batch changes.
   std::span<const std::string_view> command(size_t i);
@@ -40,6 +44,7 @@ class RequestBatch {
   std::vector<size_t> command_ends_;              // one past the last span of each command
   std::vector<std::string_view> views_;           // built on first access
   bool views_built_ = false;
+  size_t wire_bytes_ = 0;
   std::string error_;
 };
 
