@@ -43,4 +43,13 @@ void RequestBatch::clear() {
   }
 }
 
+void RequestBatch::release() {
+  clear();
+  std::string().swap(bytes_);
+  std::vector<std::pair<size_t, size_t>>().swap(spans_);
+  std::vector<std::string_view>().swap(views_);
+  std::vector<size_t>().swap(command_ends_);
+  std::string().swap(error_);
+}
+
 }  // namespace kvd::protocol

@@ -316,6 +316,8 @@ void ThreadedConnection::on_io_job(const IoJob& job) {
       if (!batch_out_ && in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) {
         in_.release();
       }
+      // The batch is ours while it is not out: its buffers go back too.
+      if (!batch_out_ && batch_.empty()) batch_.release();
       out_.release_if_empty();
       {
         // The block replies are handed over in stays for reuse too.

@@ -35,6 +35,8 @@ class RequestBatch {
   std::span<const std::string_view> command(size_t i);
 
   void clear();
+  // clear(), and gives every buffer back (an idle connection's batch).
+  void release();
 
  private:
   void build_views();
