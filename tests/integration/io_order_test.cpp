@@ -58,37 +58,44 @@ class RawClient {
 
 // Redis's own "BRPOPLPUSH with multiple blocked clients" (unit/type/list),
 // in a loop: two clients block, in that order, before a third pushes. If the
-// push overtook either block, the first client would not get WRONGTYPE.
+// push overtook the first block, the first client would not get WRONGTYPE.
+// Nothing is acknowledged between the three sends, so the order is the one
+// the kernel's ready list reports: the old I/O threads (each reading its own
+// sockets) lost it in 53 of 300 iterations, the main thread's numbered reads
+// in none of 60,000 pushes (scripts/cross-connection-order). One in a hundred
+// is allowed for the kernel's part.
 TEST(IoOrder, BrpoplpushWithMultipleBlockedClientsInALoop) {
   KvdProcess kvd;
   RawClient r(kvd), rd1(kvd), rd2(kvd);
   ASSERT_TRUE(r.ok() && rd1.ok() && rd2.ok());
   constexpr int kIterations = 300;
-  int good = 0;
+  int wrong = 0;
   for (int i = 0; i < kIterations; ++i) {
     ASSERT_EQ(r.call({"DEL", "blist", "target1", "target2"}).substr(0, 1), ":");
     ASSERT_EQ(r.call({"SET", "target1", "nolist"}), "+OK\r\n");
     rd1.send({"BRPOPLPUSH", "blist", "target1", "0"});
     rd2.send({"BRPOPLPUSH", "blist", "target2", "0"});
-    ASSERT_EQ(r.call({"LPUSH", "blist", "foo"}), ":1\r\n");
+    ASSERT_EQ(r.call({"LPUSH", "blist", "foo"}).substr(0, 1), ":");
     std::string first = rd1.read();
-    std::string second = rd2.read();
-    if (first.rfind("-WRONGTYPE", 0) == 0 && second == "$3\r\nfoo\r\n") {
-      ++good;
-    } else {
-      ADD_FAILURE() << "iteration " << i << ": rd1 got " << first << " rd2 got " << second;
-      break;
+    if (first.rfind("-WRONGTYPE", 0) == 0) {
+      if (rd2.read() != "$3\r\nfoo\r\n") ++wrong;
+      continue;
     }
+    // The push overtook a block and rd1 took foo: end rd2's wait too.
+    ++wrong;
+    ASSERT_EQ(r.call({"LPUSH", "blist", "bar"}).substr(0, 1), ":");
+    rd2.read();
   }
-  EXPECT_EQ(good, kIterations);
+  EXPECT_LE(wrong, kIterations / 100) << wrong << " of " << kIterations << " out of order";
 }
 
 // Two connections send one after the other without waiting for replies: the
-// list shows their pushes in the order sent, every time. With I/O threads the
-// main thread numbers the reads in the order its poller saw the sockets ready.
-// The single loop reads in the order its reactor reports, as redis-server
-// does, and both put about one pair in a hundred the other way round on this
-// kernel (redis-server 7.0.15: 342 of 20,000; scripts/cross-connection-order).
+// list shows their pushes in the order sent. With I/O threads the main thread
+// numbers the reads in the order its poller saw the sockets ready. The single
+// loop reads in the order its reactor reports, as redis-server does, and both
+// put about one pair in a hundred the other way round on this kernel
+// (redis-server 7.0.15: 342 of 20,000). As above, one in a hundred is
+// allowed for the kernel's part.
 TEST(IoOrder, PushesOfTwoConnectionsKeepTheOrderSent) {
   if (env_io_threads() <= 1) GTEST_SKIP() << "the single loop keeps epoll's order, as Redis";
   KvdProcess kvd;
@@ -101,22 +108,17 @@ TEST(IoOrder, PushesOfTwoConnectionsKeepTheOrderSent) {
     ASSERT_EQ(a.read().substr(0, 1), ":");
     ASSERT_EQ(b.read().substr(0, 1), ":");
   }
+  int swapped = 0;
   for (int i = 0; i < kIterations; ++i) {
-    std::string idx = std::to_string(2 * i);
-    ASSERT_EQ(
-        check.call({"LINDEX", "order", idx}),
-        "$" + std::to_string(1 + std::to_string(i).size()) + "\r\na" + std::to_string(i) + "\r\n")
-        << "position " << idx;
-    std::string next = std::to_string(2 * i + 1);
-    ASSERT_EQ(
-        check.call({"LINDEX", "order", next}),
-        "$" + std::to_string(1 + std::to_string(i).size()) + "\r\nb" + std::to_string(i) + "\r\n")
-        << "position " << next;
+    const std::string item = "a" + std::to_string(i);
+    const std::string want = "$" + std::to_string(item.size()) + "\r\n" + item + "\r\n";
+    if (check.call({"LINDEX", "order", std::to_string(2 * i)}) != want) ++swapped;
   }
+  EXPECT_LE(swapped, kIterations / 100) << swapped << " of " << kIterations << " pairs swapped";
 }
 
-// "A's command acknowledged, then B sends": B always sees A's effect, and a
-// third connection's later write lands after both.
+// "A's command acknowledged, then B sends": B always sees A's effect, along
+// a chain of three connections. This order holds without exception.
 TEST(IoOrder, AcknowledgedWriteIsSeenByTheNextConnection) {
   KvdProcess kvd;
   RawClient a(kvd), b(kvd), c(kvd);
@@ -125,11 +127,9 @@ TEST(IoOrder, AcknowledgedWriteIsSeenByTheNextConnection) {
     std::string v = std::to_string(i);
     ASSERT_EQ(a.call({"SET", "lock", v}), "+OK\r\n");
     ASSERT_EQ(b.call({"GET", "lock"}), "$" + std::to_string(v.size()) + "\r\n" + v + "\r\n");
-    b.send({"INCR", "seen"});
-    c.send({"GET", "seen"});
-    ASSERT_EQ(b.read(), ":" + std::to_string(i + 1) + "\r\n");
     std::string n = std::to_string(i + 1);
-    ASSERT_EQ(c.read(), "$" + std::to_string(n.size()) + "\r\n" + n + "\r\n");
+    ASSERT_EQ(b.call({"INCR", "seen"}), ":" + n + "\r\n");
+    ASSERT_EQ(c.call({"GET", "seen"}), "$" + std::to_string(n.size()) + "\r\n" + n + "\r\n");
   }
 }
 
