@@ -622,17 +622,16 @@ int Server::run() {
   // One cycle of the loop: sleep in the poller until a client socket, Asio's
   // reactor or a wake-up from an I/O thread is ready; serve the client
   // sockets; then run Asio's ready handlers (timers, accepts, replication,
-  // and work the round posted) when there may be any: its reactor was
-  // ready, or the round gave it work (Asio's own wake-up for posted work
-  // only works when it sleeps in its reactor, which it never does here). A
-  // round of plain requests so costs one epoll_wait, as in Redis. The bound
-  // keeps a server under constant load from reporting one endless cycle;
-  // handlers left queued must not let the next wait sleep.
+  // and work the round queued) when there are any: its reactor was ready, or
+  // handlers wait in its queue (Asio's own wake-up for queued work only
+  // works when it sleeps in its reactor, which it never does here). A round
+  // of plain requests so costs one epoll_wait, as in Redis. The bound keeps
+  // a server under constant load from reporting one endless cycle; handlers
+  // left queued keep the next wait from sleeping.
   bool asio_busy = false;
   while (!io_.stopped()) {
-    const long work_before = asio_outstanding_work(io_);
-    const bool reactor = poller_->wait(asio_busy ? 0 : -1);
-    if (reactor || asio_busy || asio_outstanding_work(io_) != work_before) {
+    const bool reactor = poller_->wait(asio_busy || asio_handlers_queued(io_) ? 0 : -1);
+    if (reactor || asio_busy || asio_handlers_queued(io_)) {
       meter_.begin_work();
       int ran = 0;
       while (ran < kMaxHandlersPerCycle && io_.poll_one() > 0) ++ran;

@@ -11,10 +11,11 @@ namespace kvd::server {
 // watches (timers, listeners, replication links).
 int asio_reactor_fd(asio::io_context& io);
 
-// Asio's count of unfinished work: posting a handler, or starting an
-// operation that completes at once, raises it. The main loop compares it
-// across a round of client requests to know whether Asio has anything to run
-// without asking its reactor (one system call per round saved).
-long asio_outstanding_work(asio::io_context& io);
+// Whether handlers wait in Asio's queue (posted, completed at once, or
+// cancelled by a close): the main loop runs Asio after a round of client
+// requests only if so or if its reactor is ready, which spares a system call
+// per round. Asio's own wake-up for queued work only reaches a thread that
+// sleeps in its reactor, and the main thread never does.
+bool asio_handlers_queued(asio::io_context& io);
 
 }  // namespace kvd::server
