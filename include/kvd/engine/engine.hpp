@@ -18,7 +18,6 @@
 #include "kvd/engine/database.hpp"
 #include "kvd/engine/eviction.hpp"
 #include "kvd/engine/latency_monitor.hpp"
-#include "kvd/engine/stall_watch.hpp"
 #include "kvd/engine/lazy_freer.hpp"
 #include "kvd/engine/memory.hpp"
 #include "kvd/engine/migrate_link.hpp"
@@ -26,6 +25,7 @@
 #include "kvd/engine/replication.hpp"
 #include "kvd/engine/slowlog.hpp"
 #include "kvd/engine/snapshot_state.hpp"
+#include "kvd/engine/stall_watch.hpp"
 #include "kvd/protocol/key_peek.hpp"
 
 namespace kvd::engine {
