@@ -68,7 +68,6 @@ bool ClientPoller::wait(int timeout_ms) {
     n = 0;
   }
   ++rounds_;
-  events_ += static_cast<uint64_t>(n);
   pending_.insert(pending_.end(), evs, evs + n);
   bool reactor = n == 0 && timeout_ms != 0;  // a signal: let Asio look
   while (next_ < pending_.size()) {

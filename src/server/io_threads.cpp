@@ -90,7 +90,6 @@ void IoThreadGroup::on_main_job(MainJob& job) {
 }
 
 void IoThreadGroup::run_in_order() {
-  if (done_.size() > waiting_peak_) waiting_peak_ = done_.size();
   // Re-entrant: a batch may run a slow script that serves events, whose
   // finished reads run from here too. The number moves on before the batch
   // runs, so the nested call takes the next one.
@@ -100,12 +99,6 @@ void IoThreadGroup::run_in_order() {
     ++next_run_;
     next.conn->on_main_job(next);
   }
-}
-
-size_t IoThreadGroup::reads_waiting() const {
-  size_t n = 0;
-  for (const auto& j : done_) n += j.conn ? 1 : 0;
-  return n;
 }
 
 uint64_t IoThreadGroup::reads_processed() const {

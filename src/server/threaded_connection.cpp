@@ -60,17 +60,12 @@ void ThreadedConnection::on_poll(uint32_t events) {
 }
 
 void ThreadedConnection::on_ready() {
-  if (main_closed_) return;
-  if (read_out_) {
-    ready_again_ = true;  // the read's answer sends the next one
-    return;
-  }
-  send_read();
+  if (!main_closed_) send_read();
 }
 
 void ThreadedConnection::send_read() {
   if (read_out_) {
-    ready_again_ = true;
+    ready_again_ = true;  // the read's answer sends the next one
     return;
   }
   read_out_ = true;

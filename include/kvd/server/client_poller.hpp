@@ -57,7 +57,6 @@ class ClientPoller {
   void stop() { targets_.clear(); }
 
   uint64_t rounds() const { return rounds_; }
-  uint64_t events() const { return events_; }
 
  private:
   // Client tokens are client ids, from 1 up.
@@ -72,7 +71,6 @@ class ClientPoller {
   size_t next_ = 0;
   int depth_ = 0;
   uint64_t rounds_ = 0;
-  uint64_t events_ = 0;
 };
 
 }  // namespace kvd::server

@@ -119,9 +119,6 @@ class IoThreadGroup {
   // Output bytes written since the last call (for INFO's net totals).
   uint64_t take_output_bytes();
   uint64_t take_query_buffer_limit_disconnections();
-  // Reads finished and waiting for an earlier one (now), and the most ever.
-  size_t reads_waiting() const;
-  size_t reads_waiting_peak() const { return waiting_peak_; }
 
   // Limits the I/O threads read without locking the config (the main thread
   // refreshes them on every cron tick).
@@ -140,7 +137,6 @@ class IoThreadGroup {
   uint64_t next_seq_ = 1;
   uint64_t next_run_ = 1;
   std::deque<MainJob> done_;
-  size_t waiting_peak_ = 0;
 };
 
 }  // namespace kvd::server
