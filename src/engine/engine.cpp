@@ -521,12 +521,15 @@ void Engine::dispatch(Client& c, Args args, protocol::ReplyWriter& out, bool fol
   // Classed by the command's declared flag, as Redis does.
   note_latency(spec->flags & kFast ? "fast-command" : "command", dt / 1000);
   if (stall_watch_.on()) {
-    // Keys are looked up only for a command that is the round's longest yet.
-    std::vector<int> keys;
-    if (stall_watch_.longest_so_far(dt)) keys = commands_.key_positions(*spec, args);
-    std::string name = spec->parent ? spec->parent->name + "|" + spec->name : spec->name;
-    stall_watch_.note_command(c, name, keys.size(),
-                              keys.empty() ? std::string_view() : args[keys[0]], dt);
+    // Only a command that is the round's longest yet is described.
+    if (!stall_watch_.longest_so_far(dt)) {
+      stall_watch_.count_command();
+    } else {
+      const std::vector<int> keys = commands_.key_positions(*spec, args);
+      const std::string name = spec->parent ? spec->parent->name + "|" + spec->name : spec->name;
+      stall_watch_.note_command(c, name, keys.size(),
+                                keys.empty() ? std::string_view() : args[keys[0]], dt);
+    }
   }
   stats_.command_usec += static_cast<uint64_t>(dt);
   ++stats_.total_commands;

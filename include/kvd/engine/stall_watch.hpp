@@ -21,6 +21,8 @@ class StallWatch {
   bool on() const { return threshold_us_ > 0; }
   int64_t threshold_us() const { return threshold_us_; }
 
+  // A command ran that is not the round's longest.
+  void count_command() { ++commands_; }
   // Whether work of `us` microseconds would be the round's longest.
   bool longest_so_far(int64_t us) const { return us > longest_us_; }
   // A command of `client` ran for `us` microseconds; `keys` is its key count
