@@ -21,7 +21,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
-      libasio-dev libspdlog-dev libcli11-dev libjemalloc-dev libssl-dev \
+      libasio-dev libspdlog-dev libcli11-dev libjemalloc-dev libssl-dev liburing-dev \
       liblua5.1-0-dev lua-cjson-dev lua-bitop-dev \
  && rm -rf /var/lib/apt/lists/*
 
@@ -49,7 +49,7 @@ RUN groupadd --system --gid 999 kvd \
 # which is essential in bookworm-slim.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libspdlog1.10 libfmt9 libjemalloc2 libssl3 liblua5.1-0 lua-cjson lua-bitop \
+      libspdlog1.10 libfmt9 libjemalloc2 libssl3 liburing2 liblua5.1-0 lua-cjson lua-bitop \
  && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /src/build/kvd /usr/local/bin/kvd

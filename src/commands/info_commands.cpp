@@ -376,6 +376,8 @@ void section_stats(CommandContext& ctx, InfoText& t) {
   };
   t.field("io_reads_per_round", per_round(reads));
   t.field("io_writes_per_round", per_round(writes));
+  t.field("io_uring_enters", hi.io_uring_enters);
+  t.field("io_syscalls_saved", hi.io_syscalls_saved);
   t.field("accept_queue_length", hi.accept_queue_length);
   t.field("accept_queue_backlog", hi.accept_queue_backlog);
   t.field("accept_queue_drops", hi.accept_queue_drops);

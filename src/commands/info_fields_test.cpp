@@ -205,7 +205,8 @@ const std::map<std::string, Names> kKvdExtras = {
       "eventloop_cycles", "eventloop_duration_sum", "eventloop_duration_cmd_sum",
       "instantaneous_eventloop_cycles_per_sec", "instantaneous_eventloop_duration_usec",
       "loop_stalls", "loop_stall_longest_ms", "io_transport", "io_rounds", "io_reads_per_round",
-      "io_writes_per_round", "accept_queue_length", "accept_queue_backlog", "accept_queue_drops"}},
+      "io_writes_per_round", "io_uring_enters", "io_syscalls_saved", "accept_queue_length",
+      "accept_queue_backlog", "accept_queue_drops"}},
 };
 
 // Sections in order, each with its field names in order.

@@ -300,6 +300,9 @@ void Config::register_all() {
     add(std::move(p));
   }
   boolean("io-threads-do-reads", &v.io_threads_do_reads, false);
+  boolean("io-uring", &v.io_uring, false);
+  // kvd's own: not in CONFIG GET *, which lists redis-server's names exactly.
+  params_.back()->hidden = true;
   boolean("lazyfree-lazy-user-del", &v.lazyfree_lazy_user_del);
   boolean("lazyfree-lazy-user-flush", &v.lazyfree_lazy_user_flush);
   boolean("lazyfree-lazy-eviction", &v.lazyfree_lazy_eviction);

@@ -68,6 +68,7 @@ bool ClientPoller::wait(int timeout_ms) {
     n = 0;
   }
   ++rounds_;
+  saturated_ = n == kMax;
   pending_.insert(pending_.end(), evs, evs + n);
   bool reactor = n == 0 && timeout_ms != 0;  // a signal: let Asio look
   while (next_ < pending_.size()) {

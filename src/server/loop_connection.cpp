@@ -12,7 +12,8 @@
 #include "kvd/server/server.hpp"
 
 namespace kvd::server {
-LoopConnection::LoopConnection(Server& server, Socket socket, bool unix_socket)
+LoopConnection::LoopConnection(Server& server, Socket socket, bool unix_socket,
+                               UringTransport* ring)
     : Connection(server, unix_socket),
       parser_(protocol::RequestParser::Limits{server.config().v().proto_max_bulk_len}),
       writer_(out_) {
@@ -22,6 +23,7 @@ LoopConnection::LoopConnection(Server& server, Socket socket, bool unix_socket)
   std::error_code ec;
   fd_ = socket.release(ec);
   init_client(client_, writer_);
+  ring_ = ring;
 }
 
 LoopConnection::~LoopConnection() {
@@ -34,6 +36,10 @@ int LoopConnection::fd() const {
 
 void LoopConnection::start() {
   server_.engine().add_client(&client_);
+  if (ring_) {
+    start_on_ring();
+    return;
+  }
   // Registered once for input and output; epoll reports bytes already there.
   if (!server_.poller().add(fd_, client_.id, self())) {
     spdlog::warn("Could not watch a client socket: {}", std::strerror(errno));
@@ -45,10 +51,16 @@ void LoopConnection::close() {
   if (closed_) return;
   closed_ = true;
   if (tls_) tls_->shutdown();
-  server_.poller().remove(client_.id);
+  if (ring_) {
+    // The socket stays open in the kernel until the cancelled requests end.
+    if (receiving_ || sending_) ring_->cancel_all(this);
+  } else {
+    server_.poller().remove(client_.id);
+  }
   ::close(fd_);  // leaves the poller's epoll set with it
   server_.engine().remove_client(&client_);
   server_.on_connection_closed(this);
+  if (ring_) release_ring_if_done();
 }
 
 void LoopConnection::on_poll(uint32_t events) {
@@ -68,7 +80,7 @@ void LoopConnection::on_poll(uint32_t events) {
 }
 
 void LoopConnection::drop_soon() {
-  out_.clear();
+  clear_output();
   close_soon();
 }
 
@@ -82,6 +94,10 @@ void LoopConnection::read_available() {
   // processing_: a slow script of this client serves events meanwhile; our
   // own reads wait until its command is done (they could move the buffer
   // its arguments point into).
+  if (ring_) {
+    read_from_ring();
+    return;
+  }
   if (!maybe_readable_ || closed_ || paused_ || close_after_write_ || processing_) return;
   serve(read_once());
 }
@@ -222,7 +238,7 @@ void LoopConnection::protocol_error(const std::string& msg) {
 
 bool LoopConnection::output_limit_reached(int64_t now_ms) {
   if (!output_limit_exceeded(client_, out_.size(), now_ms)) return false;
-  out_.clear();
+  clear_output();
   close();
   return true;
 }
@@ -233,6 +249,15 @@ void LoopConnection::flush() {
   // (Asked in two steps so that no shared pointer is made when nothing waits.)
   if (!out_.empty() && !closed_ && server_.replies_wait_for_aof() && server_.hold_replies(self()))
     return;
+  if (ring_ && !closed_) {
+    // A send in flight goes on from on_sent; the pending replies leave in
+    // one send, submitted with the round's others.
+    if (sending_) return;
+    if (!out_.empty()) {
+      send_on_ring();
+      return;
+    }
+  }
   if (!out_.empty() && !closed_) {
     uint64_t written;
     WriteResult r = write_socket(fd(), out_, &written);
@@ -292,6 +317,8 @@ void LoopConnection::on_cron(int64_t now_ms) {
     // No read ever holds the buffer between requests: reads are made by hand.
     if (in_.drained() && in_.size() > 0 && !parser_.bytes_expected()) in_.release();
     out_.release_if_empty();
+    if (!sending_) ring_send_.reset();
+    if (stash_.empty()) std::string().swap(stash_);
   }
 }
 

@@ -62,6 +62,7 @@ Server::Server(engine::Config& config, std::string executable)
   repl_ = std::make_unique<Replication>(*this);
   poller_ = std::make_unique<ClientPoller>();
   poller_->watch_reactor(asio_reactor_fd(io_));
+  open_uring();
   if (config_.v().io_threads > 1) {
     io_threads_ =
         std::make_unique<IoThreadGroup>(io_, *poller_, static_cast<int>(config_.v().io_threads));
@@ -326,7 +327,9 @@ void Server::admit(asio::generic::stream_protocol::socket socket, bool unix_sock
   if (io_threads_) {
     c = std::make_shared<ThreadedConnection>(*this, *io_threads_, std::move(socket), unix_socket);
   } else {
-    c = std::make_shared<LoopConnection>(*this, std::move(socket), unix_socket);
+    // TLS sessions read and write the socket themselves: on the poller.
+    c = std::make_shared<LoopConnection>(*this, std::move(socket), unix_socket,
+                                         stream ? nullptr : uring_.get());
   }
   if (stream) c->attach_tls(std::move(stream));
   connections_[c.get()] = c;
@@ -452,12 +455,43 @@ void Server::stop() {
   });
 }
 
+void Server::open_uring() {
+  if (!config_.v().io_uring) return;
+  if (config_.v().io_threads > 1) {
+    // The ordered I/O threads need the main thread to see readiness first
+    // (docs/ARCHITECTURE.md, "The io_uring transport").
+    spdlog::warn(
+        "io-uring yes applies to io-threads 1: with io-threads {} the I/O threads serve the "
+        "sockets through epoll",
+        config_.v().io_threads);
+    return;
+  }
+  std::string why;
+  uring_ = UringTransport::open(&why);
+  if (!uring_) {
+    spdlog::warn("io_uring is not available ({}): serving clients through epoll", why);
+    return;
+  }
+  uring_->watch_epoll(poller_->epoll_fd());
+  spdlog::info("Clients are served through io_uring: {}", uring_->describe());
+}
+
+bool Server::wait_for_events(int timeout_ms) {
+  if (!uring_) return poller_->wait(timeout_ms);
+  // The ring's completions first (client sockets on the ring); the poller's
+  // set (Asio's reactor, the wake-up, TLS clients) when the ring says it is
+  // ready, or when its last wait may have left events behind.
+  bool epoll_ready = uring_->wait(timeout_ms);
+  if (!epoll_ready && !poller_->saturated()) return false;
+  return poller_->wait(0);
+}
+
 void Server::process_events_while_busy() {
   // Asio supports poll() nested in a handler on the same thread. The handlers
   // it runs see the engine busy: commands get BUSY, and the timers below skip
   // their work (cron would expire keys under the script's feet). Jobs the I/O
   // threads sent along with the busy one are not behind a posted drain.
-  poller_->wait(0);
+  wait_for_events(0);
   if (io_threads_) io_threads_->drain_main();
   io_.poll();
 }
@@ -562,8 +596,12 @@ engine::ServerHooks::Info Server::info() {
   i.accept_queue_length = accept_queue_length_;
   i.accept_queue_backlog = accept_queue_backlog_;
   i.accept_queue_drops = accept_queue_drops_;
-  i.io_transport = "epoll";
+  i.io_transport = uring_ ? "io_uring" : "epoll";
   i.io_rounds = io_threads_ ? io_threads_->poller().rounds() : meter_.cycles();
+  if (uring_) {
+    i.io_uring_enters = uring_->enters();
+    i.io_syscalls_saved = uring_->saved();
+  }
   i.io_threads_active = io_threads_ ? 1 : 0;
   if (io_threads_) {
     i.io_threaded_reads_processed = io_threads_->reads_processed();
@@ -630,7 +668,7 @@ int Server::run() {
   // left queued keep the next wait from sleeping.
   bool asio_busy = false;
   while (!io_.stopped()) {
-    const bool reactor = poller_->wait(asio_busy || asio_handlers_queued(io_) ? 0 : -1);
+    const bool reactor = wait_for_events(asio_busy || asio_handlers_queued(io_) ? 0 : -1);
     if (reactor || asio_busy || asio_handlers_queued(io_)) {
       meter_.begin_work();
       int ran = 0;
@@ -645,6 +683,9 @@ int Server::run() {
     }
   }
   if (io_threads_) io_threads_->stop();
+  // The last round's sends (the final push of pending replies) and cancels
+  // are only prepared: submit them, as the poller path writes at once.
+  if (uring_) uring_->wait(0);
   poller_->stop();
   engine_.freer().drain();
   return 0;

@@ -87,6 +87,11 @@ inline std::vector<std::string> env_args() {
     out.push_back("--io-threads");
     out.push_back(t);
   }
+  // KVD_TEST_IO_URING=1: the client sockets on the io_uring transport.
+  if (const char* u = std::getenv("KVD_TEST_IO_URING"); u && std::string(u) == "1") {
+    out.push_back("--io-uring");
+    out.push_back("yes");
+  }
   return out;
 }
 
@@ -317,6 +322,12 @@ inline std::string info_field(redisContext* c, const std::string& field) {
   pos += 2;
   auto end = info.find("\r\n", pos);
   return info.substr(pos + field.size() + 1, end - pos - field.size() - 1);
+}
+
+// Whether the suite runs with --io-uring yes (KVD_TEST_IO_URING=1).
+inline bool env_io_uring() {
+  const char* u = std::getenv("KVD_TEST_IO_URING");
+  return u && std::string(u) == "1";
 }
 
 // The --io-threads value the suite runs with (KVD_TEST_IO_THREADS), 1 if unset.

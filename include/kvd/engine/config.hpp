@@ -102,6 +102,8 @@ struct ConfigValues {
   std::vector<double> latency_tracking_info_percentiles{50.0, 99.0, 99.9};
   // Latency monitor: events lasting at least this many ms are sampled (0: off).
   int64_t latency_monitor_threshold = 0;
+  // kvd: serve client sockets through io_uring (io-threads 1, no TLS).
+  bool io_uring = false;
   // kvd: a loop round longer than this is logged with its cause (0 = off).
   int64_t loop_stall_threshold_ms = 0;
   bool set_proc_title = true;

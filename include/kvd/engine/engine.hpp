@@ -139,9 +139,14 @@ class ServerHooks {
     uint64_t accept_queue_length = 0;
     uint64_t accept_queue_backlog = 0;
     uint64_t accept_queue_drops = 0;
-    // kvd: how sockets are served ("epoll"), and the poller's rounds.
+    // kvd: how sockets are served ("epoll" or "io_uring"), and the loop's
+    // rounds; with io_uring, the system calls the ring made (io_uring_enter)
+    // and the ones it saved (a read per receive, a write per send, an
+    // epoll_wait per round, less the ring's own).
     std::string io_transport;
     uint64_t io_rounds = 0;
+    uint64_t io_uring_enters = 0;
+    uint64_t io_syscalls_saved = 0;
   };
   // Not const: the server folds counters kept by other threads into Stats first.
   virtual Info info() = 0;

@@ -57,6 +57,10 @@ class ClientPoller {
   void stop() { targets_.clear(); }
 
   uint64_t rounds() const { return rounds_; }
+  int epoll_fd() const { return epfd_; }
+  // The last wait returned as many events as it takes: more may be ready
+  // (for a caller that learns of readiness from the set's own descriptor).
+  bool saturated() const { return saturated_; }
 
  private:
   // Client tokens are client ids, from 1 up.
@@ -70,6 +74,7 @@ class ClientPoller {
   std::vector<epoll_event> pending_;
   size_t next_ = 0;
   int depth_ = 0;
+  bool saturated_ = false;
   uint64_t rounds_ = 0;
 };
 

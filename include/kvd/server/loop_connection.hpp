@@ -12,6 +12,7 @@
 #include "kvd/server/client_poller.hpp"
 #include "kvd/server/connection.hpp"
 #include "kvd/server/socket_io.hpp"
+#include "kvd/server/uring.hpp"
 
 namespace kvd::server {
 
@@ -23,9 +24,17 @@ class Server;
 // the kernel's send buffer is full, and stops reading while too many reply
 // bytes are pending (backpressure), so a client that never reads cannot grow
 // the server's memory without bound.
-class LoopConnection final : public Connection, public ClientPoller::Target {
+//
+// With io-uring yes (and no TLS) the socket is on the ring instead of the
+// poller: bytes arrive through on_received and replies leave as one send in
+// flight at a time (loop_connection_uring.cpp); parsing, running and
+// backpressure are the same.
+class LoopConnection final : public Connection,
+                             public ClientPoller::Target,
+                             public UringTransport::Target {
  public:
-  LoopConnection(Server& server, Socket socket, bool unix_socket);
+  // ring: the io_uring transport serves this socket (null: the poller does).
+  LoopConnection(Server& server, Socket socket, bool unix_socket, UringTransport* ring);
   ~LoopConnection() override;
 
   void start() override;
@@ -52,6 +61,11 @@ class LoopConnection final : public Connection, public ClientPoller::Target {
   // that waited for the AOF).
   void flush();
 
+  // UringTransport::Target: the ring's completions.
+  void on_received(const char* data, size_t n) override;
+  void on_receive_ended(int res) override;
+  void on_sent(int res) override;
+
  private:
   // Reads and serves what the socket holds, unless reading waits (paused,
   // closing, our own command still running) or the socket is known dry.
@@ -68,6 +82,20 @@ class LoopConnection final : public Connection, public ClientPoller::Target {
   bool wait_writable();
   void protocol_error(const std::string& msg);
   bool output_limit_reached(int64_t now_ms);
+  // Drops the pending replies (a send in flight keeps its bytes until done).
+  void clear_output();
+
+  // The ring's side (loop_connection_uring.cpp).
+  void start_on_ring();
+  // Takes n received bytes into the query buffer; false if that closed us.
+  bool take_in(const char* data, size_t n);
+  // Serves what the ring delivered: bytes kept while our own command ran,
+  // and a receive armed again if it ended or was paused.
+  void read_from_ring();
+  // Starts a send of the pending replies.
+  void send_on_ring();
+  // Once closed, the ring's last completion lets the connection go.
+  void release_ring_if_done();
 
   std::shared_ptr<LoopConnection> self() {
     return std::static_pointer_cast<LoopConnection>(shared_from_this());
@@ -80,6 +108,20 @@ class LoopConnection final : public Connection, public ClientPoller::Target {
   protocol::ReplyWriter writer_;
 
   QueryBuffer in_;
+
+  // The ring's state (null ring_: the poller serves the socket).
+  UringTransport* ring_ = nullptr;
+  struct RingSend {
+    static constexpr int kMaxIov = 16;
+    msghdr msg{};
+    iovec iov[kMaxIov];
+    // Replies dropped while their send was in flight: kept until it ends.
+    protocol::OutputBuffer dropped;
+  };
+  std::unique_ptr<RingSend> ring_send_;  // made on the first send
+  std::string stash_;                    // bytes that came while our own command ran
+  bool receiving_ = false;               // a multishot receive is armed
+  bool sending_ = false;                 // a send is in flight
 
   bool maybe_readable_ = false;  // readiness seen and no short read since
   bool writing_ = false;         // the socket was full: the next EPOLLOUT flushes

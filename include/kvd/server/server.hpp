@@ -15,6 +15,7 @@
 #include "kvd/server/migrate_links.hpp"
 #include "kvd/server/process.hpp"
 #include "kvd/server/tls.hpp"
+#include "kvd/server/uring.hpp"
 
 namespace kvd::persist {
 class Aof;
@@ -113,6 +114,11 @@ class Server final : public engine::ServerHooks {
   // "" or the fatal error.
   std::string load_data();
   void schedule_before_sleep();
+  // Opens the io_uring transport if asked and allowed, or says why not.
+  void open_uring();
+  // One wait of the loop, through the ring or the poller: serves the ready
+  // client sockets; true if Asio's reactor is ready.
+  bool wait_for_events(int timeout_ms);
   // The end of a loop round: the AOF write (and fsync) asked for in it, then
   // the replies that waited for it.
   void run_before_sleep();
@@ -127,6 +133,9 @@ class Server final : public engine::ServerHooks {
   // The main loop's wait: client sockets and Asio's reactor (ClientPoller).
   // Destroyed before io_threads_, which only refers to it.
   std::unique_ptr<ClientPoller> poller_;
+  // The io_uring transport (io-uring yes, io-threads 1): client sockets on a
+  // ring, the poller's set watched by it. Null: the poller is the wait.
+  std::unique_ptr<UringTransport> uring_;
   asio::io_context io_{1};
   engine::SystemClock clock_;
   engine::Engine engine_;
