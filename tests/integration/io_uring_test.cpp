@@ -6,8 +6,15 @@
 // with KVD_TEST_IO_URING=1 (scripts/test).
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
 
 #include <string>
 #include <thread>
@@ -132,6 +139,34 @@ TEST(IoUring, ConnectionsThatEndEitherWayAreForgotten) {
   ASSERT_TRUE(r && r->integer == 1);
   EXPECT_FALSE(KvdProcess::command(other.get(), {"PING"}));
   ASSERT_TRUE(wait_until([&] { return info_field(c.get(), "connected_clients") == "1"; }));
+}
+
+// What many container runtimes do: a seccomp filter that fails
+// io_uring_setup with EPERM. kvd says so and serves through epoll.
+TEST(IoUring, RefusedBySeccompFallsBackToEpollWithALogLine) {
+  child_setup() = [] {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+  };
+  KvdProcess kvd({"--io-uring", "yes", "--io-threads", "1"});
+  child_setup() = nullptr;
+  auto c = kvd.connect();
+  EXPECT_EQ(info_field(c.get(), "io_transport"), "epoll");
+  EXPECT_NE(kvd.log_text().find("io_uring is not available (io_uring_setup failed: Operation not "
+                                "permitted): serving clients through epoll"),
+            std::string::npos)
+      << kvd.log_text();
+  for (int i = 0; i < 100; ++i) {
+    auto r = KvdProcess::command(c.get(), {"INCR", "n"});
+    ASSERT_TRUE(r && r->integer == i + 1);
+  }
 }
 
 TEST(IoUring, WithIoThreadsTheThreadsKeepEpollAndSaySo) {

@@ -95,6 +95,13 @@ inline std::vector<std::string> env_args() {
   return out;
 }
 
+// Run in the forked child just before exec, when set (a test that starts
+// kvd in a restricted sandbox, e.g. under a seccomp filter).
+inline std::function<void()>& child_setup() {
+  static std::function<void()> hook;
+  return hook;
+}
+
 using RedisPtr = std::unique_ptr<redisContext, decltype(&redisFree)>;
 using ReplyPtr = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
 
@@ -142,6 +149,7 @@ class KvdProcess {
       std::vector<char*> cargv;
       for (auto& a : argv) cargv.push_back(a.data());
       cargv.push_back(nullptr);
+      if (child_setup()) child_setup()();
       execv(cargv[0], cargv.data());
       _exit(127);
     }
