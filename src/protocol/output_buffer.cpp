@@ -60,6 +60,17 @@ void OutputBuffer::consume(size_t n) {
   }
 }
 
+void OutputBuffer::drop_blocks_after(size_t n) {
+  size_t kept = 0, held = 0;
+  for (const Block& b : blocks_) {
+    if (held >= n) break;
+    held += b.end - b.start;
+    ++kept;
+  }
+  while (blocks_.size() > kept) blocks_.pop_back();
+  size_ = held;
+}
+
 void OutputBuffer::take_from(OutputBuffer& other) {
   if (other.size_ == 0) return;
   if (other.size_ <= kBlockSize / 4) {

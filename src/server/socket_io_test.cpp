@@ -91,6 +91,30 @@ TEST(QueryBuffer, PrepareMakesRoomForABigArgumentAndSlidesUnparsedBytes) {
   EXPECT_FALSE(q.release_if_big());
 }
 
+// The io_uring transport copies bytes in: room for them, grown as a read
+// would be, and no read chunk past the end of a big argument.
+TEST(QueryBuffer, PrepareForBytesAtHandGrowsAsAReadWouldAndNoFurther) {
+  QueryBuffer in;
+  auto copy_in = [&](const std::string& s, size_t expected) {
+    in.prepare_for(s.size(), expected);
+    ASSERT_GE(in.free_space(), s.size());
+    std::memcpy(in.room(), s.data(), s.size());
+    in.commit(s.size());
+  };
+  copy_in("PING\r\n", 0);
+  EXPECT_EQ(in.size(), QueryBuffer::kReadChunk);  // a small request: one read chunk
+  in.consume(6);
+  // A 100 KB argument whose header came in a first piece of 16 KB.
+  const size_t expected = 100 * 1024 + 20;
+  copy_in(std::string(16 * 1024, 'a'), 0);
+  copy_in(std::string(16 * 1024, 'b'), expected);
+  EXPECT_EQ(in.size(), expected);  // exactly what the argument needs
+  while (in.used() + 16 * 1024 <= expected) copy_in(std::string(16 * 1024, 'c'), expected);
+  copy_in(std::string(expected - in.used(), 'd'), expected);
+  EXPECT_EQ(in.size(), expected);
+  EXPECT_EQ(in.free_space(), 0u);
+}
+
 TEST(WriteOut, WritesEverythingOrStopsWhenTheKernelIsFull) {
   SocketPair p;
   protocol::OutputBuffer out;

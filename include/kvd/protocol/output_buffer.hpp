@@ -53,6 +53,9 @@ class OutputBuffer {
   int fill_iovec(struct iovec* iov, int max) const;
   // Drops n bytes from the front (they were written).
   void consume(size_t n);
+  // Frees every block past the ones holding the first n bytes (a send in
+  // flight reads those; the rest can go at once).
+  void drop_blocks_after(size_t n);
   void clear();
   // Moves all of other's pending bytes to the end of this buffer, leaving other
   // empty. Small amounts are copied (both sides keep their spare block, so a
@@ -81,6 +84,7 @@ class OutputBuffer {
     Block& front() { return v_[head_]; }
     Block& back() { return v_.back(); }
     void push_back(Block&& b) { v_.push_back(std::move(b)); }
+    void pop_back() { v_.pop_back(); }
     void pop_front() {
       v_[head_++] = Block{};
       if (head_ == v_.size()) {

@@ -115,8 +115,11 @@ class LoopConnection final : public Connection,
     static constexpr int kMaxIov = 16;
     msghdr msg{};
     iovec iov[kMaxIov];
-    // Replies dropped while their send was in flight: kept until it ends.
+    size_t bytes = 0;  // what the send in flight reads from the reply blocks
+    // Replies dropped while their send was in flight: kept until it ends
+    // (when the send could not be stopped at once).
     protocol::OutputBuffer dropped;
+    bool discarded = false;  // the send in flight is for dropped replies
   };
   std::unique_ptr<RingSend> ring_send_;  // made on the first send
   std::string stash_;                    // bytes that came while our own command ran

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -64,12 +65,19 @@ class QueryBuffer {
     size_t want = kReadChunk;
     size_t have = end_ - start_;
     if (expected > have && expected - have > want) want = expected - have;
-    if (start_ > 0 && (start_ == end_ || start_ >= buf_.size() / 2)) {
-      std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
-      end_ -= start_;
-      start_ = 0;
-    }
+    compact();
     if (buf_.size() - end_ < want) buf_.resize(end_ + want);
+  }
+  // Room for n bytes that are here already (the io_uring transport copies
+  // received bytes in): grown as for a read when they do not fit, but never
+  // a read chunk past what a pending big argument still needs, so a client's
+  // buffer (CLIENT LIST qbuf-free, maxmemory-clients) is what a read leaves.
+  void prepare_for(size_t n, size_t expected) {
+    compact();
+    if (buf_.size() - end_ >= n) return;
+    const size_t have = end_ - start_;
+    const size_t want = expected > have ? std::max(n, expected - have) : std::max(n, kReadChunk);
+    buf_.resize(end_ + want);
   }
 
   // One read(2) from `fd` into the room prepare() made; *got is the byte count.
@@ -84,6 +92,15 @@ class QueryBuffer {
   }
 
  private:
+  // Unparsed bytes slide to the front when that frees much room.
+  void compact() {
+    if (start_ > 0 && (start_ == end_ || start_ >= buf_.size() / 2)) {
+      std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
+      end_ -= start_;
+      start_ = 0;
+    }
+  }
+
   std::vector<char> buf_;
   size_t start_ = 0;  // first unparsed byte
   size_t end_ = 0;    // end of received bytes

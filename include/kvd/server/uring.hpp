@@ -66,6 +66,11 @@ class UringTransport {
   // Sends what msg describes (it, its iovecs and their bytes must stay put
   // until on_sent). One send per target at a time.
   void send(int fd, Target* t, const msghdr* msg);
+  // Stops t's send in flight now and waits until it has: true once the
+  // kernel no longer reads its bytes (they may be freed; its completion still
+  // comes), false if that could not be made sure of. Two system calls: for
+  // replies dropped while on their way, not for the common path.
+  bool cancel_send_now(Target* t);
   // Cancels every request of t's (its socket is being closed).
   void cancel_all(Target* t);
   // Keeps a target alive while the ring may hold requests of its (the kernel

@@ -498,8 +498,9 @@ void Replication::cron() {
   int64_t period = 10;
   parse_int64(engine_.config().get("repl-ping-replica-period").value_or("10"), &period);
   // The period counts from when the first replica came, not from start-up:
-  // a replica that just attached sees its stream first, not a PING.
-  if (replicas_.empty()) last_ping_ms_ = now;
+  // a replica that just attached sees its stream first, not a PING (also
+  // one that attached before this first ran: a fresh server's first tick).
+  if (replicas_.empty() || last_ping_ms_ == 0) last_ping_ms_ = now;
   // Not while writes are paused (CLIENT PAUSE, FAILOVER): the offset must
   // hold still for replicas to catch up with it.
   if (!r.is_replica() && !replicas_.empty() && now - last_ping_ms_ >= period * 1000 &&

@@ -40,17 +40,10 @@ void LoopConnection::on_received(const char* data, size_t n) {
 }
 
 bool LoopConnection::take_in(const char* data, size_t n) {
-  while (n > 0) {
-    // prepare() makes room for at least a read chunk, the ring's buffer size.
-    in_.prepare(parser_.bytes_expected());
-    const size_t part = std::min(n, in_.free_space());
-    std::memcpy(in_.room(), data, part);
-    in_.commit(part);
-    if (!accept_input(part)) return false;
-    data += part;
-    n -= part;
-  }
-  return true;
+  in_.prepare_for(n, parser_.bytes_expected());
+  std::memcpy(in_.room(), data, n);
+  in_.commit(n);
+  return accept_input(n);
 }
 
 void LoopConnection::read_from_ring() {
@@ -102,6 +95,8 @@ void LoopConnection::send_on_ring() {
   s.msg = msghdr{};
   s.msg.msg_iov = s.iov;
   s.msg.msg_iovlen = static_cast<size_t>(out_.fill_iovec(s.iov, RingSend::kMaxIov));
+  s.bytes = 0;
+  for (size_t i = 0; i < s.msg.msg_iovlen; ++i) s.bytes += s.iov[i].iov_len;
   sending_ = true;
   ring_->send(fd_, this, &s.msg);
 }
@@ -109,30 +104,42 @@ void LoopConnection::send_on_ring() {
 void LoopConnection::on_sent(int res) {
   server_.meter().begin_work();
   sending_ = false;
+  // Replies dropped while on their way: nothing of out_ was in this send.
+  const bool discarded = ring_send_ && ring_send_->discarded;
+  if (discarded) {
+    ring_send_->discarded = false;
+    ring_send_->dropped.clear();
+  }
   if (closed_) {
     release_ring_if_done();
     return;
   }
   if (res < 0) {
-    // The peer is gone (a reset, a broken pipe).
-    close();
-    return;
+    // The peer is gone (a reset, a broken pipe), or a dropped send stopped.
+    if (!discarded || res != -ECANCELED) {
+      close();
+      return;
+    }
+    res = 0;
   }
-  if (ring_send_ && !ring_send_->dropped.empty()) {
-    // Those replies were dropped while on their way: nothing to consume.
-    ring_send_->dropped.clear();
-  } else {
-    out_.consume(static_cast<size_t>(res));
-  }
+  if (!discarded) out_.consume(static_cast<size_t>(res));
   server_.engine().stats().net_output_bytes += static_cast<uint64_t>(res);
   ++server_.engine().stats().total_writes_processed;
   flush();  // the rest, or what waited for the replies to drain
 }
 
 void LoopConnection::clear_output() {
-  if (sending_ && ring_send_ && ring_send_->dropped.empty()) {
-    // The send in flight reads these blocks: they go when it ends.
-    std::swap(out_, ring_send_->dropped);
+  if (sending_ && ring_send_ && !ring_send_->discarded) {
+    ring_send_->discarded = true;
+    // The kernel reads the send's blocks until it ends. A dropped client's
+    // memory must go at once (maxmemory and maxmemory-clients count it, and
+    // the next command may evict keys for it): stop the send now. If that
+    // cannot be made sure of, its blocks (16 at most) wait for its end and
+    // the rest goes now.
+    if (!ring_->cancel_send_now(this)) {
+      out_.drop_blocks_after(ring_send_->bytes);
+      std::swap(out_, ring_send_->dropped);
+    }
   }
   out_.clear();
 }

@@ -202,6 +202,20 @@ void UringTransport::cancel_receive(Target* t) {
   io_uring_sqe_set_data64(s, kIgnoreToken);
 }
 
+bool UringTransport::cancel_send_now(Target* t) {
+  // The send may still sit in the submission queue, where no cancel finds it.
+  io_uring_submit(ring_.get());
+  ++enters_;
+  io_uring_sync_cancel_reg reg{};
+  reg.addr = tag(t, kOpSend);
+  reg.fd = -1;
+  reg.timeout.tv_sec = 1;
+  const int r = io_uring_register_sync_cancel(ring_.get(), &reg);
+  ++enters_;
+  // -ENOENT: it had completed (its completion waits to be reaped).
+  return r == 0 || r == -ENOENT;
+}
+
 void UringTransport::cancel_all(Target* t) {
   // By the requests' tags, not by descriptor: the descriptor is closed
   // before this is submitted, and its number may be a new socket's by then.
