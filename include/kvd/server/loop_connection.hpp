@@ -124,6 +124,7 @@ class LoopConnection final : public Connection,
   std::unique_ptr<RingSend> ring_send_;  // made on the first send
   std::string stash_;                    // bytes that came while our own command ran
   bool receiving_ = false;               // a multishot receive is armed
+  bool stopping_receive_ = false;        // its cancel is on the way (backpressure)
   bool sending_ = false;                 // a send is in flight
 
   bool maybe_readable_ = false;  // readiness seen and no short read since

@@ -65,7 +65,8 @@ void LoopConnection::read_from_ring() {
   if (want && !receiving_) {
     receiving_ = true;
     ring_->arm_receive(fd_, this);
-  } else if (!want && receiving_) {
+  } else if (!want && receiving_ && !stopping_receive_) {
+    stopping_receive_ = true;  // once: bytes may still come until it ends
     ring_->cancel_receive(this);
   }
 }
@@ -73,6 +74,7 @@ void LoopConnection::read_from_ring() {
 void LoopConnection::on_receive_ended(int res) {
   server_.meter().begin_work();
   receiving_ = false;
+  stopping_receive_ = false;
   if (closed_) {
     release_ring_if_done();
     return;
