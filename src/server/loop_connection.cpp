@@ -16,14 +16,14 @@ LoopConnection::LoopConnection(Server& server, Socket socket, bool unix_socket,
                                UringTransport* ring)
     : Connection(server, unix_socket),
       parser_(protocol::RequestParser::Limits{server.config().v().proto_max_bulk_len}),
-      writer_(out_) {
+      writer_(out_),
+      ring_(ring) {
   describe_and_tune(socket);
   // Asio lets go of the socket: the main loop's poller watches it and this
   // connection reads and writes it by hand.
   std::error_code ec;
   fd_ = socket.release(ec);
   init_client(client_, writer_);
-  ring_ = ring;
 }
 
 LoopConnection::~LoopConnection() {
@@ -91,13 +91,13 @@ void LoopConnection::close_soon() {
 }
 
 void LoopConnection::read_available() {
-  // processing_: a slow script of this client serves events meanwhile; our
-  // own reads wait until its command is done (they could move the buffer
-  // its arguments point into).
   if (ring_) {
     read_from_ring();
     return;
   }
+  // processing_: a slow script of this client serves events meanwhile; our
+  // own reads wait until its command is done (they could move the buffer
+  // its arguments point into).
   if (!maybe_readable_ || closed_ || paused_ || close_after_write_ || processing_) return;
   serve(read_once());
 }

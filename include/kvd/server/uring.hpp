@@ -91,7 +91,6 @@ class UringTransport {
 
   // For INFO: system calls made (io_uring_enter) and the ones the ring saved
   // (a read per receive, a write per send, an epoll_wait per round).
-  uint64_t rounds() const { return rounds_; }
   uint64_t enters() const { return enters_; }
   uint64_t saved() const {
     const uint64_t would = receives_ + sends_ + rounds_;
@@ -105,6 +104,13 @@ class UringTransport {
   ::io_uring_sqe* sqe();
   void deliver(uint64_t user_data, int res, uint32_t flags, bool* epoll_ready);
   void recycle(uint16_t bid);
+  // Gives back the buffer a completion carries, if it carries one.
+  void recycle_buffer_of(uint32_t cqe_flags);
+  // A multishot receive into the buffer ring, tagged user_data.
+  void prep_receive(int fd, uint64_t user_data);
+  // Multishot receive is Linux 6.0 and the probe has no flag for it: tried
+  // on a socket pair. False (*why) if it does not work.
+  bool probe_multishot_receive(std::string* why);
 
   std::unique_ptr<io_uring> ring_;
   io_uring_buf_ring* bufs_ = nullptr;

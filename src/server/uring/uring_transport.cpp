@@ -93,24 +93,24 @@ std::unique_ptr<UringTransport> UringTransport::open(std::string* why) {
   t->buf_ring_registered_ = true;
   for (unsigned i = 0; i < kBufferCount; ++i) t->recycle(static_cast<uint16_t>(i));
 
-  // Multishot receive is Linux 6.0; the probe has no flag for it, so it is
-  // tried: a socket pair, one armed receive, one byte.
+  if (!t->probe_multishot_receive(why)) return nullptr;
+  return t;
+}
+
+bool UringTransport::probe_multishot_receive(std::string* why) {
+  // A socket pair, one armed receive, one byte.
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     *why = std::string("socketpair failed: ") + std::strerror(errno);
-    return nullptr;
+    return false;
   }
-  io_uring_sqe* s = t->sqe();
-  io_uring_prep_recv_multishot(s, sv[0], nullptr, 0, 0);
-  s->flags |= IOSQE_BUFFER_SELECT;
-  s->buf_group = kBufferGroup;
-  io_uring_sqe_set_data64(s, kIgnoreToken);
-  io_uring_submit(t->ring_.get());
+  prep_receive(sv[0], kIgnoreToken);
+  io_uring_submit(ring_.get());
   ssize_t w = ::write(sv[1], "x", 1);
   (void)w;
   io_uring_cqe* cqe = nullptr;
   __kernel_timespec ts{1, 0};
-  r = io_uring_wait_cqe_timeout(t->ring_.get(), &cqe, &ts);
+  const int r = io_uring_wait_cqe_timeout(ring_.get(), &cqe, &ts);
   bool works = false;
   if (r == 0 && cqe) {
     works = cqe->res == 1 && (cqe->flags & IORING_CQE_F_MORE) && (cqe->flags & IORING_CQE_F_BUFFER);
@@ -119,31 +119,28 @@ std::unique_ptr<UringTransport> UringTransport::open(std::string* why) {
                                 std::strerror(-cqe->res)
                           : "multishot receive is not supported (Linux 6.0 or later)";
     }
-    if (cqe->flags & IORING_CQE_F_BUFFER)
-      t->recycle(static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
-    io_uring_cqe_seen(t->ring_.get(), cqe);
+    recycle_buffer_of(cqe->flags);
+    io_uring_cqe_seen(ring_.get(), cqe);
   } else {
     *why = "a test receive did not complete";
   }
   // Closing the pair ends the armed receive; its last completion is drained.
   ::close(sv[1]);
-  s = t->sqe();
+  io_uring_sqe* s = sqe();
   io_uring_prep_cancel64(s, kIgnoreToken, IORING_ASYNC_CANCEL_ALL);
   io_uring_sqe_set_data64(s, kIgnoreToken);
   ::close(sv[0]);
   for (int i = 0;
-       i < 4 && io_uring_submit_and_wait_timeout(t->ring_.get(), &cqe, 1, &ts, nullptr) >= 0; ++i) {
+       i < 4 && io_uring_submit_and_wait_timeout(ring_.get(), &cqe, 1, &ts, nullptr) >= 0; ++i) {
     unsigned head, n = 0;
-    io_uring_for_each_cqe(t->ring_.get(), head, cqe) {
-      if (cqe->flags & IORING_CQE_F_BUFFER)
-        t->recycle(static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+    io_uring_for_each_cqe(ring_.get(), head, cqe) {
+      recycle_buffer_of(cqe->flags);
       ++n;
     }
-    io_uring_cq_advance(t->ring_.get(), n);
+    io_uring_cq_advance(ring_.get(), n);
     ts = {0, 50 * 1000 * 1000};
   }
-  if (!works) return nullptr;
-  return t;
+  return works;
 }
 
 UringTransport::~UringTransport() {
@@ -181,6 +178,11 @@ void UringTransport::recycle(uint16_t bid) {
   io_uring_buf_ring_advance(bufs_, 1);
 }
 
+void UringTransport::recycle_buffer_of(uint32_t cqe_flags) {
+  if (cqe_flags & IORING_CQE_F_BUFFER)
+    recycle(static_cast<uint16_t>(cqe_flags >> IORING_CQE_BUFFER_SHIFT));
+}
+
 void UringTransport::watch_epoll(int epfd) {
   epfd_ = epfd;
   io_uring_sqe* s = sqe();
@@ -188,12 +190,16 @@ void UringTransport::watch_epoll(int epfd) {
   io_uring_sqe_set_data64(s, kEpollToken);
 }
 
-void UringTransport::arm_receive(int fd, Target* t) {
+void UringTransport::prep_receive(int fd, uint64_t user_data) {
   io_uring_sqe* s = sqe();
   io_uring_prep_recv_multishot(s, fd, nullptr, 0, 0);
   s->flags |= IOSQE_BUFFER_SELECT;
   s->buf_group = kBufferGroup;
-  io_uring_sqe_set_data64(s, tag(t, kOpReceive));
+  io_uring_sqe_set_data64(s, user_data);
+}
+
+void UringTransport::arm_receive(int fd, Target* t) {
+  prep_receive(fd, tag(t, kOpReceive));
 }
 
 void UringTransport::cancel_receive(Target* t) {
@@ -278,8 +284,7 @@ bool UringTransport::wait(int timeout_ms) {
 void UringTransport::deliver(uint64_t user_data, int res, uint32_t flags, bool* epoll_ready) {
   const bool more = flags & IORING_CQE_F_MORE;
   if (user_data == kIgnoreToken) {
-    if (flags & IORING_CQE_F_BUFFER)
-      recycle(static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT));
+    recycle_buffer_of(flags);
     return;
   }
   if (user_data == kEpollToken) {
@@ -302,7 +307,7 @@ void UringTransport::deliver(uint64_t user_data, int res, uint32_t flags, bool* 
     if (!more) t->on_receive_ended(-EAGAIN);
     return;
   }
-  if (flags & IORING_CQE_F_BUFFER) recycle(static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT));
+  recycle_buffer_of(flags);
   if (!more) t->on_receive_ended(res);
 }
 
